@@ -1,0 +1,86 @@
+"""``ltsc-bench compress [FILE|-] --tokenizer NAME --compressor NAME [--param k=v ...] [--json]``."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+
+from ..errors import HarnessError
+from ..spec import Spec, parse_params
+
+
+def add_parser(sub, name):
+    p = sub.add_parser(name, help="compress one text (or id list) and print statistics")
+    p.add_argument("file", nargs="?", default="-", help="input file, or - for standard input (default)")
+    p.add_argument("--tokenizer", default="cl100k_base", help="tokenizer name (default: cl100k_base; see `list tokenizers`)")
+    p.add_argument("--compressor", default="ltsc", help="compressor NAME or NAME@key=value,... (default: ltsc)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="compressor parameter (repeatable)")
+    p.add_argument("--ids", action="store_true", help="the input is token ids (JSON list or whitespace/comma separated), not text")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--print-ids", action="store_true", help="also print the compressed ids (in JSON: field 'ids')")
+    p.set_defaults(handler=run)
+
+
+def read_input(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HarnessError(f"cannot read input file {path!r}: {exc.strerror or exc}; pass a readable UTF-8 text file or -") from None
+
+
+def parse_ids(text: str) -> list[int]:
+    text = text.strip()
+    try:
+        ids = json.loads(text) if text.startswith("[") else [int(t) for t in re.split(r"[\s,]+", text) if t]
+    except ValueError:
+        raise HarnessError("--ids input must be a JSON list of integers or whitespace/comma separated integers") from None
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise HarnessError("--ids input must be a JSON list of integers")
+    return ids
+
+
+def run(args) -> int:
+    from ..compressors import build_compressor
+    from ..tokenizers import get_tokenizer
+
+    tokenizer = get_tokenizer(args.tokenizer)
+    compressor = build_compressor(Spec.parse(args.compressor, parse_params(args.param)), tokenizer)
+    text = read_input(args.file)
+    ids = parse_ids(text) if args.ids else tokenizer.encode(text)
+
+    start = time.perf_counter()
+    out = compressor.compress(ids)
+    seconds = time.perf_counter() - start
+    lossless = compressor.lossless and compressor.decompress(out.ids) == list(ids)
+
+    report = {
+        "tokenizer": tokenizer.name,
+        "compressor": compressor.spec,
+        "tokens_in": out.tokens_in,
+        "tokens_out": out.tokens_out,
+        "reduction": out.reduction,
+        "attention_reduction": out.attention_reduction,
+        "dictionary_entries": out.dictionary_entries,
+        "dictionary_tokens": out.dictionary_tokens,
+        "changed": out.changed,
+        "seconds": seconds,
+        "lossless": lossless,
+    }
+    if args.print_ids:
+        report["ids"] = out.ids
+    if args.json:
+        print(json.dumps(report))
+    else:
+        width = max(map(len, report))
+        for key, value in report.items():
+            shown = f"{value:.4f}" if isinstance(value, float) else value
+            print(f"{key:<{width}}  {shown}")
+    if compressor.lossless and not lossless:
+        print(f"ltsc-bench: error: {compressor.spec} failed to round-trip this input (a bug: please report it)", file=sys.stderr)
+        return 1
+    return 0

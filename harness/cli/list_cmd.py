@@ -1,0 +1,29 @@
+"""``ltsc-bench list {tasks,compressors,models,tokenizers}``."""
+
+from __future__ import annotations
+
+import importlib
+
+from .output import render
+
+# kind -> "module:function" returning a list of row dicts, each with a "name"
+CATALOGS = {
+    "tokenizers": "harness.catalog:tokenizer_rows",
+    "compressors": "harness.catalog:compressor_rows",
+    "tasks": "harness.catalog:task_rows",
+    "models": "harness.catalog:model_rows",
+}
+
+
+def add_parser(sub, name):
+    p = sub.add_parser(name, help="list registered tasks, compressors, models or tokenizers")
+    p.add_argument("kind", choices=sorted(CATALOGS))
+    p.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    module, _, func = CATALOGS[args.kind].partition(":")
+    rows = getattr(importlib.import_module(module), func)()
+    print(render(rows, args.format))
+    return 0

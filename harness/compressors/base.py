@@ -1,0 +1,128 @@
+"""The compressor interface and its registry.
+
+A compressor maps the token ids of a prompt (or of its context part) to the ids the
+model receives. Lossless compressors also invert that map exactly. Extra ids a
+compressor introduces (meta-tokens, dictionary delimiters) lie at or above the
+tokenizer's ``vocab_size``, so a model learns them as new embeddings.
+
+Compressors are built from a spec (``name@key=value,...``) and a tokenizer::
+
+    comp = build_compressor("ltsc@max_len=8", get_tokenizer("cl100k_base"))
+    out = comp.compress(ids)
+    assert comp.decompress(out.ids) == ids
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import ClassVar, Sequence
+
+from ..errors import HarnessError
+from ..registry import Registry
+from ..spec import Spec
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """The result of compressing one sequence."""
+
+    ids: list[int]
+    tokens_in: int
+    dictionary_entries: int = 0
+    #: tokens spent on the dictionary, delimiters included (0 when unchanged)
+    dictionary_tokens: int = 0
+    #: False when the output is the input unchanged (compression would not shorten it)
+    changed: bool = True
+    #: compressor-specific details (e.g. which lengths paid, pool exhaustion)
+    info: dict = field(default_factory=dict)
+
+    @property
+    def tokens_out(self) -> int:
+        return len(self.ids)
+
+    @property
+    def reduction(self) -> float:
+        """1 - out/in (0 for an empty input)."""
+        return 1.0 - self.tokens_out / self.tokens_in if self.tokens_in else 0.0
+
+    @property
+    def attention_reduction(self) -> float:
+        """The paper's quadratic-attention proxy: 1 - out^2/in^2."""
+        return 1.0 - (self.tokens_out / self.tokens_in) ** 2 if self.tokens_in else 0.0
+
+
+class Compressor:
+    """Base class. Subclasses set ``name``/``lossless`` and implement ``compress``.
+
+    Constructor keyword arguments are the compressor's parameters; every one has a
+    default, and :attr:`params` reports the resolved values so they can be recorded
+    with every result.
+    """
+
+    name: ClassVar[str] = ""
+    lossless: ClassVar[bool] = False
+
+    def __init__(self, tokenizer, **params):
+        self.tokenizer = tokenizer
+        self.vocab_size = tokenizer.vocab_size
+        self.params = params
+
+    # -- the interface -------------------------------------------------------------
+    def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
+        """Compress ``ids``. ``question`` is the task's question, for query-aware lossy methods."""
+        raise NotImplementedError
+
+    def decompress(self, ids: Sequence[int]) -> list[int]:
+        """Invert :meth:`compress` exactly (lossless compressors only)."""
+        raise HarnessError(f"compressor {self.name!r} is lossy: it has no decompress")
+
+    @property
+    def extra_vocab(self) -> int:
+        """How many ids above ``vocab_size`` this compressor may emit."""
+        return 0
+
+    # -- helpers -------------------------------------------------------------------
+    @property
+    def spec(self) -> str:
+        return str(Spec(self.name, self.params))
+
+    def check_ids(self, ids: Sequence[int]) -> None:
+        """Reject ids outside the tokenizer's range (they would collide with meta-tokens)."""
+        vocab = self.vocab_size
+        for pos, i in enumerate(ids):
+            if not 0 <= i < vocab:
+                raise HarnessError(
+                    f"token id {i} at position {pos} is outside the tokenizer's range 0..{vocab - 1} "
+                    f"(ids >= {vocab} are reserved for meta-tokens); pass ids from tokenizer {self.tokenizer.name!r}"
+                )
+
+    def unchanged(self, ids: Sequence[int], **info) -> Compressed:
+        return Compressed(list(ids), len(ids), changed=False, info=info)
+
+
+compressors: Registry[type[Compressor]] = Registry("compressor")
+
+
+def register(cls: type[Compressor]) -> type[Compressor]:
+    """Class decorator: register a compressor under its ``name``."""
+    compressors.register(cls.name, cls)
+    return cls
+
+
+def build_compressor(spec: str | Spec, tokenizer, **extra) -> Compressor:
+    """Instantiate a registered compressor from ``name@key=value,...``."""
+    spec = spec if isinstance(spec, Spec) else Spec.parse(spec, extra)
+    cls = compressors.get(spec.name).factory
+    accepted = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(set(spec.params) - set(accepted) - {"self", "tokenizer"})
+        if unknown:
+            valid = [p for p in accepted if p not in ("self", "tokenizer")]
+            raise HarnessError(
+                f"compressor {spec.name!r} has no parameter {unknown[0]!r}; its parameters: {', '.join(valid) or 'none'}"
+            )
+    try:
+        return cls(tokenizer, **spec.params)
+    except (TypeError, ValueError) as exc:
+        raise HarnessError(f"bad parameters for compressor {spec.name!r}: {exc}") from None

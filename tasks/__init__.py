@@ -1,0 +1,28 @@
+"""Task registry (installed as ``harness.tasks``).
+
+Built-in tasks register themselves with ``@tasks.register(name)`` on a factory
+``f(**params) -> Task``; third-party tasks use the entry-point group ``ltsc_bench.tasks``.
+"""
+
+from ..registry import Registry
+from .base import Example, Task, compress_prompt, encode_parts, exact_match
+
+tasks: Registry = Registry("task")
+
+
+def build_task(spec):
+    """Instantiate a task from ``name@key=value,...``."""
+    from ..errors import HarnessError
+    from ..spec import Spec
+
+    spec = spec if isinstance(spec, Spec) else Spec.parse(spec)
+    factory = tasks.get(spec.name).factory
+    try:
+        task = factory(**spec.params)
+    except TypeError as exc:
+        raise HarnessError(f"bad parameters for task {spec.name!r}: {exc}") from None
+    task.params = dict(spec.params)
+    return task
+
+
+__all__ = ["Example", "Task", "build_task", "compress_prompt", "encode_parts", "exact_match", "tasks"]

@@ -1,0 +1,86 @@
+"""What a task is: a declarative source of examples plus a scorer.
+
+A prompt has three parts, tokenized separately and concatenated, so the raw length
+is the same whichever scope is compressed:
+
+    prefix   instruction text before the context (e.g. "Tree: ")
+    context  the part that may be compressed (tree, code, document, table, log)
+    suffix   the question after the context (e.g. ", Parent: AB, Child: CD, Answer: ")
+
+With ``scope="prompt"`` (the paper's setting, the default) the whole prompt is
+compressed; with ``scope="context"`` only the context. The target (answer) is never
+compressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+Scorer = Callable[[str, str], bool]
+
+
+def exact_match(prediction: str, target: str) -> bool:
+    """Exact string match after stripping surrounding whitespace."""
+    return prediction.strip() == target.strip()
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    prefix: str
+    context: str
+    suffix: str
+    target: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        return self.prefix + self.context + self.suffix
+
+
+@dataclass
+class Task:
+    """A registered task instance (built from ``name@params``).
+
+    ``load(split, n, seed)`` returns examples deterministically; train and test are
+    disjoint. ``choices`` is set for classification tasks (label scoring).
+    """
+
+    name: str
+    description: str
+    source: str
+    load: Callable[[str, int | None, int], list[Example]]
+    scorer: Scorer = exact_match
+    choices: Sequence[str] | None = None
+    params: dict = field(default_factory=dict)
+    default_sizes: dict = field(default_factory=lambda: {"train": 1000, "test": 200})
+
+    def examples(self, split: str = "test", n: int | None = None, seed: int = 42) -> list[Example]:
+        from ..errors import HarnessError
+
+        if split not in ("train", "test"):
+            raise HarnessError(f"unknown split {split!r}; use 'train' or 'test'")
+        return self.load(split, self.default_sizes.get(split) if n is None else n, seed)
+
+    def score(self, prediction: str, target: str) -> bool:
+        return bool(self.scorer(prediction, target))
+
+
+def encode_parts(tokenizer, example: Example) -> tuple[list[int], list[int], list[int]]:
+    """Token ids of (prefix, context, suffix), each part tokenized on its own."""
+    return tokenizer.encode(example.prefix), tokenizer.encode(example.context), tokenizer.encode(example.suffix)
+
+
+def compress_prompt(compressor, parts: tuple[list[int], list[int], list[int]], scope: str = "prompt", question: str | None = None):
+    """Compress a tokenized prompt in the given scope; returns (model_input_ids, Compressed)."""
+    prefix, context, suffix = parts
+    if scope == "prompt":
+        out = compressor.compress(prefix + context + suffix, question=question)
+        return out.ids, out
+    if scope == "context":
+        out = compressor.compress(context, question=question)
+        return prefix + out.ids + suffix, out
+    from ..errors import HarnessError
+
+    raise HarnessError(f"unknown scope {scope!r}; use 'prompt' or 'context'")
