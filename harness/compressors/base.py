@@ -36,6 +36,8 @@ class Compressed:
     changed: bool = True
     #: compressor-specific details (e.g. which lengths paid, pool exhaustion)
     info: dict = field(default_factory=dict)
+    #: lossy compressors: the length they were asked for (rate adherence = tokens_out / target_tokens)
+    target_tokens: int | None = None
 
     @property
     def tokens_out(self) -> int:
