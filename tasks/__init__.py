@@ -25,4 +25,7 @@ def build_task(spec):
     return task
 
 
+# built-in tasks: one import line each (each module registers itself)
+from . import tree  # noqa: E402,F401
+
 __all__ = ["Example", "Task", "build_task", "compress_prompt", "encode_parts", "exact_match", "tasks"]

@@ -55,6 +55,10 @@ class Task:
     choices: Sequence[str] | None = None
     params: dict = field(default_factory=dict)
     default_sizes: dict = field(default_factory=lambda: {"train": 1000, "test": 200})
+    #: False when the data needs the network or a user-supplied dataset (excluded from default suites)
+    offline: bool = True
+    #: optional ``() -> {"train": int | None, "test": int | None}``: examples available (None = unbounded)
+    available: Callable[[], dict] | None = None
 
     def examples(self, split: str = "test", n: int | None = None, seed: int = 42) -> list[Example]:
         from ..errors import HarnessError
