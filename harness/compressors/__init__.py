@@ -2,5 +2,6 @@
 
 from .base import Compressed, Compressor, build_compressor, compressors, register
 from . import raw  # noqa: F401  (registers "raw")
+from . import ltsc  # noqa: F401  (registers "ltsc")
 
 __all__ = ["Compressed", "Compressor", "build_compressor", "compressors", "register"]

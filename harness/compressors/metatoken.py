@@ -1,0 +1,278 @@
+"""Shared machinery of the meta-token codecs (``ltsc`` and its variants).
+
+Output format (design §2)::
+
+    <Dict> mt_1 s_1 ... mt_k s_k </Dict> body
+
+Each ``s_i`` is a run of ordinary tokens (flat: entries hold no meta-tokens) and
+``body`` is the input with chosen occurrences of ``s_i`` replaced by ``mt_i``. An
+input that compression would not shorten is returned unchanged; since input ids are
+below ``vocab_size`` it never starts with ``<Dict>``, so ``decompress`` can tell the
+two apart.
+
+Ids above the tokenizer's vocabulary (``V = vocab_size``): ``<Dict>`` = V,
+``</Dict>`` = V+1 (both overridable), and the meta-token pool V+2 .. V+1+pool_size.
+Meta-tokens are drawn uniformly without replacement from the pool by a RNG seeded
+from ``seed`` *and a digest of the input*, so the same input always gets the same
+output while different inputs get different meta-tokens: a model cannot memorise
+what a meta-token means and has to read the dictionary.
+
+Repeat discovery is exact, never hash-based: :class:`WindowClasses` gives every
+window of length L an integer class id such that two windows share an id iff their
+tokens are equal (prefix doubling with numpy, O(n log max_len) memory-linear).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..errors import HarnessError
+from .base import Compressed, Compressor
+
+
+def pays(length: int, count: int) -> bool:
+    """The paper's condition: replacing ``count`` occurrences of a length-``length`` run saves tokens."""
+    return length * count > 1 + length + count
+
+
+def savings(length: int, count: int) -> int:
+    """Tokens saved by one dictionary entry (body savings minus entry cost; delimiters excluded)."""
+    return length * count - (1 + length + count)
+
+
+def min_count(length: int) -> int:
+    """The smallest K with ``pays(length, K)`` (length >= 2)."""
+    return (1 + length) // (length - 1) + 1
+
+
+class WindowClasses:
+    """Exact equality classes of all length-L windows of a token array.
+
+    ``ranks[j]`` holds dense ranks of the windows of length 2**j (prefix doubling).
+    A window of any length L <= max_len is identified by the ranks of the two
+    power-of-two windows that cover it, combined into one int64 key.
+    """
+
+    def __init__(self, tokens: np.ndarray, max_len: int):
+        self.n = len(tokens)
+        _, rank = np.unique(tokens, return_inverse=True)
+        self.ranks = [rank.astype(np.int64).ravel()]
+        width = 1
+        while width * 2 <= max_len and width * 2 <= self.n:
+            prev = self.ranks[-1]
+            key = self._pair(prev[:-width], prev[width:])
+            _, dense = np.unique(key, return_inverse=True)
+            self.ranks.append(dense.astype(np.int64).ravel())
+            width *= 2
+
+    def _pair(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return left * (self.n + 1) + right
+
+    def keys(self, length: int) -> np.ndarray:
+        """Class key of every window ``tokens[i:i+length]``, i = 0 .. n-length."""
+        level = length.bit_length() - 1
+        width = 1 << level
+        ranks = self.ranks[level]
+        count = self.n - length + 1
+        if width == length:
+            return ranks[:count]
+        return self._pair(ranks[:count], ranks[length - width: length - width + count])
+
+
+@dataclass
+class Groups:
+    """Windows of one length grouped by content: ``positions[starts[g]:ends[g]]`` ascending."""
+
+    length: int
+    positions: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.ends - self.starts
+
+
+def free_windows(used: np.ndarray, length: int) -> np.ndarray:
+    """Start positions of length-``length`` windows containing no used position."""
+    csum = np.concatenate(([0], np.cumsum(used, dtype=np.int64)))
+    return np.flatnonzero(csum[length:] == csum[:-length])
+
+
+def group_windows(classes: WindowClasses, used: np.ndarray, length: int, min_size: int) -> Groups:
+    """Group the free windows of ``length`` by content; keep groups of at least ``min_size`` windows."""
+    pos = free_windows(used, length)
+    key = classes.keys(length)[pos]
+    order = np.argsort(key, kind="stable")
+    key, pos = key[order], pos[order]
+    bounds = np.flatnonzero(key[1:] != key[:-1]) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(key)]))
+    keep = (ends - starts) >= min_size
+    return Groups(length, pos, starts[keep], ends[keep])
+
+
+def take_free(positions: Iterable[int], length: int, used: bytearray) -> list[int]:
+    """Leftmost-greedy non-overlapping occurrences among ``positions`` (ascending) that are still free."""
+    taken = []
+    next_free = -1
+    for p in positions:
+        if p >= next_free and used.find(1, p, p + length) < 0:
+            taken.append(p)
+            next_free = p + length
+    return taken
+
+
+def mark(used: bytearray, positions: Sequence[int], length: int) -> None:
+    ones = b"\x01" * length
+    for p in positions:
+        used[p:p + length] = ones
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dictionary entry: a token run and where it is replaced."""
+
+    start: int  # position of one occurrence in the input (the run is tokens[start:start+length])
+    length: int
+    positions: tuple[int, ...]
+
+
+def input_digest(tokens: np.ndarray) -> int:
+    return int.from_bytes(hashlib.blake2b(tokens.astype(np.int64).tobytes(), digest_size=8).digest(), "big")
+
+
+class MetaTokenCompressor(Compressor):
+    """Base of the lossless meta-token codecs; subclasses implement :meth:`select`.
+
+    Parameters (all recorded in :attr:`params`):
+      max_len    longest run considered for a dictionary entry
+      pool_size  number of meta-token ids; at most this many entries per input
+      seed       seeds the per-input meta-token draw (mixed with a digest of the input)
+      dict_open, dict_close  delimiter ids (default vocab_size and vocab_size+1)
+    """
+
+    lossless = True
+    default_max_len = 16
+
+    def __init__(self, tokenizer, max_len: int | None = None, pool_size: int = 1024, seed: int = 0,
+                 dict_open: int | None = None, dict_close: int | None = None):
+        super().__init__(tokenizer)
+        vocab = self.vocab_size
+        max_len = self.default_max_len if max_len is None else max_len
+        dict_open = vocab if dict_open is None else dict_open
+        dict_close = vocab + 1 if dict_close is None else dict_close
+        for name, value in (("max_len", max_len), ("pool_size", pool_size), ("seed", seed),
+                            ("dict_open", dict_open), ("dict_close", dict_close)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        if max_len < 2:
+            raise ValueError(f"max_len must be >= 2, got {max_len}")
+        if pool_size < 1:
+            raise ValueError(f"pool_size must be >= 1, got {pool_size}")
+        self.pool_start = vocab + 2
+        pool = range(self.pool_start, self.pool_start + pool_size)
+        for name, value in (("dict_open", dict_open), ("dict_close", dict_close)):
+            if value < vocab or value in pool:
+                raise ValueError(f"{name}={value} must be >= vocab_size {vocab} and outside the meta-token pool "
+                                 f"{pool.start}..{pool.stop - 1}")
+        if dict_open == dict_close:
+            raise ValueError("dict_open and dict_close must differ")
+        self.max_len, self.pool_size, self.seed = max_len, pool_size, seed
+        self.dict_open, self.dict_close = dict_open, dict_close
+        self.params = {"max_len": max_len, "pool_size": pool_size, "seed": seed,
+                       "dict_open": dict_open, "dict_close": dict_close}
+
+    @property
+    def extra_vocab(self) -> int:
+        return max(self.pool_start + self.pool_size, self.dict_open + 1, self.dict_close + 1) - self.vocab_size
+
+    # -- selection (subclasses) ------------------------------------------------------
+    def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
+        """Choose at most ``max_entries`` entries with pairwise disjoint occurrences."""
+        raise NotImplementedError
+
+    # -- compress / decompress ---------------------------------------------------------
+    def as_array(self, ids: Sequence[int]) -> np.ndarray:
+        """The ids as int64, after checking they lie in the tokenizer's range."""
+        try:
+            arr = np.asarray(ids)
+        except (OverflowError, TypeError, ValueError):
+            arr = None
+        if arr is not None and arr.ndim == 1:
+            if arr.size == 0:
+                return arr.astype(np.int64)
+            if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() < self.vocab_size:
+                return arr.astype(np.int64)
+        try:
+            self.check_ids(ids)  # raises with the position of the first bad id
+        except TypeError:
+            pass
+        raise HarnessError(f"token ids must be a flat list of integers in 0..{self.vocab_size - 1}")
+
+    def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
+        tokens = self.as_array(ids)
+        ids = tokens.tolist()
+        n = len(ids)
+        if n < 4:  # the smallest paying entry needs N*K >= 8 tokens
+            return self.unchanged(ids)
+        entries = self.select(tokens, self.pool_size)
+        if not entries:
+            return self.unchanged(ids)
+        rng = random.Random(self.seed * 0x9E3779B97F4A7C15 ^ input_digest(tokens))
+        metas = [self.pool_start + i for i in rng.sample(range(self.pool_size), len(entries))]
+        out = [self.dict_open]
+        replacements = []
+        for meta, entry in zip(metas, entries):
+            out.append(meta)
+            out.extend(ids[entry.start:entry.start + entry.length])
+            replacements.extend((p, entry.length, meta) for p in entry.positions)
+        out.append(self.dict_close)
+        dictionary_tokens = len(out)
+        replacements.sort()
+        prev = 0
+        for start, length, meta in replacements:
+            out.extend(ids[prev:start])
+            out.append(meta)
+            prev = start + length
+        out.extend(ids[prev:])
+        if len(out) >= n:
+            return self.unchanged(ids, note="no dictionary shortens this input")
+        return Compressed(out, n, dictionary_entries=len(entries), dictionary_tokens=dictionary_tokens,
+                          info={"pool_exhausted": len(entries) >= self.pool_size,
+                                "entry_lengths": sorted({e.length for e in entries}, reverse=True)})
+
+    def decompress(self, ids: Sequence[int]) -> list[int]:
+        ids = list(ids)
+        if not ids or ids[0] != self.dict_open:
+            return ids
+        try:
+            close = ids.index(self.dict_close, 1)
+        except ValueError:
+            raise HarnessError(f"malformed compressed sequence: <Dict> ({self.dict_open}) without </Dict> "
+                               f"({self.dict_close})") from None
+        table: dict[int, list[int]] = {}
+        current: list[int] | None = None
+        for i in ids[1:close]:
+            if i >= self.vocab_size:
+                if i in table:
+                    raise HarnessError(f"malformed dictionary: meta-token {i} defined twice")
+                current = table[i] = []
+            elif current is None:
+                raise HarnessError("malformed dictionary: it must start with a meta-token")
+            else:
+                current.append(i)
+        out: list[int] = []
+        for i in ids[close + 1:]:
+            if i < self.vocab_size:
+                out.append(i)
+            elif i in table:
+                out.extend(table[i])
+            else:
+                raise HarnessError(f"malformed compressed sequence: meta-token {i} is not in its dictionary")
+        return out

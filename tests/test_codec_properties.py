@@ -1,0 +1,78 @@
+"""Property tests for every registered lossless compressor: exact round trip, never longer, bad ids rejected."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.errors import HarnessError
+
+from codec_inputs import VOCAB, build, lossless_names, sequences
+
+NAMES = lossless_names()
+FAST = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_round_trip(comp, ids: list[int]) -> None:
+    out = comp.compress(ids)
+    assert comp.decompress(out.ids) == ids
+    assert out.tokens_in == len(ids)
+    assert len(out.ids) <= len(ids)
+    if not out.changed:
+        assert out.ids == ids
+    else:
+        assert len(out.ids) < len(ids)
+
+
+def test_registry_has_the_codecs():
+    assert {"ltsc"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@FAST
+@given(ids=sequences())
+def test_round_trip(name, ids):
+    check_round_trip(build(name), ids)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@FAST
+@given(ids=sequences(200), max_len=st.integers(2, 40), pool_size=st.integers(1, 8), seed=st.integers(0, 2**32))
+def test_round_trip_any_parameters(name, ids, max_len, pool_size, seed):
+    comp = build(name, **{k: v for k, v in dict(max_len=max_len, pool_size=pool_size, seed=seed).items()
+                          if k in build(name).params})
+    check_round_trip(comp, ids)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("kind", ["random", "small-alphabet", "periodic", "all-equal", "blocks"])
+def test_round_trip_very_long(name, kind):
+    rng = random.Random(kind)
+    n = 100_003
+    if kind == "random":
+        ids = [rng.randrange(VOCAB) for _ in range(n)]
+    elif kind == "small-alphabet":
+        ids = [rng.randrange(6) for _ in range(n)]
+    elif kind == "periodic":
+        ids = [7, 8, 9, 7, 8] * (n // 5)
+    elif kind == "all-equal":
+        ids = [3] * n
+    else:
+        blocks = [[rng.randrange(50) for _ in range(rng.randint(1, 30))] for _ in range(40)]
+        ids = []
+        while len(ids) < n:
+            ids += rng.choice(blocks) if rng.random() < 0.9 else [rng.randrange(VOCAB)]
+    check_round_trip(build(name), ids)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=40)
+@given(ids=st.lists(st.integers(0, VOCAB - 1), max_size=50), bad=st.one_of(st.integers(VOCAB, 10 * VOCAB), st.integers(max_value=-1)),
+       where=st.integers(0, 50))
+def test_out_of_range_ids_rejected(name, ids, bad, where):
+    ids = ids[:where] + [bad] + ids[where:]
+    with pytest.raises(HarnessError, match="outside the tokenizer's range"):
+        build(name).compress(ids)
