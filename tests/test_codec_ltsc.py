@@ -8,7 +8,7 @@ import pytest
 from codec_inputs import VOCAB, build, small_tokenizer
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
-from harness.compressors.metatoken import WindowClasses, min_count, pays
+from harness.compressors.metatoken import RepeatIndex, WindowClasses, min_count, pays
 from harness.errors import HarnessError
 
 SEP = 900  # separators: unique ids so runs repeat only where a test puts them
@@ -22,7 +22,7 @@ def repeated(run: list[int], k: int, sep: int = SEP) -> list[int]:
 
 
 def select(ids, max_len=16, max_entries=1024):
-    return greedy_longest_first(np.asarray(ids, dtype=np.int64), max_len, max_entries)
+    return greedy_longest_first(RepeatIndex(np.asarray(ids, dtype=np.int64), max_len), max_entries)
 
 
 @pytest.mark.parametrize("n,k,expected", [(3, 2, False), (3, 3, True), (2, 3, False), (2, 4, True),

@@ -3,5 +3,7 @@
 from .base import Compressed, Compressor, build_compressor, compressors, register
 from . import raw  # noqa: F401  (registers "raw")
 from . import ltsc  # noqa: F401  (registers "ltsc")
+from . import ltsc_opt  # noqa: F401  (registers "ltsc-opt")
 
 __all__ = ["Compressed", "Compressor", "build_compressor", "compressors", "register"]
+from .. import baselines as _baselines  # noqa: E402,F401  (registers the lossy baselines, see baselines/)

@@ -1,11 +1,11 @@
 """``ltsc``: the paper's greedy meta-token codec (design §2), exact and near-linear.
 
 Candidate lengths run from ``max_len`` down to 2, longest first. At each length the
-runs whose free, non-overlapping occurrences satisfy N*K > 1+N+K are visited in
-order of decreasing occurrence count (ties: first occurrence first); before each
-replacement the occurrences are recounted among still-free positions and the
-condition is re-checked. Entries are flat. See :mod:`.metatoken` for the format and
-the meta-token draw.
+runs whose free occurrences could satisfy N*K > 1+N+K are visited in order of
+decreasing occurrence count (ties: first occurrence first); before each replacement
+the occurrences are recounted among still-free positions, leftmost first without
+overlap, and the condition is re-checked on them. Entries are flat. See
+:mod:`.metatoken` for the format and the meta-token draw.
 """
 
 from __future__ import annotations
@@ -13,27 +13,21 @@ from __future__ import annotations
 import numpy as np
 
 from .base import register
-from .metatoken import Entry, MetaTokenCompressor, WindowClasses, group_windows, mark, min_count, pays, take_free
+from .metatoken import Entry, MetaTokenCompressor, RepeatIndex, mark, min_count, pays, take_free
 
 
-def greedy_longest_first(tokens: np.ndarray, max_len: int, max_entries: int, used: bytearray | None = None,
-                         min_len: int = 2) -> list[Entry]:
+def greedy_longest_first(index: RepeatIndex, max_entries: int, used: bytearray | None = None) -> list[Entry]:
     """The paper's selection; ``used`` (1 = already replaced) is updated in place."""
-    n = len(tokens)
+    n = index.n
     used = bytearray(n) if used is None else used
     used_view = np.frombuffer(used, dtype=np.uint8) if n else np.zeros(0, np.uint8)
-    classes = WindowClasses(tokens, max_len)
     entries: list[Entry] = []
-    for length in range(min(max_len, n // 2), min_len - 1, -1):
-        groups = group_windows(classes, used_view, length, min_count(length))
-        if not len(groups.starts):
-            continue
-        # visit the most frequent runs first; stable sort keeps first-occurrence order on ties
-        firsts = groups.positions[groups.starts]
-        order = np.lexsort((firsts, -groups.counts))
-        positions, starts, ends = groups.positions.tolist(), groups.starts.tolist(), groups.ends.tolist()
+    for length in range(min(index.max_len, n // 2), 1, -1):
+        groups = index.groups(length, min_count(length), used_view)
+        order = np.lexsort((groups.firsts, -groups.counts))
+        starts, ends = groups.starts.tolist(), groups.ends.tolist()
         for g in order.tolist():
-            taken = take_free(positions[starts[g]:ends[g]], length, used)
+            taken = take_free(index.occurrences(starts[g], ends[g]), length, used)
             if pays(length, len(taken)):
                 mark(used, taken, length)
                 entries.append(Entry(taken[0], length, tuple(taken)))
@@ -49,4 +43,4 @@ class Ltsc(MetaTokenCompressor):
     name = "ltsc"
 
     def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
-        return greedy_longest_first(tokens, self.max_len, max_entries)
+        return greedy_longest_first(RepeatIndex(tokens, self.max_len), max_entries)

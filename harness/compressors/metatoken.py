@@ -17,9 +17,10 @@ from ``seed`` *and a digest of the input*, so the same input always gets the sam
 output while different inputs get different meta-tokens: a model cannot memorise
 what a meta-token means and has to read the dictionary.
 
-Repeat discovery is exact, never hash-based: :class:`WindowClasses` gives every
-window of length L an integer class id such that two windows share an id iff their
-tokens are equal (prefix doubling with numpy, O(n log max_len) memory-linear).
+Repeat discovery is exact, never hash-based: :class:`WindowClasses` ranks windows by
+prefix doubling (two windows share a rank iff their tokens are equal) and
+:class:`RepeatIndex` sorts all windows once, so the repeats of every length are
+contiguous stretches (numpy, O(n log n) time, O(n log max_len) memory).
 """
 
 from __future__ import annotations
@@ -86,35 +87,60 @@ class WindowClasses:
 
 @dataclass
 class Groups:
-    """Windows of one length grouped by content: ``positions[starts[g]:ends[g]]`` ascending."""
+    """Repeated runs of one length: run g occurs at ``sorted(index.order[starts[g]:ends[g]])``."""
 
     length: int
-    positions: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-
-    @property
-    def counts(self) -> np.ndarray:
-        return self.ends - self.starts
+    counts: np.ndarray  # occurrences per run (free ones only, when a mask was given)
+    firsts: np.ndarray  # first occurrence per run
 
 
-def free_windows(used: np.ndarray, length: int) -> np.ndarray:
-    """Start positions of length-``length`` windows containing no used position."""
-    csum = np.concatenate(([0], np.cumsum(used, dtype=np.int64)))
-    return np.flatnonzero(csum[length:] == csum[:-length])
+class RepeatIndex:
+    """All window start positions sorted by content, with common-prefix lengths of neighbours.
 
+    A suffix array truncated at ``max_len``: windows equal on their first L tokens are
+    contiguous in :attr:`order`, so the repeated runs of every length L <= max_len are
+    the stretches where the neighbours' common prefix ``lcp`` is at least L. One sort
+    serves every length; equality is exact (ranks, not hashes).
+    """
 
-def group_windows(classes: WindowClasses, used: np.ndarray, length: int, min_size: int) -> Groups:
-    """Group the free windows of ``length`` by content; keep groups of at least ``min_size`` windows."""
-    pos = free_windows(used, length)
-    key = classes.keys(length)[pos]
-    order = np.argsort(key, kind="stable")
-    key, pos = key[order], pos[order]
-    bounds = np.flatnonzero(key[1:] != key[:-1]) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [len(key)]))
-    keep = (ends - starts) >= min_size
-    return Groups(length, pos, starts[keep], ends[keep])
+    def __init__(self, tokens: np.ndarray, max_len: int):
+        n = self.n = len(tokens)
+        self.tokens, self.max_len = tokens, max_len
+        # unique negative sentinels after the end: no common prefix runs past the input
+        classes = WindowClasses(np.concatenate((tokens, -1 - np.arange(max_len))), max_len)
+        self.order = np.argsort(classes.keys(max_len)[:n], kind="stable")
+        a, b = self.order[:-1], self.order[1:]
+        lcp = np.zeros(max(n - 1, 0), np.int64)
+        for level in range(len(classes.ranks) - 1, -1, -1):
+            width, ranks = 1 << level, classes.ranks[level]
+            last = len(ranks) - 1
+            same = ranks[np.minimum(a + lcp, last)] == ranks[np.minimum(b + lcp, last)]
+            lcp += (same & (lcp + width <= max_len)) * width
+        self.lcp = lcp
+        self.order_list = self.order.tolist()
+
+    def groups(self, length: int, min_count: int, used: np.ndarray | None = None) -> Groups:
+        """Runs of ``length`` with at least ``min_count`` occurrences (free ones, if ``used`` is given)."""
+        n = self.n
+        cut = np.flatnonzero(self.lcp < length) + 1
+        starts = np.concatenate(([0], cut))
+        ends = np.concatenate((cut, [n]))
+        if used is None:
+            counts = ends - starts
+        else:
+            csum = np.concatenate(([0], np.cumsum(used, dtype=np.int64)))
+            free = np.zeros(n, np.int64)
+            free[:n - length + 1] = csum[length:] == csum[:-length]
+            fcum = np.concatenate(([0], np.cumsum(free[self.order])))
+            counts = fcum[ends] - fcum[starts]
+        firsts = np.minimum.reduceat(self.order, starts) if n else starts
+        keep = counts >= min_count
+        return Groups(length, starts[keep], ends[keep], counts[keep], firsts[keep])
+
+    def occurrences(self, start: int, end: int) -> list[int]:
+        return sorted(self.order_list[start:end])
 
 
 def take_free(positions: Iterable[int], length: int, used: bytearray) -> list[int]:

@@ -1,0 +1,86 @@
+"""``ltsc-opt``: the same flat dictionary format as ``ltsc``, with savings-ordered selection.
+
+Instead of visiting lengths longest first, every candidate run of every length
+2..max_len is ranked by the tokens its entry would save, N*K - (1+N+K), and the best
+one is applied first (lazy greedy: a popped candidate is recounted on still-free
+positions and pushed back if it lost occurrences; ties prefer the longer run, then
+the earlier one). Candidates are maximal repeats: a run whose occurrences all extend
+by the same token to the left or to the right is dominated by that longer run and
+skipped. A final longest-first pass (the ``ltsc`` selection) picks up what the
+ranking left free. Same exactness and output format as ``ltsc``, so a model reads
+both the same way.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .base import register
+from .ltsc import greedy_longest_first
+from .metatoken import Entry, Groups, MetaTokenCompressor, RepeatIndex, mark, min_count, savings, take_free
+
+
+def _count_in_groups(flags: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    csum = np.concatenate(([0], np.cumsum(flags)))
+    return csum[stops] - csum[starts]
+
+
+def maximal_groups(index: RepeatIndex, length: int) -> Groups:
+    """Repeated runs of ``length`` not uniformly extendable to the left or right by a real token."""
+    groups = index.groups(length, min_count(length))
+    if length >= index.max_len or not len(groups.starts):
+        return groups  # at max_len a longer run is out of reach: keep everything
+    starts, ends = groups.starts, groups.ends
+    # right: all neighbours share more than `length` tokens <=> no internal lcp equals `length`
+    right = _count_in_groups(index.lcp == length, starts, ends - 1) == 0
+    order = index.order
+    prev = np.where(order > 0, index.tokens[np.maximum(order - 1, 0)], -1)
+    left = (_count_in_groups(prev[1:] != prev[:-1], starts, ends - 1) == 0) & (prev[starts] >= 0)
+    keep = ~(right | left)
+    return Groups(length, starts[keep], ends[keep], groups.counts[keep], groups.firsts[keep])
+
+
+def greedy_by_savings(index: RepeatIndex, max_entries: int) -> list[Entry]:
+    top = min(index.max_len, index.n // 2)
+    runs: list[list[int]] = []
+    heap: list[tuple[int, int, int, int]] = []
+    for length in range(2, top + 1):
+        groups = maximal_groups(index, length)
+        for s, e, count, first in zip(groups.starts.tolist(), groups.ends.tolist(), groups.counts.tolist(),
+                                      groups.firsts.tolist()):
+            # the raw count bounds the non-overlapping count from above, as a lazy greedy needs
+            heap.append((-savings(length, count), -length, first, len(runs)))
+            runs.append((s, e))
+    heapq.heapify(heap)
+    used = bytearray(index.n)
+    entries: list[Entry] = []
+    while heap and len(entries) < max_entries:
+        _, neg_len, first, idx = heapq.heappop(heap)
+        length = -neg_len
+        run = runs[idx]
+        taken = take_free(index.occurrences(*run) if isinstance(run, tuple) else run, length, used)
+        gain = savings(length, len(taken))
+        if gain <= 0:
+            continue
+        if heap and (-gain, neg_len, taken[0]) > heap[0][:3]:
+            runs[idx] = taken  # recounted: push back with its true gain
+            heapq.heappush(heap, (-gain, neg_len, taken[0], idx))
+            continue
+        mark(used, taken, length)
+        entries.append(Entry(taken[0], length, tuple(taken)))
+    if len(entries) < max_entries:
+        entries += greedy_longest_first(index, max_entries - len(entries), used=used)
+    return entries
+
+
+@register
+class LtscOpt(MetaTokenCompressor):
+    """Savings-ordered meta-tokens across lengths (maximal repeats, lazy greedy), flat dictionary"""
+
+    name = "ltsc-opt"
+    default_max_len = 64
+
+    def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
+        return greedy_by_savings(RepeatIndex(tokens, self.max_len), max_entries)

@@ -1,0 +1,65 @@
+"""The improved variants: strictly better than ``ltsc`` on real code, same format."""
+
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codec_inputs import build
+from harness.compressors import build_compressor
+from harness.compressors.ltsc import greedy_longest_first
+from harness.compressors.ltsc_opt import greedy_by_savings
+from harness.compressors.metatoken import RepeatIndex, savings
+from harness.tokenizers import get_tokenizer
+
+IMPROVED = ["ltsc-opt"]
+
+
+def total_savings(entries) -> int:
+    return sum(savings(e.length, len(e.positions)) for e in entries)
+
+
+def test_savings_order_beats_longest_first_at_a_boundary():
+    # X = 1..8 occurs twice (saves 5); its last token starts S1 = [8 9 11] in one place and
+    # S2 = [8 10 12] in the other, and each S occurs 5 more times (6 in all: saves 8).
+    # Longest first: X, then S1 and S2 with 5 occurrences each (6 + 6): 17.
+    # Savings first: S1 and S2 with 6 each (8 + 8), then X' = 1..7 twice (4): 20.
+    x = [1, 2, 3, 4, 5, 6, 7, 8]
+    ids = x + [9, 11, 100] + x + [10, 12, 101]
+    for i in range(5):
+        ids += [8, 9, 11, 200 + i, 8, 10, 12, 300 + i]
+    tokens = np.asarray(ids)
+    assert total_savings(greedy_longest_first(RepeatIndex(tokens, 16), 100)) == 17
+    assert total_savings(greedy_by_savings(RepeatIndex(tokens, 16), 100)) == 20
+
+
+def real_code_chunks(tokenizer, size=2048, count=4) -> list[list[int]]:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in stdlib.glob("*.py"))[:40]
+    ids = tokenizer.encode("".join(p.read_text(encoding="utf-8", errors="replace") for p in files))
+    return [ids[i * size:(i + 1) * size] for i in range(count)]
+
+
+@pytest.mark.parametrize("name", IMPROVED)
+def test_improved_variant_compresses_real_code_more(name):
+    tok = get_tokenizer("cl100k_base")
+    base, better = build_compressor("ltsc", tok), build_compressor(name, tok)
+    base_out = better_out = 0
+    for chunk in real_code_chunks(tok):
+        out = better.compress(chunk)
+        assert better.decompress(out.ids) == chunk
+        better_out += out.tokens_out
+        base_out += base.compress(chunk).tokens_out
+    assert better_out < base_out
+
+
+@pytest.mark.parametrize("name", IMPROVED)
+def test_same_format_as_ltsc(name):
+    comp = build(name, seed=2)
+    ids = [1, 2, 3, 4, 900] * 4
+    out = comp.compress(ids)
+    assert out.ids[0] == comp.dict_open and comp.dict_close in out.ids
+    assert comp.params["max_len"] == comp.max_len and comp.extra_vocab == 2 + comp.pool_size
