@@ -6,6 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${LTSC_VENV:-.venv}"
 PY="${PYTHON:-python3}"
+# Real log lines for the log_extract task: Debian's fail2ban package, unpacked (never installed) into the
+# cache; checked on every run because the cache lives outside the venv. Without it only that task is unavailable.
+F2B="${LTSC_CACHE_DIR:-$HOME/.cache/ltsc-bench}/fail2ban"
+if [ ! -d "$F2B/usr/lib/python3/dist-packages/fail2ban/tests/files/logs" ] && command -v apt-get >/dev/null; then
+  f2b_tmp="$(mktemp -d)"
+  if (cd "$f2b_tmp" && { apt-get download fail2ban >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && apt-get download fail2ban >/dev/null 2>&1; }; }) \
+     && mkdir -p "$F2B" && dpkg -x "$f2b_tmp"/fail2ban_*.deb "$F2B"; then
+    echo "ltsc-bench: fail2ban test logs unpacked into $F2B" >&2
+  else
+    echo "ltsc-bench: could not fetch Debian's fail2ban package; the log_extract task will be unavailable" >&2
+  fi
+  rm -rf "$f2b_tmp"
+fi
 stamp="$VENV/.ltsc-bootstrap"
 want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -27,5 +27,10 @@ def build_task(spec):
 
 # built-in tasks: one import line each (each module registers itself)
 from . import tree  # noqa: E402,F401
+from . import lookup  # noqa: E402,F401
+from . import logs  # noqa: E402,F401
+from . import sql  # noqa: E402,F401
+from . import code_edit  # noqa: E402,F401
+from . import commitpackft  # noqa: E402,F401
 
 __all__ = ["Example", "Task", "build_task", "compress_prompt", "encode_parts", "exact_match", "tasks"]

@@ -12,9 +12,18 @@ from harness.tasks import build_task, tasks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+COMMITPACK = f"commitpackft@path={FIXTURES / 'commitpackft_tiny.jsonl'},test_size=6"
+
 TASK_SPECS = [
     "tree@stage=small",
     "tree@stage=x3large",
+    "code_edit",
+    "json_lookup",
+    "json_lookup@dataset=vega_cars,records=10",
+    "table_lookup@table=customer,rows=10",
+    "log_extract",
+    "sql_extract",
+    COMMITPACK,
 ]
 
 
@@ -143,3 +152,72 @@ def test_bad_task_name_and_params_raise_one_line_errors():
         build_task("tree@stage=huge")
     with pytest.raises(HarnessError, match="bad parameters for task 'tree'"):
         build_task("tree@depth=3")
+
+
+# -- real-data tasks ----------------------------------------------------------------------
+@pytest.mark.parametrize("spec", ["json_lookup", "table_lookup", "log_extract", "sql_extract"])
+def test_short_answers_are_read_from_the_context(spec):
+    for ex in _examples(spec, "test", 20):
+        assert ex.target in ex.context and len(ex.target) < 120 and "\n" not in ex.target
+
+
+def test_code_edit_targets_apply_the_instruction():
+    import re
+
+    seen = set()
+    for ex in _examples("code_edit@per_window=8", "test", 80):
+        instruction = ex.suffix.split("Instructions: ")[1].split("\nNew Content:")[0]
+        assert ex.target != ex.context
+        quoted = re.findall(r"`([^`]*)`", instruction)
+        if instruction.startswith("Replace every"):
+            old, new = quoted
+            assert not re.search(rf"\b{old}\b", ex.target) and new in ex.target
+            seen.add("rename")
+        elif instruction.startswith("Delete"):
+            assert ex.target.count("\n") == ex.context.count("\n") - 1
+            seen.add("delete")
+        elif instruction.startswith("After"):
+            assert ex.target.count("\n") == ex.context.count("\n") + 1 and quoted[1] in ex.target
+            seen.add("insert")
+        else:
+            assert instruction.startswith("On the line") and len(ex.target.splitlines()) == len(ex.context.splitlines())
+            seen.add("literal")
+    assert seen == {"rename", "delete", "insert", "literal"}
+
+
+def test_code_edit_rejects_stdlib_files_that_differ_from_the_manifest(monkeypatch):
+    from harness import corpora
+
+    corpora.stdlib_file.cache_clear()
+    monkeypatch.setitem(corpora.STDLIB_MANIFEST, "bisect.py", "0" * 64)
+    with pytest.raises(HarnessError, match="differs from the pinned manifest"):
+        build_task("code_edit").examples("test", 1)
+    corpora.stdlib_file.cache_clear()
+
+
+def test_log_task_without_logs_is_a_one_line_error(monkeypatch, tmp_path):
+    from harness import corpora
+
+    monkeypatch.setenv("LTSC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("LTSC_FAIL2BAN_LOGS", raising=False)
+    monkeypatch.setattr(corpora, "_F2B_LOGS", "no/such/dir")
+    corpora.fail2ban_logs.cache_clear()
+    with pytest.raises(HarnessError, match="run scripts/bootstrap.sh") as exc:
+        build_task("log_extract").examples("test", 1)
+    assert "\n" not in str(exc.value)
+    corpora.fail2ban_logs.cache_clear()
+
+
+def test_commitpackft_fixture_and_errors(tmp_path):
+    exs = build_task(COMMITPACK).examples("test")
+    assert len(exs) == 6 and all(e.prefix.startswith("Update the old python code") for e in exs)
+    with pytest.raises(HarnessError, match="needs the optional package 'datasets'"):
+        build_task("commitpackft").examples("test", 1)
+    with pytest.raises(HarnessError, match="cannot read CommitPackFT file"):
+        build_task(f"commitpackft@path={tmp_path / 'missing.jsonl'}").examples("test", 1)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"old_contents": "x"}\n')
+    with pytest.raises(HarnessError, match="lacks string field 'new_contents'"):
+        build_task(f"commitpackft@path={bad}").examples("test", 1)
+    with pytest.raises(HarnessError, match="test_size=5600 but the data has only 10 rows"):
+        build_task(f"commitpackft@path={FIXTURES / 'commitpackft_tiny.jsonl'}").examples("test", 1)
