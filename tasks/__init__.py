@@ -17,6 +17,13 @@ def build_task(spec):
 
     spec = spec if isinstance(spec, Spec) else Spec.parse(spec)
     factory = tasks.get(spec.name).factory
+    import inspect
+
+    accepted = inspect.signature(factory).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = sorted(set(spec.params) - set(accepted))
+        if unknown:
+            raise HarnessError(f"task {spec.name!r} has no parameter {unknown[0]!r}; its parameters: {', '.join(accepted) or 'none'}")
     try:
         task = factory(**spec.params)
     except TypeError as exc:

@@ -38,6 +38,11 @@ class Example:
     def prompt(self) -> str:
         return self.prefix + self.context + self.suffix
 
+    @property
+    def question(self) -> str:
+        """What a query-aware compressor is told the question is: the suffix, stripped."""
+        return self.suffix.strip()
+
 
 @dataclass
 class Task:

@@ -150,7 +150,7 @@ def test_bad_task_name_and_params_raise_one_line_errors():
         build_task("tre")
     with pytest.raises(HarnessError, match="unknown tree stage 'huge'"):
         build_task("tree@stage=huge")
-    with pytest.raises(HarnessError, match="bad parameters for task 'tree'"):
+    with pytest.raises(HarnessError, match="task .tree. has no parameter .depth.; its parameters: stage, balance, pairs_per_tree"):
         build_task("tree@depth=3")
 
 
@@ -211,8 +211,11 @@ def test_log_task_without_logs_is_a_one_line_error(monkeypatch, tmp_path):
 def test_commitpackft_fixture_and_errors(tmp_path):
     exs = build_task(COMMITPACK).examples("test")
     assert len(exs) == 6 and all(e.prefix.startswith("Update the old python code") for e in exs)
-    with pytest.raises(HarnessError, match="needs the optional package 'datasets'"):
-        build_task("commitpackft").examples("test", 1)
+    import importlib.util
+
+    if importlib.util.find_spec("datasets") is None:
+        with pytest.raises(HarnessError, match="needs the optional package 'datasets'"):
+            build_task("commitpackft").examples("test", 1)
     with pytest.raises(HarnessError, match="cannot read CommitPackFT file"):
         build_task(f"commitpackft@path={tmp_path / 'missing.jsonl'}").examples("test", 1)
     bad = tmp_path / "bad.jsonl"

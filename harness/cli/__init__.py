@@ -16,6 +16,7 @@ from ..errors import HarnessError
 COMMANDS = {
     "list": "harness.cli.list_cmd",
     "compress": "harness.cli.compress_cmd",
+    "stats": "harness.cli.stats_cmd",
 }
 
 

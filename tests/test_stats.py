@@ -1,0 +1,123 @@
+"""`ltsc-bench stats`: definitions of the numbers, losslessness checked per example, CLI contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.cli import main
+from harness.compressors import Compressed, Compressor, compressors
+from harness.stats import compression_stats
+from harness.tasks import build_task, encode_parts
+from harness.tokenizers import get_tokenizer
+
+from test_tasks import COMMITPACK, TASK_SPECS
+
+LTSC_VARIANTS = [n for n in compressors.names() if n.startswith("ltsc") and compressors.get(n).factory.lossless]
+
+
+def test_raw_changes_nothing():
+    rows = compression_stats(["tree@stage=medium", "sql_extract"], ["raw"], limit=5, progress=False)
+    for r in rows:
+        assert r["examples"] == 5 and r["mean_tokens"] == r["mean_tokens_raw"] > 0
+        assert r["length_reduction"] == r["attention_reduction"] == 0 and r["lossless_rate"] == 1.0
+
+
+@pytest.mark.skipif(not LTSC_VARIANTS, reason="no ltsc compressor registered yet (harness/compressors/ltsc.py)")
+@pytest.mark.parametrize("scope", ["prompt", "context"])
+def test_every_ltsc_variant_is_lossless_on_every_task(scope):
+    specs = [s for s in TASK_SPECS if s != "tree@stage=small"]
+    rows = compression_stats(specs, LTSC_VARIANTS + ["ltsc@max_len=4"], limit=4, scope=scope, progress=False)
+    assert len(rows) == len(specs) * (len(LTSC_VARIANTS) + 1)
+    for r in rows:
+        assert r["lossless_rate"] == 1.0, r
+        assert r["mean_tokens"] <= r["mean_tokens_raw"]
+
+
+@pytest.mark.skipif("ltsc" not in compressors, reason="ltsc not registered yet")
+def test_tree_x3large_matches_the_papers_27_percent():
+    (row,) = compression_stats(["tree@stage=x3large"], ["ltsc"], limit=40, progress=False)
+    assert 0.24 <= row["length_reduction"] <= 0.30
+    assert row["attention_reduction"] == pytest.approx(1 - (1 - row["length_reduction_pooled"]) ** 2, abs=0.02)
+
+
+def test_numbers_follow_their_definitions(monkeypatch):
+    """Against a toy compressor that drops every third token: recompute each column by hand."""
+
+    class DropThird(Compressor):
+        name = "drop-third-test"
+        lossless = False
+
+        def __init__(self, tokenizer):
+            super().__init__(tokenizer)
+
+        def compress(self, ids, *, question=None):
+            out = [t for i, t in enumerate(ids) if i % 3 != 2]
+            return Compressed(out, len(ids), target_tokens=len(out) + 1)
+
+    monkeypatch.setitem(compressors._entries, DropThird.name, compressors._entries["raw"].__class__(DropThird.name, DropThird))
+    (row,) = compression_stats(["sql_extract"], [DropThird.name], limit=6, progress=False)
+    tok = get_tokenizer("cl100k_base")
+    raw = [sum(map(len, encode_parts(tok, ex))) for ex in build_task("sql_extract").examples("test", 6)]
+    out = [n - n // 3 for n in raw]
+    assert row["mean_tokens_raw"] == pytest.approx(sum(raw) / 6)
+    assert row["mean_tokens"] == pytest.approx(sum(out) / 6)
+    assert row["length_reduction"] == pytest.approx(sum(1 - o / r for o, r in zip(out, raw)) / 6)
+    assert row["attention_reduction"] == pytest.approx(1 - sum(o * o for o in out) / sum(r * r for r in raw))
+    assert row["lossless_rate"] is None
+    assert row["rate_adherence"] == pytest.approx(sum(o / (o + 1) for o in out) / 6)
+
+
+def test_a_lossless_claim_is_checked_not_assumed(monkeypatch):
+    class Liar(Compressor):
+        name = "liar-test"
+        lossless = True
+
+        def __init__(self, tokenizer):
+            super().__init__(tokenizer)
+
+        def compress(self, ids, *, question=None):
+            return Compressed(list(ids[:-1]), len(ids))
+
+        def decompress(self, ids):
+            return list(ids)
+
+    monkeypatch.setitem(compressors._entries, Liar.name, compressors._entries["raw"].__class__(Liar.name, Liar))
+    (row,) = compression_stats(["tree@stage=small"], [Liar.name], limit=5, progress=False)
+    assert row["lossless_rate"] == 0.0
+
+
+def test_cli_formats_and_paper_figures(capsys):
+    comps = ["raw", "ltsc"] if "ltsc" in compressors else ["raw", "truncate@rate=0.5"]
+    assert main(["stats", "--tasks", "tree@stage=large", "code_edit", "--compressors", *comps, "--limit", "3", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["task"], r["compressor"]) for r in rows] == [(t, c) for t in ("tree@stage=large", "code_edit") for c in comps]
+    assert {"task", "compressor", "examples", "mean_tokens_raw", "mean_tokens", "length_reduction", "attention_reduction",
+            "dictionary_entries", "lossless_rate", "codec_ms"} <= set(rows[0])
+    assert main(["stats", "--tasks", "tree@stage=large", "code_edit", "--compressors", *comps, "--limit", "3"]) == 0
+    md = capsys.readouterr().out
+    assert "27% / 47%" in md and "18% / 33%" in md
+    assert main(["stats", "--tasks", COMMITPACK, "--compressors", "raw", "--limit", "2", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("task,compressor,examples,")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--tasks", "tre"], "unknown task 'tre'"),
+    (["--tasks", "tree@stage=huge"], "unknown tree stage 'huge'"),
+    (["--tasks", "tree@colour=red"], "task 'tree' has no parameter 'colour'"),
+    (["--tasks", "code_edit@lines=0"], "lines must be a positive integer"),
+    (["--compressors", "nope"], "unknown compressor 'nope'"),
+    (["--tasks", "tree", "--limit", "0"], "--limit must be a positive"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(["stats", *argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_bad_task_in_a_subprocess_has_no_traceback():
+    from conftest import run_cli
+
+    proc = run_cli("stats", "--tasks", "tree@stage=nope")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
