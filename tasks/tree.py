@@ -8,9 +8,11 @@ distinct nodes is a question; the answer is ``true`` for a direct parent->child 
 
 Splits are by tree, 98/2 train/test, from the seed (42 by default). Each tree
 contributes at most ``pairs_per_tree`` questions, so a split of n examples covers
-n / pairs_per_tree trees. ``balance=true`` (the default) makes the *training* split
-half true, half false; the test split keeps the natural, skewed distribution (report
-the majority-class baseline next to accuracy).
+n / pairs_per_tree trees and weights trees equally (``pairs_per_tree=none`` takes
+every pair, which, like the published data, weights a tree by its m*(m-1) pairs; at
+x3large all trees have ~150 nodes, so both give the same lengths). ``balance=true``
+(the default) makes the *training* split half true, half false; the test split keeps
+the natural, skewed distribution (report the majority-class baseline next to accuracy).
 """
 
 from __future__ import annotations

@@ -14,6 +14,19 @@ from harness.tokenizers import get_tokenizer
 
 from test_tasks import COMMITPACK, TASK_SPECS
 
+def _register(monkeypatch, cls):
+    """Register a throw-away compressor class for one test."""
+    from harness.registry import Entry
+
+    monkeypatch.setitem(compressors._entries, cls.name, Entry(cls.name, cls))
+    return cls.name
+
+
+class _Toy(Compressor):
+    def __init__(self, tokenizer):
+        super().__init__(tokenizer)
+
+
 LTSC_VARIANTS = [n for n in compressors.names() if n.startswith("ltsc") and compressors.get(n).factory.lossless]
 
 
@@ -45,19 +58,14 @@ def test_tree_x3large_matches_the_papers_27_percent():
 def test_numbers_follow_their_definitions(monkeypatch):
     """Against a toy compressor that drops every third token: recompute each column by hand."""
 
-    class DropThird(Compressor):
+    class DropThird(_Toy):
         name = "drop-third-test"
-        lossless = False
-
-        def __init__(self, tokenizer):
-            super().__init__(tokenizer)
 
         def compress(self, ids, *, question=None):
             out = [t for i, t in enumerate(ids) if i % 3 != 2]
             return Compressed(out, len(ids), target_tokens=len(out) + 1)
 
-    monkeypatch.setitem(compressors._entries, DropThird.name, compressors._entries["raw"].__class__(DropThird.name, DropThird))
-    (row,) = compression_stats(["sql_extract"], [DropThird.name], limit=6, progress=False)
+    (row,) = compression_stats(["sql_extract"], [_register(monkeypatch, DropThird)], limit=6, progress=False)
     tok = get_tokenizer("cl100k_base")
     raw = [sum(map(len, encode_parts(tok, ex))) for ex in build_task("sql_extract").examples("test", 6)]
     out = [n - n // 3 for n in raw]
@@ -70,12 +78,9 @@ def test_numbers_follow_their_definitions(monkeypatch):
 
 
 def test_a_lossless_claim_is_checked_not_assumed(monkeypatch):
-    class Liar(Compressor):
+    class Liar(_Toy):
         name = "liar-test"
         lossless = True
-
-        def __init__(self, tokenizer):
-            super().__init__(tokenizer)
 
         def compress(self, ids, *, question=None):
             return Compressed(list(ids[:-1]), len(ids))
@@ -83,8 +88,7 @@ def test_a_lossless_claim_is_checked_not_assumed(monkeypatch):
         def decompress(self, ids):
             return list(ids)
 
-    monkeypatch.setitem(compressors._entries, Liar.name, compressors._entries["raw"].__class__(Liar.name, Liar))
-    (row,) = compression_stats(["tree@stage=small"], [Liar.name], limit=5, progress=False)
+    (row,) = compression_stats(["tree@stage=small"], [_register(monkeypatch, Liar)], limit=5, progress=False)
     assert row["lossless_rate"] == 0.0
 
 
