@@ -167,7 +167,8 @@ PERCENT = ("length_reduction", "length_reduction_pooled", "attention_reduction",
 
 
 def markdown_rows(rows: list[dict]) -> list[dict]:
-    """Rows for the Markdown table: percentages, and the paper's figures next to the tasks that mirror its own."""
+    """Rows for the Markdown table: percentages, and the paper's figures (lossless meta-token rows of the tasks
+    that mirror the paper's own) for comparison."""
     out = []
     for r in rows:
         shown = {k: v for k, v in r.items() if k not in CONFIG_KEYS}
@@ -175,6 +176,7 @@ def markdown_rows(rows: list[dict]) -> list[dict]:
             if key in shown:
                 shown[key] = "—" if shown[key] is None else f"{100 * shown[key]:.1f}%"
         name = r["task"].partition("@")[0]
-        shown["paper (length / compute)"] = PAPER_FIGURES.get(name, "") if r["compressor"].partition("@")[0] != "raw" else ""
+        meta_tokens = r["lossless_rate"] is not None and r["compressor"].partition("@")[0] != "raw"
+        shown["paper (length / compute)"] = PAPER_FIGURES.get(name, "") if meta_tokens else ""
         out.append(shown)
     return out
