@@ -19,8 +19,7 @@ import re
 from .. import corpora
 from . import tasks
 from .base import Task
-from .lookup import _check_positive
-from .windows import Question, Window, WindowSource, chunks, window_task
+from .windows import Question, Window, WindowSource, check_positive, chunks, window_task
 
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
@@ -92,7 +91,7 @@ def edit_questions(w: Window) -> list[Question]:
 @tasks.register("code_edit")
 def code_edit(lines: int = 80, per_window: int = 4) -> Task:
     """Apply one exact edit to an excerpt of a real CPython stdlib file (offline CommitPackFT counterpart)"""
-    _check_positive("code_edit", lines=lines)
+    check_positive("code_edit", lines=lines)
 
     def windows():
         out = []

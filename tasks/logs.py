@@ -11,8 +11,7 @@ from __future__ import annotations
 from .. import corpora
 from . import tasks
 from .base import Task
-from .lookup import _check_positive
-from .windows import Question, Window, WindowSource, chunks, window_task
+from .windows import Question, Window, WindowSource, check_positive, chunks, window_task
 
 MIN_LEAD = 16  # characters of a line quoted at least
 
@@ -46,7 +45,7 @@ def host_questions(lines: list[tuple[str, dict | None]]) -> list[Question]:
 @tasks.register("log_extract")
 def log_extract(lines: int = 40, per_window: int = 8) -> Task:
     """Extract the host a given line of a real fail2ban test log reports"""
-    _check_positive("log_extract", lines=lines)
+    check_positive("log_extract", lines=lines)
 
     def windows():
         return [Window(f"{name}@{start}", f"Log ({name}):\n", "\n".join(text for text, _ in block), block)

@@ -16,7 +16,7 @@ from .. import corpora
 from ..errors import HarnessError
 from . import tasks
 from .base import Task
-from .windows import Question, Window, WindowSource, chunks, window_task
+from .windows import Question, Window, WindowSource, check_positive, chunks, window_task
 
 #: dataset -> (loader returning (records, path), fields a question may name a record by)
 JSON_DATASETS = {
@@ -64,7 +64,7 @@ def json_lookup(dataset: str = "iso_639-3", records: int = 40, per_window: int =
     if dataset not in JSON_DATASETS:
         raise HarnessError(f"json_lookup: unknown dataset {dataset!r}; valid datasets: {', '.join(JSON_DATASETS)}")
     loader, keys = JSON_DATASETS[dataset]
-    _check_positive("json_lookup", records=records)
+    check_positive("json_lookup", records=records)
 
     def windows():
         items, _ = loader()
@@ -85,7 +85,9 @@ def table_lookup(table: str = "orders", rows: int = 30, sf: float = 0.01, per_wi
     """Look up one cell of a real TPC-H table (duckdb dbgen) given as CSV"""
     if table not in TPCH_KEYS:
         raise HarnessError(f"table_lookup: unknown table {table!r}; valid tables: {', '.join(TPCH_KEYS)}")
-    _check_positive("table_lookup", rows=rows)
+    check_positive("table_lookup", rows=rows)
+    if isinstance(sf, bool) or not isinstance(sf, (int, float)) or not 0 < sf <= 1:
+        raise HarnessError(f"table_lookup: sf (TPC-H scale factor) must be a number in (0, 1], got {sf!r}")
 
     def windows():
         cols, data = corpora.tpch_table(table, sf)
@@ -106,9 +108,3 @@ def table_lookup(table: str = "orders", rows: int = 30, sf: float = 0.01, per_wi
     source = WindowSource(f"table_lookup/{table}@sf={sf}", windows, ask, per_window)
     return window_task("table_lookup", f"Cell lookup in {rows}-row CSV blocks of TPC-H {table} (sf={sf})",
                        "TPC-H via duckdb's tpch extension (CALL dbgen)", source)
-
-
-def _check_positive(task: str, **values) -> None:
-    for key, value in values.items():
-        if not isinstance(value, int) or value < 1:
-            raise HarnessError(f"{task}: {key} must be a positive integer, got {value!r}")

@@ -111,6 +111,8 @@ class TreeSource:
             raise HarnessError(f"unknown tree stage {stage!r}; valid stages: {', '.join(STAGES)}")
         if pairs_per_tree is not None and (not isinstance(pairs_per_tree, int) or pairs_per_tree < 1):
             raise HarnessError(f"tree: pairs_per_tree must be a positive integer or none, got {pairs_per_tree!r}")
+        if not isinstance(balance, bool):
+            raise HarnessError(f"tree: balance must be true or false, got {balance!r}")
         self.stage_name = stage
         self.stage = STAGES[stage]
         self.balance = bool(balance)

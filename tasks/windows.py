@@ -39,10 +39,7 @@ class WindowSource:
 
     def __init__(self, name: str, windows: Callable[[], Sequence[Window]], ask: Callable[[Window], list[Question]],
                  per_window: int, test_fraction: float = 0.2):
-        from ..errors import HarnessError
-
-        if not isinstance(per_window, int) or per_window < 1:
-            raise HarnessError(f"{name}: per_window must be a positive integer, got {per_window!r}")
+        check_positive(name, per_window=per_window)
         self.name = name
         self._windows = windows
         self._ask = ask
@@ -78,6 +75,15 @@ class WindowSource:
 
     def available(self) -> dict:
         return {s: sum(min(self.per_window, len(self.questions(w))) for w in ws) for s, ws in self.splits.items()}
+
+
+def check_positive(task: str, **values) -> None:
+    """One-line error unless every value is a positive integer."""
+    from ..errors import HarnessError
+
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise HarnessError(f"{task}: {key} must be a positive integer, got {value!r}")
 
 
 def window_task(name: str, description: str, source_text: str, source: WindowSource, scorer=exact_match,

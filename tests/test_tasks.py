@@ -27,10 +27,6 @@ TASK_SPECS = [
 ]
 
 
-def spec_for(name: str) -> str:
-    return next(s for s in TASK_SPECS if s.partition("@")[0] == name)
-
-
 def near_miss(target: str) -> str:
     """The target with one character changed (the last non-space one)."""
     i = len(target.rstrip()) - 1
