@@ -102,6 +102,9 @@ def test_cli_formats_and_paper_figures(capsys):
     assert main(["stats", "--tasks", "tree@stage=large", "code_edit", "--compressors", *comps, "--limit", "3"]) == 0
     md = capsys.readouterr().out
     assert "27% / 47%" in md and "18% / 33%" in md
+    assert main(["stats", "--tasks", "tree@stage=small,pairs_per_tree=2", "sql_extract,json_lookup", "--compressors", "raw",
+                 "--limit", "2", "--format", "json"]) == 0
+    assert [r["task"] for r in json.loads(capsys.readouterr().out)] == ["tree@pairs_per_tree=2,stage=small", "sql_extract", "json_lookup"]
     assert main(["stats", "--tasks", COMMITPACK, "--compressors", "raw", "--limit", "2", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("task,compressor,examples,")
 

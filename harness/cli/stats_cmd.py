@@ -26,10 +26,17 @@ def add_parser(sub, name):
     p.set_defaults(handler=run)
 
 
+def names(items):
+    """Space-separated specs; an item without '@' may also list several names with commas (tree,code_edit)."""
+    if items is None:
+        return None
+    return [part for item in items for part in (item.split(",") if "@" not in item else [item]) if part]
+
+
 def run(args) -> int:
     from ..stats import compression_stats, markdown_rows
 
-    rows = compression_stats(args.tasks, args.compressors, args.tokenizer, scope=args.scope, limit=args.limit,
+    rows = compression_stats(names(args.tasks), names(args.compressors), args.tokenizer, scope=args.scope, limit=args.limit,
                              seed=args.seed, split=args.split, progress=not args.no_progress,
                              notify=lambda msg: print(f"ltsc-bench: {msg}", file=sys.stderr))
     if args.format == "markdown":
