@@ -123,9 +123,9 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
     if limit is not None and limit < 1:
         raise HarnessError(f"--limit must be a positive number of examples, got {limit}")
     tok = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
-    task_objs = default_tasks(notify) if tasks is None else [build_task(t) if isinstance(t, str) else t for t in tasks]
     labels = [str(c) for c in compressors]
     comps = [build_compressor(c, tok) for c in compressors]  # fail on a bad name before any work
+    task_objs = default_tasks(notify) if tasks is None else [build_task(t) if isinstance(t, str) else t for t in tasks]
 
     rows = []
     for task in task_objs:
