@@ -232,3 +232,20 @@ def test_commitpackft_fixture_and_errors(tmp_path):
         build_task(f"commitpackft@path={bad}").examples("test", 1)
     with pytest.raises(HarnessError, match="test_size=5600 but the data has only 10 rows"):
         build_task(f"commitpackft@path={FIXTURES / 'commitpackft_tiny.jsonl'}").examples("test", 1)
+
+
+def test_examples_are_identical_across_processes_and_hash_seeds():
+    """String hashing is randomised per process; task data must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, sys; from harness.tasks import build_task; h = hashlib.sha256()\n"
+            "for spec in sys.argv[1:]:\n"
+            "    for split in ('train', 'test'):\n"
+            "        for e in build_task(spec).examples(split, 5, 3): h.update(repr((e.id, e.prompt, e.target)).encode())\n"
+            "print(h.hexdigest())")
+    specs = available(TASK_SPECS)
+    digests = {subprocess.run([sys.executable, "-c", code, *specs], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(digests) == 1
