@@ -1,0 +1,121 @@
+"""LLMLingua, LongLLMLingua and LLMLingua-2 through the ``llmlingua`` package (0.2.2).
+
+Cited methods: Jiang et al. 2023, "LLMLingua: Compressing Prompts for Accelerated
+Inference of Large Language Models"; Jiang et al. 2024, "LongLLMLingua: Accelerating
+and Enhancing LLMs in Long Context Scenarios via Prompt Compression"; Pan et al. 2024,
+"LLMLingua-2: Data Distillation for Efficient and Faithful Task-Agnostic Prompt
+Compression".
+
+The ids are decoded with the evaluated tokenizer, the text is compressed by the
+library, and its output is re-encoded with the evaluated tokenizer. The library counts
+length in its own units (the scoring model's tokens, or cl100k for LLMLingua-2), so
+the target is converted by the ratio of the two lengths of this input. If the
+re-encoded output is still longer than the target, the library is asked again with a
+proportionally smaller target (``retries`` times), and any remaining excess is
+removed by dropping evenly spaced tokens (``info['trimmed']`` counts them), so the
+output never exceeds the target.
+"""
+
+from __future__ import annotations
+
+from ..compressors.base import register
+from ..errors import HarnessError
+from .lossy import thin
+from .models import lingua2_path, prompt_compressor
+from .scored import ModelCompressor
+
+
+class LinguaCompressor(ModelCompressor):
+    """Shared driver: target conversion, retries, final trim."""
+
+    llmlingua2 = False
+
+    def __init__(self, tokenizer, rate=0.5, model=None, device="cpu", retries=1):
+        super().__init__(tokenizer, rate=rate, model=model, device=device, retries=int(retries))
+        self.retries = int(retries)
+
+    def library(self):
+        return prompt_compressor(self.model_path(), self.device, self.llmlingua2)
+
+    def library_length(self, pc, text: str) -> int:
+        return pc.get_token_length(text)
+
+    def call(self, pc, text: str, target: int, question: str | None) -> str:
+        raise NotImplementedError
+
+    def shrink(self, ids, target, question):
+        pc = self.library()
+        text = self.tokenizer.decode(ids)
+        scale = self.library_length(pc, text) / len(ids)
+        want, attempts, out = float(target), 0, ids
+        while attempts <= self.retries:
+            attempts += 1
+            out = self.tokenizer.encode(self.call(pc, text, max(1, round(want * scale)), question))
+            if len(out) <= target:
+                break
+            want *= target / len(out)
+        trimmed = max(0, len(out) - target)
+        out = thin(out, target)
+        return out, {"attempts": attempts, "trimmed": trimmed, "library_scale": round(scale, 4),
+                     "newlines_in": text.count("\n"), "newlines_out": self.tokenizer.decode(out).count("\n")}
+
+
+def window_size(n: int, longest: int = 200) -> int:
+    """LLMLingua's ``iterative_size`` for an input of ``n`` scoring-model tokens.
+
+    LLMLingua 0.2.2 compresses only whole windows of ``iterative_size`` tokens (default
+    200): an input shorter than one window comes back nearly unchanged and the tail
+    after the last whole window is never compressed. Windows that tile the input
+    (at most ``longest`` tokens each) let every token be considered.
+    """
+    return max(1, -(-n // max(1, -(-n // longest))))
+
+
+@register
+class LLMLingua(LinguaCompressor):
+    """LLMLingua (Jiang et al. 2023): perplexity-based token dropping with a causal LM (default SmolLM2-135M)"""
+
+    name = "llmlingua"
+
+    def options(self, question: str | None) -> dict:
+        return {"rank_method": "llmlingua"}
+
+    def call(self, pc, text, target, question):
+        size = window_size(pc.get_token_length(text, add_special_tokens=False))
+        return pc.compress_prompt([text], target_token=target, iterative_size=size,
+                                  **self.options(question))["compressed_prompt"]
+
+
+@register
+class LongLLMLingua(LLMLingua):
+    """LongLLMLingua (Jiang et al. 2024): question-aware LLMLingua (needs the task's question)"""
+
+    name = "longllmlingua"
+
+    def options(self, question):
+        if not question or not question.strip():
+            raise HarnessError("longllmlingua is question-aware and got no question; pass the task's question "
+                               "(tasks do this) or use llmlingua")
+        # question-conditioned contrastive perplexity; the question is not appended to the output
+        return {"question": question, "rank_method": "longllmlingua", "condition_in_question": "after_condition",
+                "condition_compare": True, "concate_question": False}
+
+
+@register
+class LLMLingua2(LinguaCompressor):
+    """LLMLingua-2 (Pan et al. 2024): token classification (microsoft/llmlingua-2-*; local or LTSC_ALLOW_HUB=1)"""
+
+    name = "llmlingua2"
+    llmlingua2 = True
+    default_model = "microsoft/llmlingua-2-xlm-roberta-large-meetingbank"
+    model_hint = ("model=<local directory of microsoft/llmlingua-2-xlm-roberta-large-meetingbank or "
+                  "llmlingua-2-bert-base-multilingual-cased-meetingbank>")
+
+    def model_path(self) -> str:
+        return lingua2_path(super().model_path())
+
+    def library_length(self, pc, text):
+        return pc.get_token_length(text, use_oai_tokenizer=True)  # LLMLingua-2 counts cl100k tokens
+
+    def call(self, pc, text, target, question):
+        return pc.compress_prompt([text], target_token=target)["compressed_prompt"]

@@ -1,0 +1,107 @@
+"""Scoring models for the LM-based baselines: resolution, device choice, one cached load.
+
+``model=smollm2`` (the default for the causal-LM baselines) is the offline
+SmolLM2-135M directory from :func:`harness.assets.smollm2_dir`; any other value is a
+local Hugging Face directory or, only with ``LTSC_ALLOW_HUB=1``, a hub name (for a
+name already in the local Hugging Face cache the cached copy is used).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ..errors import HarnessError, missing_package
+from ..tokenizers import cache_dir, hub_allowed
+
+DEVICES = ("cpu", "cuda", "auto")
+
+
+def resolve_device(device: str) -> str:
+    """``cpu`` (default), ``cuda`` (must be available) or ``auto`` (cuda when available)."""
+    if device not in DEVICES:
+        raise HarnessError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise HarnessError("device=cuda was asked for but torch sees no CUDA device; use device=cpu or device=auto")
+    return "cpu"
+
+
+def resolve_model(model: str, hint: str) -> str:
+    """A local directory (or, when allowed, a hub name) for ``model``; one-line error otherwise."""
+    if model == "smollm2":
+        from ..assets import smollm2_dir
+
+        return str(smollm2_dir())
+    local = Path(model).expanduser()
+    if local.is_dir():
+        return str(local)
+    try:
+        from huggingface_hub import snapshot_download
+
+        return snapshot_download(model, local_files_only=True)
+    except Exception:
+        pass
+    if hub_allowed():
+        return model
+    raise HarnessError(
+        f"model {model!r} is not a local directory nor in the local Hugging Face cache; pass {hint}, "
+        "or set LTSC_ALLOW_HUB=1 to download it from the Hugging Face hub"
+    )
+
+
+# LLMLingua-2 picks its word-piece rules from substrings of the model path (llmlingua/utils.py):
+LINGUA2_FLAVOURS = {"bert": "bert-base-multilingual-cased", "xlm-roberta": "xlm-roberta-large"}
+
+
+def lingua2_path(path: str) -> str:
+    """``path`` itself if its name already tells LLMLingua-2 the architecture, else a cached
+    symlink whose name does (LLMLingua-2 raises NotImplementedError on any other name)."""
+    if any(flavour in path for flavour in LINGUA2_FLAVOURS.values()):
+        return path
+    config = Path(path) / "config.json"
+    try:
+        model_type = json.loads(config.read_text()).get("model_type")
+    except (OSError, ValueError):
+        raise HarnessError(f"{config} is missing or unreadable: llmlingua2 needs a token-classification model directory") from None
+    flavour = LINGUA2_FLAVOURS.get(model_type)
+    if flavour is None:
+        raise HarnessError(
+            f"llmlingua2 supports BERT or XLM-RoBERTa token classifiers; {path} holds model_type={model_type!r}"
+        )
+    link = cache_dir() / "llmlingua2" / f"{hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:12]}-{flavour}"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = link.with_name(link.name + f".tmp{os.getpid()}")
+        tmp.symlink_to(Path(path).resolve(), target_is_directory=True)
+        tmp.replace(link)
+    return str(link)
+
+
+@functools.lru_cache(maxsize=4)
+def prompt_compressor(path: str, device: str, llmlingua2: bool = False):
+    """One ``llmlingua.PromptCompressor`` per (model, device, kind) per process.
+
+    tiktoken's cl100k, which PromptCompressor always loads, is seeded from the offline
+    copy first; remote code is never trusted.
+    """
+    from ..tokenizers import cl100k_base
+
+    cl100k_base()  # seeds tiktoken's cache so PromptCompressor does not download
+    try:
+        from llmlingua import PromptCompressor
+    except ImportError:
+        raise missing_package("llmlingua==0.2.2", "the LLMLingua baselines") from None
+    config = {"trust_remote_code": False, "local_files_only": not hub_allowed()}
+    try:
+        return PromptCompressor(model_name=path, device_map=device, model_config=config, use_llmlingua2=llmlingua2)
+    except OSError as exc:
+        raise HarnessError(f"cannot load scoring model {path!r}: {str(exc).splitlines()[0]}") from None
