@@ -67,4 +67,10 @@ def _sizes(task) -> str:
 
 
 def model_rows() -> list[dict]:
-    raise NotImplementedError  # filled in by the model registry
+    from .models import models
+
+    def params(factory) -> str:
+        return ",".join(p for p in _defaults(factory).split(",") if p and not p.startswith("name="))
+
+    return [{"name": e.name + ("<name-or-path>" if e.name.endswith(":") else ""), "parameters": params(e.factory),
+             "description": e.description} for e in models.entries()]

@@ -39,5 +39,6 @@ from . import logs  # noqa: E402,F401
 from . import sql  # noqa: E402,F401
 from . import code_edit  # noqa: E402,F401
 from . import commitpackft  # noqa: E402,F401
+from . import recall  # noqa: E402,F401
 
 __all__ = ["Example", "Task", "build_task", "compress_prompt", "encode_parts", "exact_match", "tasks"]

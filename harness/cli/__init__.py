@@ -17,6 +17,8 @@ COMMANDS = {
     "list": "harness.cli.list_cmd",
     "compress": "harness.cli.compress_cmd",
     "stats": "harness.cli.stats_cmd",
+    "run": "harness.cli.run_cmd",
+    "leaderboard": "harness.cli.leaderboard_cmd",
 }
 
 

@@ -1,0 +1,19 @@
+"""``ltsc-bench leaderboard DIR [--format ...]``: re-render the leaderboard of a run from its records."""
+
+from __future__ import annotations
+
+
+def add_parser(sub, name):
+    from ..leaderboard import FORMATS
+
+    p = sub.add_parser(name, help="print the leaderboard of a run directory from its records")
+    p.add_argument("directory", metavar="DIR", help="the --output directory of an `ltsc-bench run`")
+    p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default markdown)")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from ..leaderboard import render, rows_from_dir
+
+    print(render(rows_from_dir(args.directory), args.format))
+    return 0

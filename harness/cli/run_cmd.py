@@ -1,0 +1,107 @@
+"""``ltsc-bench run``: train and evaluate a model on raw vs compressed inputs; no arguments = the default suite."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import HarnessError
+
+
+def _names(values: list[str] | None) -> list[str] | None:
+    """``--tasks a b`` and ``--tasks a,b`` both work; commas inside ``@params`` stay with their spec."""
+    if not values:
+        return None
+    out: list[str] = []
+    for value in values:
+        for piece in value.split(","):
+            if "=" in piece and "@" not in piece and out:
+                out[-1] += "," + piece  # a parameter of the previous spec
+            elif piece.strip():
+                out.append(piece.strip())
+    return out
+
+
+def add_parser(sub, name):
+    p = sub.add_parser(name, help="fine-tune and evaluate a model on raw vs compressed inputs (no arguments: the default suite)")
+    p.add_argument("--tasks", nargs="+", metavar="TASK", help="task specs, e.g. recall tree@stage=large (default: the suite's task)")
+    p.add_argument("--compressors", nargs="+", metavar="COMPRESSOR", help="compressor specs (default: the suite's list, raw first)")
+    p.add_argument("--model", help="model spec: tiny[@d_model=..,layers=..], smollm2-135m, hf:<name-or-path> (default: tiny)")
+    p.add_argument("--output", metavar="DIR", help="output directory (default: runs/default-suite for the suite, else runs/<config hash>)")
+    p.add_argument("--limit", type=int, metavar="N", help="test examples per cell (default: 200)")
+    p.add_argument("--train-examples", type=int, metavar="N", help="train examples per cell (default: 2000)")
+    p.add_argument("--train-steps", type=int, metavar="N", help="optimizer steps per cell, the same for every input format")
+    p.add_argument("--batch-size", type=int, metavar="N", help="training batch size (default 32)")
+    p.add_argument("--lr", type=float, help="peak learning rate")
+    p.add_argument("--prompt-loss", type=float, metavar="W",
+                   help="add W x next-token loss on the prompt (default 0 = answer-only; the default suite uses 1)")
+    p.add_argument("--seed", type=int, help="seed for data, initialisation and batching (default 0)")
+    p.add_argument("--tokenizer", help="tokenizer name (default: the model's own, else cl100k_base)")
+    p.add_argument("--scope", choices=["prompt", "context"], help="compress the whole prompt (default) or the context only")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    p.add_argument("--eval-batch", type=int, metavar="N", help="evaluation batch size (default 32)")
+    p.add_argument("--no-stats", action="store_true", help="default suite: skip the model-free statistics of every task")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(handler=run)
+
+
+def _positive(name: str, value):
+    if value is not None and value < 1:
+        raise HarnessError(f"{name} must be a positive number, got {value}")
+    return value
+
+
+def build_config(args):
+    """The RunConfig for these arguments, and whether this is the default suite."""
+    from ..runner import RunConfig, suite_config
+    from ..training import TrainConfig
+
+    tasks, compressors = _names(args.tasks), _names(args.compressors)
+    suite = not (tasks or compressors or args.model)
+    cfg = suite_config() if suite else RunConfig()
+    for flag in ("limit", "train_examples", "train_steps", "batch_size", "eval_batch"):
+        _positive("--" + flag.replace("_", "-"), getattr(args, flag))
+    train = cfg.train if suite else TrainConfig()
+    train = replace(train, **{k: v for k, v in dict(steps=args.train_steps, batch_size=args.batch_size, lr=args.lr,
+                                                     prompt_loss=args.prompt_loss, seed=args.seed).items() if v is not None})
+    cfg = replace(cfg, train=train, device=args.device, progress=not args.quiet,
+                  **{k: v for k, v in dict(tasks=tasks, compressors=compressors, model=args.model, tokenizer=args.tokenizer,
+                                           scope=args.scope, seed=args.seed, test_examples=args.limit,
+                                           train_examples=args.train_examples, eval_batch=args.eval_batch).items()
+                     if v is not None})
+    return cfg, suite
+
+
+def default_output(cfg, suite: bool) -> Path:
+    from ..runner import DEFAULT_OUTPUT, _hash
+
+    if suite:
+        return Path(DEFAULT_OUTPUT)
+    key = {k: v for k, v in cfg.__dict__.items() if k not in ("progress", "device")}
+    return Path("runs") / f"run-{_hash(key)[:10]}"
+
+
+def run(args) -> int:
+    from ..runner import Runner, run_suite_stats, write_leaderboard
+
+    start = time.perf_counter()
+    cfg, suite = build_config(args)
+    output = Path(args.output) if args.output else default_output(cfg, suite)
+    if output.exists() and not output.is_dir():
+        raise HarnessError(f"--output {output} exists and is not a directory; pass a directory")
+    runner = Runner(cfg, output)
+    print(f"ltsc-bench run: output in {output}", file=sys.stderr)
+    if suite and not args.no_stats:
+        stats = run_suite_stats(cfg, output)
+        if stats:
+            print("## Model-free compression statistics (every offline task)\n")
+            print(stats + "\n", flush=True)
+    rows = runner.run()
+    table = write_leaderboard(rows, output)
+    print("## Accuracy leaderboard\n")
+    print(table)
+    print(f"\nrecords: {output / 'records.jsonl'}; leaderboard: {output / 'leaderboard.md'}, {output / 'leaderboard.json'}; "
+          f"wall time {time.perf_counter() - start:.0f} s")
+    return 0

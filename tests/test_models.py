@@ -1,0 +1,178 @@
+"""Model registry, tiny and Hugging Face adapters, decoding, training, compute accounting."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from harness.compute import attention_proxy, forward_flops
+from harness.errors import HarnessError
+from harness.models import build_model, models
+from harness.models.base import resolve_device
+from harness.models.inference import greedy_decode, score_choices
+from harness.training import TrainConfig, train
+
+
+class FakeTokenizer:
+    name = "fake"
+    vocab_size = 50
+
+
+def tiny_model(extra=4, corpus=None, **params):
+    torch.manual_seed(0)
+    m = build_model("tiny@d_model=32,layers=1,heads=2" + "".join(f",{k}={v}" for k, v in params.items()))
+    m.setup(FakeTokenizer(), extra, corpus or [[1, 2, 3, 4, 5], [6, 7]], "cpu")
+    return m
+
+
+def test_unknown_model_lists_the_valid_ones():
+    with pytest.raises(HarnessError, match="unknown model 'gpt5'.*tiny"):
+        build_model("gpt5")
+    with pytest.raises(HarnessError, match="has no parameter 'depth'"):
+        build_model("tiny@depth=2")
+    assert {"tiny", "smollm2-135m"} <= set(models.names())
+
+
+def test_model_rows_for_list():
+    from harness.catalog import model_rows
+
+    rows = model_rows()
+    names = [r["name"] for r in rows]
+    assert "tiny" in names and "smollm2-135m" in names and "hf:<name-or-path>" in names
+    assert all(r["description"] for r in rows)
+
+
+def test_cuda_without_gpu_is_a_user_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible")
+    with pytest.raises(HarnessError, match="no CUDA GPU"):
+        resolve_device("cuda")
+    assert resolve_device("auto") == "cpu"
+    with pytest.raises(HarnessError, match="unknown device"):
+        resolve_device("tpu")
+
+
+def test_tiny_vocabulary_is_remapped_to_the_ids_that_occur():
+    m = tiny_model(extra=3, corpus=[[5, 9, 9, 40]])
+    # specials, then 5, 9, 40 and the 3 extra ids 50, 51, 52
+    assert m.module.get_input_embeddings().weight.shape[0] == 3 + 3 + 3
+    ids = m.model_ids([5, 40, 50, 52, 7])
+    assert ids[-1] == 2  # never seen in training: unknown
+    assert len(set(ids[:4])) == 4 and min(ids[:4]) >= 3
+    assert m.output_text_ids(m.model_ids([5, 40, 51])) == [5, 40]  # extra ids never decode as text
+
+
+def test_tiny_checkpoint_round_trip(tmp_path):
+    m = tiny_model()
+    m.save(tmp_path / "ck")
+    fresh = build_model("tiny@d_model=32,layers=1,heads=2")
+    fresh.load(tmp_path / "ck", "cpu")
+    x = torch.tensor([m.model_ids([1, 2, 3, 50])])
+    assert torch.equal(m.forward(x)[0], fresh.forward(x)[0])
+    assert fresh.vocab == m.vocab
+
+
+def test_batched_greedy_decoding_matches_one_by_one():
+    m = tiny_model()
+    m.train_mode(False)
+    prompts = [m.model_ids(p) for p in ([1, 2, 3, 4, 5], [6, 7], [3, 50, 51, 2, 2, 2, 1])]
+    batched = greedy_decode(m, prompts, 5)
+    single = [greedy_decode(m, [p], 5)[0] for p in prompts]
+    assert batched == single
+
+
+def test_training_learns_a_copy_task_and_label_scoring_reads_it():
+    # the answer is the prompt's first token; answer-only loss
+    m = tiny_model(corpus=[[i, 30, 31] for i in range(10)] + [[i] for i in range(10)])
+    prompts = [m.model_ids([i, 30, 31]) for i in range(10)]
+    answers = [m.model_ids([i]) + [m.eos] for i in range(10)]
+    summary = train(m, prompts, answers, TrainConfig(steps=150, batch_size=10, lr=1e-2, warmup=5), progress=False)
+    assert summary["final_answer_loss"] < 0.5
+    outs = greedy_decode(m, prompts, 3)
+    assert sum(o == a[:-1] for o, a in zip(outs, answers)) >= 9
+    picks = score_choices(m, prompts[:4], [m.model_ids([j]) for j in range(4)])
+    assert picks == [0, 1, 2, 3]
+
+
+def test_prompt_loss_changes_training():
+    m1, m2 = tiny_model(), tiny_model()
+    prompts = [m1.model_ids([1, 2, 3, 4])] * 4
+    answers = [m1.model_ids([5]) + [m1.eos]] * 4
+    train(m1, prompts, answers, TrainConfig(steps=3, batch_size=4, lr=1e-2), progress=False)
+    train(m2, prompts, answers, TrainConfig(steps=3, batch_size=4, lr=1e-2, prompt_loss=1.0), progress=False)
+    w1 = m1.module.get_input_embeddings().weight
+    w2 = m2.module.get_input_embeddings().weight
+    assert not torch.equal(w1, w2)
+
+
+def test_compute_accounting():
+    assert attention_proxy(10) == 100
+    assert forward_flops(10, params=1000, layers=2, d_model=8) == 2 * 1000 * 10 + 4 * 2 * 8 * 100
+    arch = tiny_model().architecture()
+    assert arch["layers"] == 1 and arch["d_model"] == 32 and arch["params"] > 0
+
+
+# -- Hugging Face adapter, on a tiny random model built locally (no hub) -------------------------
+
+@pytest.fixture(scope="module")
+def hf_dir(tmp_path_factory):
+    from tokenizers import Tokenizer, models as tmodels, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    path = tmp_path_factory.mktemp("hf-tiny")
+    vocab = {"<eos>": 0, "<pad>": 1, "<unk>": 2, **{w: i + 3 for i, w in enumerate("a b c d e f g h yes no".split())}}
+    tok = Tokenizer(tmodels.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<eos>", pad_token="<pad>", unk_token="<unk>")
+    fast.save_pretrained(path)
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
+                      tie_word_embeddings=True, eos_token_id=0, pad_token_id=1, bos_token_id=0)
+    LlamaForCausalLM(cfg).save_pretrained(path)
+    return path
+
+
+@pytest.mark.parametrize("finetune", ["lora", "full"])
+def test_hf_model_with_meta_token_embeddings(hf_dir, tmp_path, finetune):
+    from harness.tokenizers import get_tokenizer
+
+    m = build_model(f"hf:{hf_dir}@finetune={finetune}")
+    assert m.preferred_tokenizer == f"hf:{hf_dir}"
+    tokenizer = get_tokenizer(m.preferred_tokenizer)
+    V = tokenizer.vocab_size
+    torch.manual_seed(0)
+    m.setup(tokenizer, 5, [], "cpu")
+    extra = m.embed.extra.weight
+    assert extra.shape[0] == 5 and extra.requires_grad
+    assert not torch.allclose(extra[0], extra[1])  # distinguishable meta-tokens
+    trainable = {id(p) for p in m.trainable_parameters()}
+    assert id(extra) in trainable
+    if finetune == "lora":
+        names = [n for n, p in m.module.named_parameters() if p.requires_grad]
+        assert names and all("lora_" in n for n in names)
+    prompts = [tokenizer.encode("a b c") + [V, V + 4], tokenizer.encode("d e")]
+    answers = [tokenizer.encode("yes") + [m.eos], tokenizer.encode("no") + [m.eos]]
+    train(m, prompts, answers, TrainConfig(steps=3, batch_size=2, lr=1e-2), progress=False)
+    m.train_mode(False)
+    x = torch.tensor([prompts[0]])
+    before = m.forward(x)[0]
+    m.save(tmp_path / "ck")
+    again = build_model(f"hf:{hf_dir}@finetune={finetune}")
+    again.load(tmp_path / "ck", "cpu")
+    again.train_mode(False)
+    assert torch.allclose(before, again.forward(x)[0], atol=1e-5)
+    out = greedy_decode(again, prompts, 3)
+    assert all(i < V for o in out for i in again.output_text_ids(o))
+
+
+def test_hf_bad_paths_are_user_errors(tmp_path, monkeypatch):
+    monkeypatch.delenv("LTSC_ALLOW_HUB", raising=False)
+    with pytest.raises(HarnessError, match="not a directory"):
+        build_model(f"hf:{tmp_path}/missing")
+    with pytest.raises(HarnessError, match="LTSC_ALLOW_HUB"):
+        build_model("hf:someone/some-model")
+    with pytest.raises(HarnessError, match="config.json"):
+        build_model(f"hf:{tmp_path}")
+    with pytest.raises(HarnessError, match="finetune"):
+        build_model(f"hf:{tmp_path}@finetune=half")
