@@ -30,7 +30,8 @@ def read_input(path: str) -> str:
         with open(path, encoding="utf-8") as fh:
             return fh.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"cannot read input file {path!r}: {exc.strerror or exc}; pass a readable UTF-8 text file or -") from None
+        reason = getattr(exc, "strerror", None) or f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise HarnessError(f"cannot read input file {path!r}: {reason}; pass a readable UTF-8 text file or -") from None
 
 
 def parse_ids(text: str) -> list[int]:
@@ -71,6 +72,8 @@ def run(args) -> int:
         "seconds": seconds,
         "lossless": lossless,
     }
+    if "round_trip_failed" in out.info:  # a peer whose own output failed to round-trip (we passed the input on)
+        report["peer_round_trip_failed"] = out.info["round_trip_failed"]
     if args.print_ids:
         report["ids"] = out.ids
     if args.json:

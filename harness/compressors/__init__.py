@@ -4,6 +4,7 @@ from .base import Compressed, Compressor, build_compressor, compressors, registe
 from . import raw  # noqa: F401  (registers "raw")
 from . import ltsc  # noqa: F401  (registers "ltsc")
 from . import ltsc_opt  # noqa: F401  (registers "ltsc-opt")
+from . import delta_peer  # noqa: F401  (registers "delta-ltsc"; the package itself is imported lazily)
 
 __all__ = ["Compressed", "Compressor", "build_compressor", "compressors", "register"]
 from .. import baselines as _baselines  # noqa: E402,F401  (registers the lossy baselines, see baselines/)

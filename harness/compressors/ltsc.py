@@ -22,7 +22,7 @@ def greedy_longest_first(index: RepeatIndex, max_entries: int, used: bytearray |
     used = bytearray(n) if used is None else used
     used_view = np.frombuffer(used, dtype=np.uint8) if n else np.zeros(0, np.uint8)
     entries: list[Entry] = []
-    for length in range(min(index.max_len, n // 2), 1, -1):
+    for length in range(min(index.longest, n // 2), 1, -1):
         groups = index.groups(length, min_count(length), used_view)
         order = np.lexsort((groups.firsts, -groups.counts))
         starts, ends = groups.starts.tolist(), groups.ends.tolist()

@@ -43,7 +43,7 @@ def maximal_groups(index: RepeatIndex, length: int) -> Groups:
 
 
 def greedy_by_savings(index: RepeatIndex, max_entries: int) -> list[Entry]:
-    top = min(index.max_len, index.n // 2)
+    top = min(index.longest, index.n // 2)
     runs: list[list[int]] = []
     heap: list[tuple[int, int, int, int]] = []
     for length in range(2, top + 1):

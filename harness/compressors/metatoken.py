@@ -119,6 +119,8 @@ class RepeatIndex:
             same = ranks[np.minimum(a + lcp, last)] == ranks[np.minimum(b + lcp, last)]
             lcp += (same & (lcp + width <= max_len)) * width
         self.lcp = lcp
+        #: the longest repeated run (capped at max_len): no longer length needs a look
+        self.longest = int(lcp.max()) if len(lcp) else 0
         self.order_list = self.order.tolist()
 
     def groups(self, length: int, min_count: int, used: np.ndarray | None = None) -> Groups:

@@ -1,0 +1,197 @@
+"""Codec benchmark: length reduction, speed and memory of the meta-token codecs vs the delta-ltsc peer.
+
+    .venv/bin/python benchmarks/codec.py            # the full table (about a minute on 2 cores)
+    .venv/bin/python benchmarks/codec.py --quick    # one or two sequences per length
+
+Data: the top-level ``*.py`` files of the running CPython's standard library, sorted by
+name, concatenated and tokenized with cl100k_base (the table's header names the
+Python version, file count and a SHA-256 of the text). Sequences of each length are
+cut at evenly spaced offsets. Every output is checked to decompress to its input;
+the peer's failures are counted, and its reduction is averaged over the sequences
+where it round-trips (an output that loses data is no reference). Times are medians
+of one codec call per sequence (the peer: its own compression time); peak memory is
+measured in a separate, untimed call under tracemalloc. Prints Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import platform
+import statistics
+import sys
+import sysconfig
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness.compressors import build_compressor, compressors  # noqa: E402
+from harness.errors import HarnessError  # noqa: E402
+from harness.tokenizers import get_tokenizer  # noqa: E402
+
+OURS = ["ltsc", "ltsc-opt"]
+DELTA_DEFAULT, DELTA_FLAT = "delta-ltsc", "delta-ltsc@hierarchical=false"
+PEERS = [DELTA_DEFAULT, DELTA_FLAT]
+FULL = {512: 8, 2048: 6, 8192: 3, 65536: 1}
+QUICK = {512: 2, 2048: 2, 8192: 1, 65536: 1}  # a prefix of FULL's sequences
+
+
+def corpus(tokenizer, need: int) -> tuple[list[int], str]:
+    """Tokens of the sorted top-level stdlib files, at least ``need`` of them, and a description."""
+    files = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+    ids: list[int] = []
+    digest = hashlib.sha256()
+    used = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        digest.update(text.encode())
+        ids += tokenizer.encode(text)
+        used += 1
+        if len(ids) >= need:
+            break
+    about = (f"CPython {platform.python_version()} stdlib, first {used} top-level .py files by name "
+             f"({files[0].name} .. {files[used - 1].name}), {len(ids):,} cl100k_base tokens, "
+             f"text sha256 {digest.hexdigest()[:16]}")
+    return ids, about
+
+
+CORPUS_TOKENS = 4 * 65536
+
+
+def sequences(ids: list[int], length: int, count: int) -> list[list[int]]:
+    """The first ``count`` of the full plan's sequences: evenly spaced over the corpus."""
+    full = FULL[length]
+    step = (len(ids) - length) // (full - 1) if full > 1 else 0
+    return [ids[i * step:i * step + length] for i in range(count)]
+
+
+def measure(comp, seqs: list[list[int]]) -> dict:
+    """Reduction over round-tripping sequences, failures, median seconds."""
+    comp.compress(seqs[0][:256])  # warm-up (imports, first-call overheads)
+    reductions, seconds, failures = [], [], 0
+    for seq in seqs:
+        start = time.perf_counter()
+        out = comp.compress(seq)
+        elapsed = time.perf_counter() - start
+        seconds.append(out.info.get("peer_seconds", elapsed))
+        if out.info.get("round_trip_failed") or comp.decompress(out.ids) != seq:
+            failures += 1
+            reductions.append(None)
+        else:
+            peer_out = out.info.get("peer_tokens_out")
+            reductions.append(1 - (peer_out if peer_out is not None else out.tokens_out) / len(seq))
+    return {"reductions": reductions, "seconds": statistics.median(seconds), "failures": failures}
+
+
+def peak_mib(comp, seq: list[int]) -> float:
+    tracemalloc.start()
+    try:
+        comp.compress(seq)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def pct(value) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def run(plan: dict[int, int], peers: bool) -> None:
+    tok = get_tokenizer("cl100k_base")
+    ids, about = corpus(tok, CORPUS_TOKENS)
+    codecs = {name: build_compressor(name, tok) for name in OURS}
+    notes = []
+    if peers:
+        try:
+            codecs.update({name: build_compressor(name, tok) for name in PEERS})
+            codecs[DELTA_DEFAULT].compress([1, 2])
+        except HarnessError as exc:
+            notes.append(f"delta-ltsc rows skipped: {exc}")
+            for name in PEERS:
+                codecs.pop(name, None)
+    slow_above = compressors.get("delta-ltsc").factory.slow_above
+    rows, checks = [], []
+    for length, count in plan.items():
+        seqs = sequences(ids, length, count)
+        results = {}
+        for name, comp in codecs.items():
+            if name in PEERS and length > slow_above:
+                continue
+            results[name] = measure(comp, seqs)
+        delta = results.get(DELTA_DEFAULT)
+        for name, res in results.items():
+            mem = None if name in PEERS else peak_mib(codecs[name], seqs[0])
+            speedup = delta["seconds"] / res["seconds"] if delta and name not in PEERS else None
+            rows.append({
+                "tokens": f"{length:,}", "codec": name, "seqs": len(seqs), "reduction": pct(mean(res["reductions"])),
+                "median s": f"{res['seconds']:.4f}", "× faster than delta": "—" if speedup is None else f"{speedup:,.0f}×",
+                "round-trip failures": f"{res['failures']}/{len(seqs)}",
+                "peak MiB": "—" if mem is None else f"{mem:.1f}",
+                "bytes/token": "—" if mem is None else f"{mem * 2**20 / length:,.0f}",
+            })
+        if DELTA_DEFAULT not in results and peers and length > slow_above:
+            notes.append(f"{length:,} tokens: delta-ltsc skipped (superlinear; above {slow_above:,} tokens one call takes "
+                         "minutes)")
+        checks += target_checks(length, results)
+    from tabulate import tabulate
+
+    print(f"Corpus: {about}. Machine: {platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}.\n")
+    print(tabulate(rows, headers="keys", tablefmt="github", disable_numparse=True))
+    print("\nReduction = mean over sequences of 1 - tokens_out/tokens_in, dictionary and delimiters included; "
+          "delta's rows average only the sequences it round-trips.")
+    for note in notes:
+        print(f"- {note}")
+    print("\nTargets (measured in this run):\n")
+    for line in checks:
+        print(f"- {line}")
+
+
+def target_checks(length: int, results: dict) -> list[str]:
+    """The issue's acceptance targets, evaluated on this run's numbers."""
+    lines = []
+    ok = lambda flag: "PASS" if flag else "FAIL"  # noqa: E731
+    ours, opt = results["ltsc"], results["ltsc-opt"]
+    flat, default = results.get(DELTA_FLAT), results.get(DELTA_DEFAULT)
+    if flat:
+        a, b = mean(ours["reductions"]), mean(flat["reductions"])
+        lines.append(f"{length:,}: ltsc reduction {pct(a)} ≥ delta flat {pct(b)}: {ok(b is None or a >= b)}")
+    if default:
+        kept = [i for i, r in enumerate(default["reductions"]) if r is not None]
+        a = mean([opt["reductions"][i] for i in kept])
+        b = mean([default["reductions"][i] for i in kept])
+        lines.append(f"{length:,}: ltsc-opt reduction {pct(a)} ≥ delta default {pct(b)} on the {len(kept)} sequences "
+                     f"delta round-trips ({default['failures']} it does not): {ok(b is None or a >= b)}")
+        if length == 8192:
+            for name in ("ltsc", "ltsc-opt"):
+                ratio = default["seconds"] / results[name]["seconds"]
+                lines.append(f"8,192: {name} {ratio:,.0f}× faster than delta default (target ≥ 100×): {ok(ratio >= 100)}")
+    if length == 65536:
+        for name in ("ltsc", "ltsc-opt"):
+            s = results[name]["seconds"]
+            lines.append(f"65,536: {name} {s:.3f} s (target < 1 s): {ok(s < 1)}")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one or two sequences per length")
+    parser.add_argument("--no-peers", action="store_true", help="skip delta-ltsc")
+    args = parser.parse_args(argv)
+    try:
+        run(QUICK if args.quick else FULL, peers=not args.no_peers)
+    except HarnessError as exc:
+        print(f"codec benchmark: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

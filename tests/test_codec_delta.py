@@ -1,0 +1,65 @@
+"""The delta-ltsc peer behind our interface: id mapping, per-input round-trip check, missing package."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from codec_inputs import VOCAB, build, small_tokenizer
+from harness.compressors import build_compressor
+from harness.errors import HarnessError
+
+IDS = [1, 2, 3, 4, 5, 900, 1, 2, 3, 4, 5, 901, 1, 2, 3, 4, 5, 902, 7, 8, 7, 8, 7, 8, 7, 8, 903] * 3
+
+
+def test_missing_package_is_one_line_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "delta", None)  # makes `import delta` fail
+    with pytest.raises(HarnessError, match=r"pip install delta-ltsc==0\.3\.1") as err:
+        build("delta-ltsc")
+    assert "\n" not in str(err.value)
+
+
+def test_maps_symbols_to_extra_ids_and_round_trips():
+    pytest.importorskip("delta")
+    for spec in ("delta-ltsc", "delta-ltsc@hierarchical=false"):
+        comp = build_compressor(spec, small_tokenizer())
+        out = comp.compress(IDS)
+        assert out.changed and out.tokens_out < len(IDS) and out.info["round_trip_failed"] is False
+        assert out.ids[0] == VOCAB and VOCAB + 1 in out.ids
+        assert all(0 <= i < VOCAB + comp.extra_vocab for i in out.ids)
+        assert comp.decompress(out.ids) == IDS
+        assert out.info["peer_seconds"] > 0
+
+
+def test_failed_round_trip_falls_back_and_is_flagged(monkeypatch):
+    delta = pytest.importorskip("delta")
+    comp = build("delta-ltsc")
+    monkeypatch.setattr(delta, "decompress", lambda tokens, config=None: [0])
+    out = comp.compress(IDS)
+    assert not out.changed and out.ids == IDS
+    assert out.info["round_trip_failed"] is True and "does not decompress" in out.info["peer_error"]
+    assert out.info["peer_tokens_out"] < len(IDS)
+
+
+def test_peer_exception_falls_back_and_is_flagged(monkeypatch):
+    delta = pytest.importorskip("delta")
+    comp = build("delta-ltsc")
+
+    def boom(tokens, config=None):
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(delta, "compress", boom)
+    out = comp.compress(IDS)
+    assert out.ids == IDS and out.info["round_trip_failed"] is True and "broken" in out.info["peer_error"]
+
+
+def test_parameters():
+    pytest.importorskip("delta")
+    comp = build_compressor("delta-ltsc@hierarchical=false,max_len=6,pool_size=50,seed=4", small_tokenizer())
+    assert comp.params == {"hierarchical": False, "max_len": 6, "pool_size": 50, "seed": 4}
+    assert comp.extra_vocab == 2 + 50 + 6
+    with pytest.raises(HarnessError, match="bad parameters"):
+        build_compressor("delta-ltsc@hierarchical=maybe", small_tokenizer())
+    with pytest.raises(HarnessError, match="not a delta-ltsc symbol"):
+        comp.decompress([VOCAB + comp.extra_vocab])
