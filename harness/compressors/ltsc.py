@@ -43,4 +43,4 @@ class Ltsc(MetaTokenCompressor):
     name = "ltsc"
 
     def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
-        return greedy_longest_first(RepeatIndex(tokens, self.max_len), max_entries)
+        return greedy_longest_first(RepeatIndex(tokens, self.max_len).narrowed(2), max_entries)

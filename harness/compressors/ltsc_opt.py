@@ -46,21 +46,23 @@ def greedy_by_savings(index: RepeatIndex, max_entries: int) -> list[Entry]:
     top = min(index.longest, index.n // 2)
     runs: list[list[int]] = []
     heap: list[tuple[int, int, int, int]] = []
+    full = index
     for length in range(2, top + 1):
+        index = index.narrowed(length)
         groups = maximal_groups(index, length)
         for s, e, count, first in zip(groups.starts.tolist(), groups.ends.tolist(), groups.counts.tolist(),
                                       groups.firsts.tolist()):
             # the raw count bounds the non-overlapping count from above, as a lazy greedy needs
             heap.append((-savings(length, count), -length, first, len(runs)))
-            runs.append((s, e))
+            runs.append(index.occurrences(s, e))
     heapq.heapify(heap)
-    used = bytearray(index.n)
+    used = bytearray(full.n)
     entries: list[Entry] = []
     while heap and len(entries) < max_entries:
         _, neg_len, first, idx = heapq.heappop(heap)
         length = -neg_len
         run = runs[idx]
-        taken = take_free(index.occurrences(*run) if isinstance(run, tuple) else run, length, used)
+        taken = take_free(run, length, used)
         gain = savings(length, len(taken))
         if gain <= 0:
             continue
@@ -71,7 +73,7 @@ def greedy_by_savings(index: RepeatIndex, max_entries: int) -> list[Entry]:
         mark(used, taken, length)
         entries.append(Entry(taken[0], length, tuple(taken)))
     if len(entries) < max_entries:
-        entries += greedy_longest_first(index, max_entries - len(entries), used=used)
+        entries += greedy_longest_first(full.narrowed(2), max_entries - len(entries), used=used)
     return entries
 
 

@@ -123,12 +123,30 @@ class RepeatIndex:
         self.longest = int(lcp.max()) if len(lcp) else 0
         self.order_list = self.order.tolist()
 
+    def narrowed(self, length: int) -> "RepeatIndex":
+        """This index restricted to the windows that repeat with at least ``length`` tokens.
+
+        Groups of every length >= ``length`` are unchanged; the smaller arrays make them cheaper.
+        """
+        inner = self.lcp >= length
+        active = np.zeros(len(self.order), bool)
+        active[:-1] |= inner
+        active[1:] |= inner
+        keep = np.flatnonzero(active)
+        new = object.__new__(RepeatIndex)
+        new.n, new.tokens, new.max_len, new.longest = self.n, self.tokens, self.max_len, self.longest
+        new.order = self.order[keep]
+        # neighbours that were not adjacent had a short window between them: a boundary for good
+        new.lcp = np.where(keep[1:] == keep[:-1] + 1, self.lcp[keep[:-1]], 0)
+        new.order_list = new.order.tolist()
+        return new
+
     def groups(self, length: int, min_count: int, used: np.ndarray | None = None) -> Groups:
         """Runs of ``length`` with at least ``min_count`` occurrences (free ones, if ``used`` is given)."""
-        n = self.n
+        n, m = self.n, len(self.order)
         cut = np.flatnonzero(self.lcp < length) + 1
         starts = np.concatenate(([0], cut))
-        ends = np.concatenate((cut, [n]))
+        ends = np.concatenate((cut, [m]))
         if used is None:
             counts = ends - starts
         else:
@@ -137,7 +155,7 @@ class RepeatIndex:
             free[:n - length + 1] = csum[length:] == csum[:-length]
             fcum = np.concatenate(([0], np.cumsum(free[self.order])))
             counts = fcum[ends] - fcum[starts]
-        firsts = np.minimum.reduceat(self.order, starts) if n else starts
+        firsts = np.minimum.reduceat(self.order, starts) if m else starts
         keep = counts >= min_count
         return Groups(length, starts[keep], ends[keep], counts[keep], firsts[keep])
 
