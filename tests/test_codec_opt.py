@@ -8,14 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codec_inputs import build
+from codec_inputs import VOCAB, build
+from harness.errors import HarnessError
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.ltsc_opt import greedy_by_savings
 from harness.compressors.metatoken import RepeatIndex, savings
 from harness.tokenizers import get_tokenizer
 
-IMPROVED = ["ltsc-opt"]
+IMPROVED = ["ltsc-opt", "ltsc-nested"]
 
 
 def total_savings(entries) -> int:
@@ -63,3 +64,37 @@ def test_same_format_as_ltsc(name):
     out = comp.compress(ids)
     assert out.ids[0] == comp.dict_open and comp.dict_close in out.ids
     assert comp.params["max_len"] == comp.max_len and comp.extra_vocab == 2 + comp.pool_size
+
+
+def test_nested_entries_refer_to_earlier_ones():
+    # with max_len=6, X = 1..6 and Y = 7..12 get flat entries; the body then holds "mX mY" five
+    # times: a second pass gives it an entry made of two meta-tokens (saves 2*5 - (1+2+5) = 2)
+    ids = []
+    for i in range(5):
+        ids += list(range(1, 13)) + [500 + i]
+    comp = build("ltsc-nested", max_len=6, seed=1)
+    out = comp.compress(ids)
+    assert comp.decompress(out.ids) == ids
+    flat = build("ltsc-opt", max_len=6, seed=1).compress(ids)
+    assert out.tokens_out == flat.tokens_out - 2 and out.dictionary_entries == 3
+    close = out.ids.index(comp.dict_close)
+    mx, my = out.ids[1], out.ids[8]
+    assert out.ids[1:close] == [mx, 1, 2, 3, 4, 5, 6, my, 7, 8, 9, 10, 11, 12, out.ids[15], mx, my]
+
+
+def test_decompress_resolves_references_and_rejects_bad_ones():
+    comp = build("ltsc")
+    a, b = comp.pool_start + 3, comp.pool_start + 7
+    nested = [comp.dict_open, a, 1, 2, b, a, 3, a, comp.dict_close, b, 9, a]
+    assert comp.decompress(nested) == [1, 2, 3, 1, 2, 9, 1, 2]
+    with pytest.raises(HarnessError, match="only refer to entries before it"):
+        comp.decompress([comp.dict_open, a, 1, a, comp.dict_close, a])
+    with pytest.raises(HarnessError, match="empty entry"):
+        comp.decompress([comp.dict_open, a, b, 1, comp.dict_close, a])
+
+
+def test_nested_never_longer_than_opt():
+    tok = get_tokenizer("cl100k_base")
+    opt, nested = build_compressor("ltsc-opt", tok), build_compressor("ltsc-nested", tok)
+    for chunk in real_code_chunks(tok, size=1024, count=4):
+        assert nested.compress(chunk).tokens_out <= opt.compress(chunk).tokens_out

@@ -3,7 +3,7 @@
 from .base import Compressed, Compressor, build_compressor, compressors, register
 from . import raw  # noqa: F401  (registers "raw")
 from . import ltsc  # noqa: F401  (registers "ltsc")
-from . import ltsc_opt  # noqa: F401  (registers "ltsc-opt")
+from . import ltsc_opt  # noqa: F401  (registers "ltsc-opt" and "ltsc-nested")
 from . import delta_peer  # noqa: F401  (registers "delta-ltsc"; the package itself is imported lazily)
 
 __all__ = ["Compressed", "Compressor", "build_compressor", "compressors", "register"]

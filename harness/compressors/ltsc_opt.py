@@ -86,3 +86,32 @@ class LtscOpt(MetaTokenCompressor):
 
     def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
         return greedy_by_savings(RepeatIndex(tokens, self.max_len), max_entries)
+
+
+@register
+class LtscNested(LtscOpt):
+    """ltsc-opt, then repeated passes over the body: entries may refer to earlier entries"""
+
+    name = "ltsc-nested"
+
+    def __init__(self, tokenizer, max_len: int | None = None, pool_size: int = 1024, seed: int = 0,
+                 dict_open: int | None = None, dict_close: int | None = None, max_depth: int = 8):
+        super().__init__(tokenizer, max_len, pool_size, seed, dict_open, dict_close)
+        if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 1:
+            raise ValueError(f"max_depth must be an integer >= 1, got {max_depth!r}")
+        self.max_depth = self.params["max_depth"] = max_depth
+
+    def encode(self, ids: list[int], metas: list[int]) -> tuple[list[int], list[int], int]:
+        """Pass k runs the ``ltsc-opt`` selection on the body left by pass k-1, whose meta-tokens are
+        then ordinary symbols: its entries may hold them, and follow theirs in the dictionary."""
+        dictionary: list[int] = []
+        body, used = ids, 0
+        for _ in range(self.max_depth):
+            if used >= len(metas):
+                break
+            level_dict, body_next, count = super().encode(body, metas[used:])
+            if not count:
+                break
+            dictionary += level_dict
+            body, used = body_next, used + count
+        return dictionary, body, used

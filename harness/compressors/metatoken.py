@@ -26,7 +26,6 @@ contiguous stretches (numpy, O(n log n) time, O(n log max_len) memory).
 from __future__ import annotations
 
 import hashlib
-import random
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -243,6 +242,11 @@ class MetaTokenCompressor(Compressor):
         """Choose at most ``max_entries`` entries with pairwise disjoint occurrences."""
         raise NotImplementedError
 
+    def encode(self, ids: list[int], metas: list[int]) -> tuple[list[int], list[int], int]:
+        """(dictionary entries ``mt s ...`` without delimiters, body, entry count); flat: one selection."""
+        entries = self.select(np.asarray(ids, dtype=np.int64), len(metas))
+        return dictionary_of(ids, entries, metas), substitute(ids, entries, metas), len(entries)
+
     # -- compress / decompress ---------------------------------------------------------
     def as_array(self, ids: Sequence[int]) -> np.ndarray:
         """The ids as int64, after checking they lie in the tokenizer's range."""
@@ -261,39 +265,27 @@ class MetaTokenCompressor(Compressor):
             pass
         raise HarnessError(f"token ids must be a flat list of integers in 0..{self.vocab_size - 1}")
 
+    def draw(self, tokens: np.ndarray) -> list[int]:
+        """The meta-token ids in the order entries get them: a uniform random permutation of the pool,
+        seeded by ``seed`` and a digest of the input (same input, same draw; other inputs, other draws)."""
+        rng = np.random.default_rng([self.seed % 2**64, input_digest(tokens)])
+        return (self.pool_start + rng.permutation(self.pool_size)).tolist()
+
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         tokens = self.as_array(ids)
         ids = tokens.tolist()
         n = len(ids)
         if n < 4:  # the smallest paying entry needs N*K >= 8 tokens
             return self.unchanged(ids)
-        entries = self.select(tokens, self.pool_size)
-        if not entries:
-            return self.unchanged(ids)
-        rng = random.Random(self.seed * 0x9E3779B97F4A7C15 ^ input_digest(tokens))
-        metas = [self.pool_start + i for i in rng.sample(range(self.pool_size), len(entries))]
-        out = [self.dict_open]
-        replacements = []
-        for meta, entry in zip(metas, entries):
-            out.append(meta)
-            out.extend(ids[entry.start:entry.start + entry.length])
-            replacements.extend((p, entry.length, meta) for p in entry.positions)
-        out.append(self.dict_close)
-        dictionary_tokens = len(out)
-        replacements.sort()
-        prev = 0
-        for start, length, meta in replacements:
-            out.extend(ids[prev:start])
-            out.append(meta)
-            prev = start + length
-        out.extend(ids[prev:])
-        if len(out) >= n:
+        dictionary, body, entries = self.encode(ids, self.draw(tokens))
+        if not entries or len(dictionary) + 2 + len(body) >= n:
             return self.unchanged(ids, note="no dictionary shortens this input")
-        return Compressed(out, n, dictionary_entries=len(entries), dictionary_tokens=dictionary_tokens,
-                          info={"pool_exhausted": len(entries) >= self.pool_size,
-                                "entry_lengths": sorted({e.length for e in entries}, reverse=True)})
+        out = [self.dict_open, *dictionary, self.dict_close, *body]
+        return Compressed(out, n, dictionary_entries=entries, dictionary_tokens=len(dictionary) + 2,
+                          info={"pool_exhausted": entries >= self.pool_size})
 
     def decompress(self, ids: Sequence[int]) -> list[int]:
+        """Invert :meth:`compress`. Dictionary entries may refer to meta-tokens defined before them."""
         ids = list(ids)
         if not ids or ids[0] != self.dict_open:
             return ids
@@ -305,14 +297,15 @@ class MetaTokenCompressor(Compressor):
         table: dict[int, list[int]] = {}
         current: list[int] | None = None
         for i in ids[1:close]:
-            if i >= self.vocab_size:
-                if i in table:
-                    raise HarnessError(f"malformed dictionary: meta-token {i} defined twice")
+            if i < self.vocab_size or i in table:  # a token, or a reference to an earlier entry
+                if current is None or table.get(i) is current:
+                    raise HarnessError("malformed dictionary: it must start with a meta-token, and an entry "
+                                       "may only refer to entries before it")
+                current.extend(table.get(i, (i,)))
+            else:  # a new meta-token starts an entry
+                if current is not None and not current:
+                    raise HarnessError("malformed dictionary: empty entry")
                 current = table[i] = []
-            elif current is None:
-                raise HarnessError("malformed dictionary: it must start with a meta-token")
-            else:
-                current.append(i)
         out: list[int] = []
         for i in ids[close + 1:]:
             if i < self.vocab_size:
@@ -322,3 +315,25 @@ class MetaTokenCompressor(Compressor):
             else:
                 raise HarnessError(f"malformed compressed sequence: meta-token {i} is not in its dictionary")
         return out
+
+
+def dictionary_of(ids: list[int], entries: list[Entry], metas: list[int]) -> list[int]:
+    """``mt s`` for each entry, in order."""
+    out: list[int] = []
+    for meta, entry in zip(metas, entries):
+        out.append(meta)
+        out.extend(ids[entry.start:entry.start + entry.length])
+    return out
+
+
+def substitute(ids: list[int], entries: list[Entry], metas: list[int]) -> list[int]:
+    """``ids`` with every chosen occurrence replaced by its entry's meta-token."""
+    replacements = sorted((p, entry.length, meta) for meta, entry in zip(metas, entries) for p in entry.positions)
+    out: list[int] = []
+    prev = 0
+    for start, length, meta in replacements:
+        out.extend(ids[prev:start])
+        out.append(meta)
+        prev = start + length
+    out.extend(ids[prev:])
+    return out
