@@ -93,8 +93,8 @@ def test_decompress_resolves_references_and_rejects_bad_ones():
         comp.decompress([comp.dict_open, a, b, 1, comp.dict_close, a])
 
 
-def test_nested_never_longer_than_opt():
+def test_nested_compresses_real_code_more_than_opt():
     tok = get_tokenizer("cl100k_base")
     opt, nested = build_compressor("ltsc-opt", tok), build_compressor("ltsc-nested", tok)
-    for chunk in real_code_chunks(tok, size=1024, count=4):
-        assert nested.compress(chunk).tokens_out <= opt.compress(chunk).tokens_out
+    chunks = real_code_chunks(tok, size=1024, count=4)
+    assert sum(nested.compress(c).tokens_out for c in chunks) < sum(opt.compress(c).tokens_out for c in chunks)
