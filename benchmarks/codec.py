@@ -71,19 +71,21 @@ def sequences(ids: list[int], length: int, count: int) -> list[list[int]]:
 def measure(comp, seqs: list[list[int]]) -> dict:
     """Reduction over round-tripping sequences, failures, median seconds."""
     comp.compress(seqs[0][:256])  # warm-up (imports, first-call overheads)
-    reductions, seconds, failures = [], [], 0
+    reductions, seconds, failures, entries = [], [], 0, []
     for seq in seqs:
         start = time.perf_counter()
         out = comp.compress(seq)
         elapsed = time.perf_counter() - start
         seconds.append(out.info.get("peer_seconds", elapsed))
+        entries.append(out.dictionary_entries)
         if out.info.get("round_trip_failed") or comp.decompress(out.ids) != seq:
             failures += 1
             reductions.append(None)
         else:
             peer_out = out.info.get("peer_tokens_out")
             reductions.append(1 - (peer_out if peer_out is not None else out.tokens_out) / len(seq))
-    return {"reductions": reductions, "seconds": statistics.median(seconds), "failures": failures}
+    return {"reductions": reductions, "seconds": statistics.median(seconds), "failures": failures,
+            "entries": statistics.mean(entries)}
 
 
 def peak_mib(comp, seq: list[int]) -> float:
@@ -132,11 +134,16 @@ def run(plan: dict[int, int], peers: bool) -> None:
             speedup = delta["seconds"] / res["seconds"] if delta and name not in PEERS else None
             rows.append({
                 "tokens": f"{length:,}", "codec": name, "seqs": len(seqs), "reduction": pct(mean(res["reductions"])),
+                "entries": f"{res['entries']:.0f}",
                 "median s": f"{res['seconds']:.4f}", "× faster than delta": "—" if speedup is None else f"{speedup:,.0f}×",
                 "round-trip failures": f"{res['failures']}/{len(seqs)}",
                 "peak MiB": "—" if mem is None else f"{mem:.1f}",
                 "bytes/token": "—" if mem is None else f"{mem * 2**20 / length:,.0f}",
             })
+        full_pool = [name for name in OURS if results[name]["entries"] >= codecs[name].pool_size]
+        if full_pool:
+            notes.append(f"{length:,} tokens: {', '.join(full_pool)} used the whole meta-token pool "
+                         f"({codecs[full_pool[0]].pool_size:,} ids); a larger pool_size would compress more")
         if DELTA_DEFAULT not in results and peers and length > slow_above:
             notes.append(f"{length:,} tokens: delta-ltsc skipped (superlinear; above {slow_above:,} tokens one call takes "
                          "minutes)")
