@@ -167,3 +167,21 @@ def test_malformed_compressed_input():
 def test_non_integer_ids_rejected():
     with pytest.raises(HarnessError):
         build("ltsc").compress(["a", "b"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_repeat_index_groups_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(0, 2 + seed, 200)
+    max_len = 9
+    index = RepeatIndex(tokens, max_len)
+    for length in range(2, max_len + 1):
+        expected = {}
+        for i in range(len(tokens) - length + 1):
+            expected.setdefault(tuple(tokens[i:i + length]), []).append(i)
+        want = sorted(p for p in expected.values() if len(p) >= 2)
+        for idx in (index, index.narrowed(length), index.narrowed(2)):
+            groups = idx.groups(length, 2)
+            got = sorted(idx.occurrences(s, e) for s, e in zip(groups.starts, groups.ends))
+            assert got == want
+            assert groups.firsts.tolist() == [min(idx.occurrences(s, e)) for s, e in zip(groups.starts, groups.ends)]
