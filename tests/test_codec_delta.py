@@ -32,14 +32,37 @@ def test_maps_symbols_to_extra_ids_and_round_trips():
         assert out.info["peer_seconds"] > 0
 
 
-def test_failed_round_trip_falls_back_and_is_flagged(monkeypatch):
+def test_failed_round_trip_is_passed_on_and_flagged(monkeypatch):
     delta = pytest.importorskip("delta")
     comp = build("delta-ltsc")
+    real = delta.decompress
+    monkeypatch.setattr(delta, "decompress", lambda tokens, config=None: real(tokens, config)[:-1])
+    out = comp.compress(IDS)
+    assert out.changed and out.tokens_out < len(IDS)
+    assert out.info["round_trip_failed"] is True and "does not decompress" in out.info["peer_error"]
+    assert comp.decompress(out.ids) != IDS  # the harness's own check sees the failure too
+
+
+def test_failed_round_trip_with_fallback_passes_the_input(monkeypatch):
+    delta = pytest.importorskip("delta")
+    comp = build("delta-ltsc", fallback=True)
     monkeypatch.setattr(delta, "decompress", lambda tokens, config=None: [0])
     out = comp.compress(IDS)
     assert not out.changed and out.ids == IDS
     assert out.info["round_trip_failed"] is True and "does not decompress" in out.info["peer_error"]
     assert out.info["peer_tokens_out"] < len(IDS)
+
+
+def test_undecompressable_output_is_not_passed_on(monkeypatch):
+    delta = pytest.importorskip("delta")
+    comp = build("delta-ltsc")
+
+    def broken(tokens, config=None):
+        raise ValueError("bad dictionary")
+
+    monkeypatch.setattr(delta, "decompress", broken)
+    out = comp.compress(IDS)
+    assert out.ids == IDS and out.info["round_trip_failed"] is True and "bad dictionary" in out.info["peer_error"]
 
 
 def test_peer_exception_falls_back_and_is_flagged(monkeypatch):
@@ -57,7 +80,7 @@ def test_peer_exception_falls_back_and_is_flagged(monkeypatch):
 def test_parameters():
     pytest.importorskip("delta")
     comp = build_compressor("delta-ltsc@hierarchical=false,max_len=6,pool_size=50,seed=4", small_tokenizer())
-    assert comp.params == {"hierarchical": False, "max_len": 6, "pool_size": 50, "seed": 4}
+    assert comp.params == {"hierarchical": False, "max_len": 6, "pool_size": 50, "seed": 4, "fallback": False}
     assert comp.extra_vocab == 2 + 50 + 6
     with pytest.raises(HarnessError, match="bad parameters"):
         build_compressor("delta-ltsc@hierarchical=maybe", small_tokenizer())
