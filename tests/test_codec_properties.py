@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import HarnessError
@@ -59,8 +59,11 @@ def test_round_trip(name, data):
 @given(data=st.data(), max_len=st.integers(2, 40), pool_size=st.integers(1, 8), seed=st.integers(0, 2**32))
 def test_round_trip_any_parameters(name, data, max_len, pool_size, seed):
     ids = data.draw(sequences(size_for(name, 200)))
-    comp = build(name, **{k: v for k, v in dict(max_len=max_len, pool_size=pool_size, seed=seed).items()
-                          if k in build(name).params})
+    try:
+        comp = build(name, **{k: v for k, v in dict(max_len=max_len, pool_size=pool_size, seed=seed).items()
+                              if k in build(name).params})
+    except HarnessError:  # a compressor that names a parameter alike but allows other values
+        assume(False)
     check_round_trip(comp, ids)
 
 
