@@ -1,6 +1,6 @@
 """Codec benchmark: length reduction, speed and memory of the meta-token codecs vs the delta-ltsc peer.
 
-    .venv/bin/python benchmarks/codec.py            # the full table (about a minute on 2 cores)
+    .venv/bin/python benchmarks/codec.py            # the full table (1-2 minutes on 2 cores)
     .venv/bin/python benchmarks/codec.py --quick    # one or two sequences per length
 
 Data: the top-level ``*.py`` files of the running CPython's standard library, sorted by
@@ -35,7 +35,7 @@ IMPROVED = ["ltsc-opt", "ltsc-nested"]
 OURS = ["ltsc", *IMPROVED]
 DELTA_DEFAULT, DELTA_FLAT = "delta-ltsc", "delta-ltsc@hierarchical=false"
 PEERS = [DELTA_DEFAULT, DELTA_FLAT]
-FULL = {512: 8, 2048: 6, 8192: 3, 65536: 1}
+FULL = {512: 16, 2048: 16, 8192: 4, 65536: 1}
 QUICK = {512: 2, 2048: 2, 8192: 1, 65536: 1}  # a prefix of FULL's sequences
 
 
@@ -58,7 +58,7 @@ def corpus(tokenizer, need: int) -> tuple[list[int], str]:
     return ids, about
 
 
-CORPUS_TOKENS = 4 * 65536
+CORPUS_TOKENS = 16 * 65536
 
 
 def sequences(ids: list[int], length: int, count: int) -> list[list[int]]:
@@ -106,7 +106,19 @@ def pct(value) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def run(plan: dict[int, int], peers: bool) -> None:
+def failure_sample(codecs: dict, ids: list[int], length: int, count: int) -> list[str]:
+    """Round-trip failures of the peers on ``count`` more sequences (no timing): a rate, not an anecdote."""
+    seqs = [ids[i * ((len(ids) - length) // (count - 1)):][:length] for i in range(count)]
+    lines = []
+    for name in PEERS:
+        if name in codecs:
+            res = measure(codecs[name], seqs)
+            lines.append(f"{name}: {res['failures']}/{count} {length:,}-token sequences fail to round-trip "
+                         f"({100 * res['failures'] / count:.1f}%)")
+    return lines
+
+
+def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
     tok = get_tokenizer("cl100k_base")
     ids, about = corpus(tok, CORPUS_TOKENS)
     codecs = {name: build_compressor(name, tok) for name in OURS}
@@ -157,6 +169,10 @@ def run(plan: dict[int, int], peers: bool) -> None:
           "delta's rows average only the sequences it round-trips.")
     for note in notes:
         print(f"- {note}")
+    if sample and any(name in codecs for name in PEERS):
+        print(f"\nPeer round-trip failure rate on a larger sample ({sample} evenly spaced sequences of 2,048 tokens):\n")
+        for line in failure_sample(codecs, ids, 2048, sample):
+            print(f"- {line}")
     print("\nTargets (measured in this run):\n")
     for line in checks:
         print(f"- {line}")
@@ -196,9 +212,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one or two sequences per length")
     parser.add_argument("--no-peers", action="store_true", help="skip delta-ltsc")
+    parser.add_argument("--failure-sample", type=int, default=None, metavar="N",
+                        help="also count delta-ltsc's round-trip failures on N sequences of 2,048 tokens "
+                             "(default: 64, 0 with --quick)")
     args = parser.parse_args(argv)
     try:
-        run(QUICK if args.quick else FULL, peers=not args.no_peers)
+        sample = args.failure_sample if args.failure_sample is not None else (0 if args.quick else 64)
+        run(QUICK if args.quick else FULL, peers=not args.no_peers, sample=sample)
     except HarnessError as exc:
         print(f"codec benchmark: error: {exc}", file=sys.stderr)
         return 2

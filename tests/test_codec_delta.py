@@ -86,3 +86,36 @@ def test_parameters():
         build_compressor("delta-ltsc@hierarchical=maybe", small_tokenizer())
     with pytest.raises(HarnessError, match="not a delta-ltsc symbol"):
         comp.decompress([VOCAB + comp.extra_vocab])
+
+
+# A real failure of delta-ltsc 0.3.1's default (hierarchical) mode, rng_seed=0: found on a 2,048-token
+# window of stdlib code (cl100k_base), shrunk by deleting chunks while it still failed, ids relabelled 0..54.
+DELTA_FAILS_ON = [
+    0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 7, 0, 1, 2, 3, 4, 5, 8, 0, 1, 2, 3, 4, 5, 2, 3, 4, 5, 1, 9, 3, 4, 5, 1,
+    2, 3, 4, 5, 10, 1, 2, 3, 4, 5, 10, 1, 9, 3, 4, 5, 0, 1, 2, 3, 4, 5, 11, 0, 1, 2, 3, 4, 5, 11, 12, 0, 1, 2, 3,
+    4, 5, 11, 13, 12, 0, 1, 2, 3, 4, 5, 0, 14, 4, 0, 4, 15, 4, 16, 17, 18, 19, 20, 21, 22, 21, 23, 24, 16, 17, 18,
+    19, 20, 22, 21, 22, 21, 23, 24, 15, 4, 0, 16, 17, 18, 19, 20, 25, 26, 25, 27, 21, 22, 28, 29, 30, 31, 32, 29,
+    30, 31, 32, 15, 29, 30, 31, 32, 15, 28, 29, 30, 31, 32, 15, 4, 0, 4, 33, 34, 27, 0, 4, 35, 15, 4, 36, 0, 4, 15,
+    4, 37, 38, 39, 40, 37, 41, 18, 19, 27, 21, 22, 21, 23, 42, 43, 44, 40, 45, 46, 47, 48, 49, 19, 20, 25, 26, 25,
+    27, 21, 22, 21, 23, 42, 40, 37, 41, 18, 19, 25, 27, 21, 22, 21, 23, 42, 43, 44, 40, 45, 46, 47, 48, 49, 50, 17,
+    18, 19, 20, 25, 26, 25, 27, 21, 22, 21, 23, 42, 15, 4, 37, 38, 39, 0, 14, 4, 51, 0, 4, 33, 34, 27, 15, 4, 51,
+    0, 4, 37, 41, 18, 19, 20, 25, 26, 25, 27, 21, 22, 21, 23, 42, 43, 52, 40, 45, 46, 47, 48, 49, 50, 19, 20, 25,
+    26, 25, 27, 21, 22, 21, 23, 42, 43, 37, 41, 18, 19, 20, 25, 26, 25, 27, 21, 22, 21, 23, 42, 43, 52, 40, 45, 46,
+    47, 48, 49, 50, 17, 18, 19, 20, 25, 26, 25, 27, 21, 22, 21, 23, 42, 15, 0, 4, 21, 22, 15, 4, 53, 0, 14, 4, 19,
+    20, 25, 26, 25, 27, 21, 22, 21, 23, 42, 21, 22, 15, 4, 53, 54, 0, 16, 17, 18, 19, 20, 25, 26, 25, 27, 21, 22,
+]
+
+
+def test_real_peer_failure_is_flagged_and_visible():
+    pytest.importorskip("delta")
+    comp = build("delta-ltsc")
+    out = comp.compress(DELTA_FAILS_ON)
+    assert out.info["round_trip_failed"] is True
+    assert comp.decompress(out.ids) != DELTA_FAILS_ON  # what the harness's per-input check sees
+    safe = build("delta-ltsc", fallback=True).compress(DELTA_FAILS_ON)
+    assert safe.ids == DELTA_FAILS_ON and safe.info["round_trip_failed"] is True
+    flat = build("delta-ltsc", hierarchical=False).compress(DELTA_FAILS_ON)
+    assert flat.info["round_trip_failed"] is False
+    for name in ("ltsc", "ltsc-opt", "ltsc-nested"):
+        ours = build(name)
+        assert ours.decompress(ours.compress(DELTA_FAILS_ON).ids) == DELTA_FAILS_ON

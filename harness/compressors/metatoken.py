@@ -4,16 +4,20 @@ Output format (design §2)::
 
     <Dict> mt_1 s_1 ... mt_k s_k </Dict> body
 
-Each ``s_i`` is a run of ordinary tokens (flat: entries hold no meta-tokens) and
-``body`` is the input with chosen occurrences of ``s_i`` replaced by ``mt_i``. An
+Each ``s_i`` is a run of ordinary tokens and ``body`` is the input with chosen
+occurrences of ``s_i`` replaced by ``mt_i``. Flat codecs (``ltsc``, ``ltsc-opt``) put
+no meta-tokens in entries; ``ltsc-nested`` lets an entry hold meta-tokens of entries
+defined before it (a meta-token seen for the first time in the dictionary starts an
+entry, a known one is a reference), and :meth:`decompress` reads both. An
 input that compression would not shorten is returned unchanged; since input ids are
 below ``vocab_size`` it never starts with ``<Dict>``, so ``decompress`` can tell the
 two apart.
 
 Ids above the tokenizer's vocabulary (``V = vocab_size``): ``<Dict>`` = V,
 ``</Dict>`` = V+1 (both overridable), and the meta-token pool V+2 .. V+1+pool_size.
-Meta-tokens are drawn uniformly without replacement from the pool by a RNG seeded
-from ``seed`` *and a digest of the input*, so the same input always gets the same
+Meta-tokens are drawn uniformly without replacement from the pool (a random
+permutation, entries take them in order) by a RNG seeded from ``seed`` *and a
+digest of the input*, so the same input always gets the same
 output while different inputs get different meta-tokens: a model cannot memorise
 what a meta-token means and has to read the dictionary.
 
