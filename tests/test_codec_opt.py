@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codec_inputs import VOCAB, build
+from codec_inputs import build
 from harness.errors import HarnessError
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
