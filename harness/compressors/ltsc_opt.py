@@ -87,12 +87,12 @@ class LtscOpt(MetaTokenCompressor):
     """Savings-ordered meta-tokens across lengths (maximal repeats, lazy greedy), flat dictionary"""
 
     name = "ltsc-opt"
+    #: finish with a longest-first pass over the positions the ranking left free
+    cleanup = True
 
     def __init__(self, tokenizer, max_len: int = 32, pool_size: int = 1024, seed: int = 0,
                  dict_open: int | None = None, dict_close: int | None = None):
         super().__init__(tokenizer, max_len, pool_size, seed, dict_open, dict_close)
-    #: finish with a longest-first pass over the positions the ranking left free
-    cleanup = True
 
     def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
         return greedy_by_savings(RepeatIndex(tokens, self.max_len), max_entries, self.cleanup)
