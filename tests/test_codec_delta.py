@@ -16,7 +16,7 @@ IDS = [1, 2, 3, 4, 5, 900, 1, 2, 3, 4, 5, 901, 1, 2, 3, 4, 5, 902, 7, 8, 7, 8, 7
 def test_missing_package_is_one_line_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "delta", None)  # makes `import delta` fail
     with pytest.raises(HarnessError, match=r"pip install delta-ltsc==0\.3\.1") as err:
-        build("delta-ltsc")
+        build_compressor("delta-ltsc", small_tokenizer())
     assert "\n" not in str(err.value)
 
 
