@@ -31,6 +31,8 @@ class LinguaCompressor(ModelCompressor):
     llmlingua2 = False
 
     def __init__(self, tokenizer, rate=0.5, model=None, device="cpu", retries=1):
+        if int(retries) < 0:
+            raise HarnessError(f"retries must be >= 0, got {retries!r}")
         super().__init__(tokenizer, rate=rate, model=model, device=device, retries=int(retries))
         self.retries = int(retries)
 
@@ -43,6 +45,15 @@ class LinguaCompressor(ModelCompressor):
     def call(self, pc, text: str, target: int, question: str | None) -> str:
         raise NotImplementedError
 
+    def library_call(self, pc, text: str, target: int, question: str | None) -> str:
+        try:
+            return self.call(pc, text, target, question)
+        except HarnessError:
+            raise
+        except Exception as exc:  # a crash inside llmlingua on this input: name it, one line
+            raise HarnessError(f"{self.name}: the llmlingua library failed on this input "
+                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from exc
+
     def shrink(self, ids, target, question):
         pc = self.library()
         text = self.tokenizer.decode(ids)
@@ -50,7 +61,7 @@ class LinguaCompressor(ModelCompressor):
         want, attempts, out = float(target), 0, ids
         while attempts <= self.retries:
             attempts += 1
-            out = self.tokenizer.encode(self.call(pc, text, max(1, round(want * scale)), question))
+            out = self.tokenizer.encode(self.library_call(pc, text, max(1, round(want * scale)), question))
             if len(out) <= target:
                 break
             want *= target / len(out)

@@ -102,6 +102,19 @@ def prompt_compressor(path: str, device: str, llmlingua2: bool = False):
         raise missing_package("llmlingua==0.2.2", "the LLMLingua baselines") from None
     config = {"trust_remote_code": False, "local_files_only": not hub_allowed()}
     try:
-        return PromptCompressor(model_name=path, device_map=device, model_config=config, use_llmlingua2=llmlingua2)
+        pc = PromptCompressor(model_name=path, device_map=device, model_config=config, use_llmlingua2=llmlingua2)
     except OSError as exc:
         raise HarnessError(f"cannot load scoring model {path!r}: {str(exc).splitlines()[0]}") from None
+    pc.oai_tokenizer = OrdinaryText(pc.oai_tokenizer)
+    return pc
+
+
+class OrdinaryText:
+    """tiktoken encoding whose ``encode`` reads special-token strings as text (the library's
+    plain ``encode`` raises on e.g. ``<|endoftext|>`` inside a prompt)."""
+
+    def __init__(self, encoding):
+        self.encoding = encoding
+
+    def encode(self, text: str) -> list[int]:
+        return self.encoding.encode_ordinary(text)

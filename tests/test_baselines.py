@@ -183,10 +183,18 @@ def test_llmlingua2_drops_whitespace_with_a_bert_model(tok, tiny_lingua2):
     assert out.info["newlines_in"] == TEXT.count("\n") and out.info["newlines_out"] == 0
 
 
+def test_special_token_text_is_ordinary_text(tok):
+    """llmlingua's own cl100k encode rejects '<|endoftext|>' in a prompt; the harness reads it as text."""
+    ids = tok.encode("x = '<|endoftext|>'  # a marker\ny = x * 2\n")
+    out = build_compressor("llmlingua@rate=0.6", tok).compress(ids)
+    assert 0 < out.tokens_out <= out.target_tokens
+
+
 # -- one-line errors ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spec", ["truncate@width=3", "llmlingua@temperature=1", "selective-context@retries=2",
-                                  "truncate@side=left", "llmlingua@device=tpu"])
+                                  "truncate@side=left", "llmlingua@device=tpu", "llmlingua@retries=-1",
+                                  "random-drop@seed=x"])
 def test_bad_parameters_are_one_line_errors(tok, spec):
     with pytest.raises(HarnessError) as err:
         build_compressor(spec, tok)
