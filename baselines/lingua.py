@@ -21,23 +21,18 @@ from __future__ import annotations
 from ..compressors.base import register
 from ..errors import HarnessError
 from .lossy import thin
-from .models import lingua2_path, prompt_compressor
+from .models import lingua2_path, quiet_transformers
 from .scored import ModelCompressor
 
 
 class LinguaCompressor(ModelCompressor):
     """Shared driver: target conversion, retries, final trim."""
 
-    llmlingua2 = False
-
     def __init__(self, tokenizer, rate=0.5, model=None, device="cpu", retries=1):
         if int(retries) < 0:
             raise HarnessError(f"retries must be >= 0, got {retries!r}")
         super().__init__(tokenizer, rate=rate, model=model, device=device, retries=int(retries))
         self.retries = int(retries)
-
-    def library(self):
-        return prompt_compressor(self.model_path(), self.device, self.llmlingua2)
 
     def library_length(self, pc, text: str) -> int:
         return pc.get_token_length(text)
@@ -47,7 +42,8 @@ class LinguaCompressor(ModelCompressor):
 
     def library_call(self, pc, text: str, target: int, question: str | None) -> str:
         try:
-            return self.call(pc, text, target, question)
+            with quiet_transformers():
+                return self.call(pc, text, target, question)
         except HarnessError:
             raise
         except Exception as exc:  # a crash inside llmlingua on this input: name it, one line
@@ -55,7 +51,7 @@ class LinguaCompressor(ModelCompressor):
                                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from exc
 
     def shrink(self, ids, target, question):
-        pc = self.library()
+        pc = self.scorer
         text = self.tokenizer.decode(ids)
         scale = self.library_length(pc, text) / len(ids)
         want, attempts, out = float(target), 0, ids

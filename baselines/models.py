@@ -8,6 +8,7 @@ name already in the local Hugging Face cache the cached copy is used).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -102,7 +103,8 @@ def prompt_compressor(path: str, device: str, llmlingua2: bool = False):
         raise missing_package("llmlingua==0.2.2", "the LLMLingua baselines") from None
     config = {"trust_remote_code": False, "local_files_only": not hub_allowed()}
     try:
-        pc = PromptCompressor(model_name=path, device_map=device, model_config=config, use_llmlingua2=llmlingua2)
+        with quiet_transformers():
+            pc = PromptCompressor(model_name=path, device_map=device, model_config=config, use_llmlingua2=llmlingua2)
     except OSError as exc:
         raise HarnessError(f"cannot load scoring model {path!r}: {str(exc).splitlines()[0]}") from None
     pc.oai_tokenizer = OrdinaryText(pc.oai_tokenizer)
@@ -118,3 +120,17 @@ class OrdinaryText:
 
     def encode(self, text: str) -> list[int]:
         return self.encoding.encode_ordinary(text)
+
+
+@contextlib.contextmanager
+def quiet_transformers():
+    """Silence transformers' warnings while llmlingua 0.2.2 runs (its legacy tuple KV caches and
+    embedding resize warn on every call); the previous verbosity is restored afterwards."""
+    from transformers.utils import logging
+
+    level = logging.get_verbosity()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)

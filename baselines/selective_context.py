@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..compressors.base import register
-from .models import prompt_compressor
 from .scored import ModelCompressor
 
 
@@ -93,7 +92,7 @@ class SelectiveContext(ModelCompressor):
         super().__init__(tokenizer, rate=rate, model=model, device=device)
 
     def shrink(self, ids, target, question):
-        pc = prompt_compressor(self.model_path(), self.device)  # the same cached causal LM as llmlingua
+        pc = self.scorer  # the same cached causal LM as llmlingua
         text, bounds = char_starts(self.tokenizer, ids)
         cum = np.concatenate([[0.0], np.cumsum(lm_self_information(pc.tokenizer, pc.model, text))])
         token_info = cum[bounds[1:]] - cum[bounds[:-1]]

@@ -201,10 +201,9 @@ def test_bad_parameters_are_one_line_errors(tok, spec):
     assert "\n" not in str(err.value)
 
 
-def test_missing_llmlingua2_model_is_a_one_line_error(tok, ids):
-    comp = build_compressor("llmlingua2@rate=0.5", tok)  # microsoft/llmlingua-2-*: not on this machine
-    with pytest.raises(HarnessError) as err:
-        comp.compress(ids)
+def test_missing_llmlingua2_model_is_a_one_line_error(tok):
+    with pytest.raises(HarnessError) as err:  # microsoft/llmlingua-2-*: not on this machine
+        build_compressor("llmlingua2@rate=0.5", tok)
     msg = str(err.value)
     assert "\n" not in msg and "LTSC_ALLOW_HUB=1" in msg and "llmlingua-2" in msg
 
