@@ -9,6 +9,7 @@ never writes a record twice.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -66,9 +67,13 @@ class RecordStore:
             return
         payload = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in fresh).encode()
         with open(self.path, "ab") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+            fcntl.flock(fh, fcntl.LOCK_EX)  # parallel workers append whole lines, one writer at a time
+            try:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
         for r in fresh:
             self._done.add((r["cell"], r["example_id"]))
         self.records.extend(fresh)

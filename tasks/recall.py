@@ -2,7 +2,7 @@
 
 Each prompt holds a few JSON-lines records with the same fields, e.g.::
 
-    {"id": 417, "name": "Ada", "qty": 23}
+    {"id": 417, "qty": 23, "name": "Ada"}
 
 and asks for one field of the record with a given id. Ids and quantities are
 distinct within a prompt, so the answer can only be read from the input; the field
@@ -26,12 +26,12 @@ NAMES = (
     "Ada", "Alan", "Anna", "Ben", "Carl", "Dan", "Eva", "Finn", "Grace", "Hugo", "Ida", "Jack",
     "Kate", "Leo", "Lisa", "Max", "Mia", "Nina", "Omar", "Paul", "Rosa", "Sam", "Tom", "Vera",
 )
-FIELDS = ("id", "name", "qty")
+FIELDS = ("id", "qty", "name")
 ASKABLE = ("qty", "name")
 
 
 def _record(rid: int, name: str, qty: int) -> str:
-    return f'{{"id": {rid}, "name": "{name}", "qty": {qty}}}\n'
+    return f'{{"id": {rid}, "qty": {qty}, "name": "{name}"}}\n'
 
 
 def _split_of(context: str) -> str:

@@ -62,23 +62,37 @@ def test_tiny_vocabulary_is_remapped_to_the_ids_that_occur():
     assert m.output_text_ids(m.model_ids([5, 40, 51])) == [5, 40]  # extra ids never decode as text
 
 
-def test_tiny_checkpoint_round_trip(tmp_path):
-    m = tiny_model()
+@pytest.mark.parametrize("conv", [0, 3])
+def test_tiny_checkpoint_round_trip(tmp_path, conv):
+    m = tiny_model(conv=conv)
     m.save(tmp_path / "ck")
-    fresh = build_model("tiny@d_model=32,layers=1,heads=2")
+    fresh = build_model(f"tiny@d_model=32,layers=1,heads=2,conv={conv}")
     fresh.load(tmp_path / "ck", "cpu")
     x = torch.tensor([m.model_ids([1, 2, 3, 50])])
     assert torch.equal(m.forward(x)[0], fresh.forward(x)[0])
     assert fresh.vocab == m.vocab
 
 
-def test_batched_greedy_decoding_matches_one_by_one():
-    m = tiny_model()
+@pytest.mark.parametrize("conv", [0, 3])
+def test_batched_greedy_decoding_matches_one_by_one(conv):
+    m = tiny_model(conv=conv)
+    if conv:  # a non-zero kernel, so padding mistakes would show
+        torch.nn.init.normal_(m.module.conv.weight)
     m.train_mode(False)
     prompts = [m.model_ids(p) for p in ([1, 2, 3, 4, 5], [6, 7], [3, 50, 51, 2, 2, 2, 1])]
     batched = greedy_decode(m, prompts, 5)
     single = [greedy_decode(m, [p], 5)[0] for p in prompts]
     assert batched == single
+    # and the same as recomputing the whole sequence at every step
+    for p, got in zip(prompts, single):
+        seq, ref = list(p), []
+        for _ in range(5):
+            nxt = int(m.forward(torch.tensor([seq]))[0][0, -1].argmax())
+            if nxt == m.eos:
+                break
+            ref.append(nxt)
+            seq.append(nxt)
+        assert got == ref
 
 
 def test_training_learns_a_copy_task_and_label_scoring_reads_it():

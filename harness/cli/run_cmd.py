@@ -41,6 +41,8 @@ def add_parser(sub, name):
     p.add_argument("--tokenizer", help="tokenizer name (default: the model's own, else cl100k_base)")
     p.add_argument("--scope", choices=["prompt", "context"], help="compress the whole prompt (default) or the context only")
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch (default: torch's; the default suite uses 1)")
+    p.add_argument("--jobs", type=int, metavar="N", help="cells run in N parallel processes (default 1; the default suite uses 2)")
     p.add_argument("--eval-batch", type=int, metavar="N", help="evaluation batch size (default 32)")
     p.add_argument("--no-stats", action="store_true", help="default suite: skip the model-free statistics of every task")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -61,7 +63,7 @@ def build_config(args):
     tasks, compressors = _names(args.tasks), _names(args.compressors)
     suite = not (tasks or compressors or args.model)
     cfg = suite_config() if suite else RunConfig()
-    for flag in ("limit", "train_examples", "train_steps", "batch_size", "eval_batch"):
+    for flag in ("limit", "train_examples", "train_steps", "batch_size", "eval_batch", "threads", "jobs"):
         _positive("--" + flag.replace("_", "-"), getattr(args, flag))
     train = cfg.train if suite else TrainConfig()
     train = replace(train, **{k: v for k, v in dict(steps=args.train_steps, batch_size=args.batch_size, lr=args.lr,
@@ -69,7 +71,8 @@ def build_config(args):
     cfg = replace(cfg, train=train, device=args.device, progress=not args.quiet,
                   **{k: v for k, v in dict(tasks=tasks, compressors=compressors, model=args.model, tokenizer=args.tokenizer,
                                            scope=args.scope, seed=args.seed, test_examples=args.limit,
-                                           train_examples=args.train_examples, eval_batch=args.eval_batch).items()
+                                           train_examples=args.train_examples, eval_batch=args.eval_batch,
+                                           threads=args.threads, jobs=args.jobs).items()
                      if v is not None})
     return cfg, suite
 
@@ -79,7 +82,7 @@ def default_output(cfg, suite: bool) -> Path:
 
     if suite:
         return Path(DEFAULT_OUTPUT)
-    key = {k: v for k, v in cfg.__dict__.items() if k not in ("progress", "device")}
+    key = {k: v for k, v in cfg.__dict__.items() if k not in ("progress", "device", "jobs", "threads")}
     return Path("runs") / f"run-{_hash(key)[:10]}"
 
 

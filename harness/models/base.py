@@ -58,6 +58,8 @@ class LanguageModel:
     default_lr: float = 3e-3
     eos: int = 0
     pad: int = 0
+    #: False when forward() cannot continue from a KV cache (decoding then recomputes the whole sequence)
+    supports_cache: bool = True
 
     def __init__(self, name: str, **params):
         self.name = name

@@ -23,6 +23,8 @@ def _pad_left(seqs: Sequence[Sequence[int]], pad: int, device):
 def greedy_decode(model: LanguageModel, prompts: Sequence[Sequence[int]], max_new_tokens: int) -> list[list[int]]:
     """Greedy continuation of each prompt (model ids, left-padded batch), stopping at ``model.eos``."""
     torch = require_torch()
+    if not model.supports_cache:
+        return _greedy_without_cache(model, prompts, max_new_tokens)
     with torch.inference_mode():
         ids, mask = _pad_left(prompts, model.pad, model.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -43,6 +45,30 @@ def greedy_decode(model: LanguageModel, prompts: Sequence[Sequence[int]], max_ne
             logits, past = model.forward(nxt[:, None], attention_mask=mask, position_ids=last_pos[:, None], past=past,
                                          use_cache=True)
         return out
+
+
+def _greedy_without_cache(model: LanguageModel, prompts, max_new_tokens: int) -> list[list[int]]:
+    """Greedy decoding that recomputes the whole (left-padded) batch at every step."""
+    torch = require_torch()
+    seqs = [list(p) for p in prompts]
+    out: list[list[int]] = [[] for _ in prompts]
+    live = list(range(len(prompts)))
+    with torch.inference_mode():
+        for _ in range(max_new_tokens):
+            ids, mask = _pad_left([seqs[i] for i in live], model.pad, model.device)
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)
+            logits, _ = model.forward(ids, attention_mask=mask, position_ids=positions)
+            nxt = logits[:, -1].argmax(-1).tolist()
+            still = []
+            for i, tok in zip(live, nxt):
+                if tok != model.eos:
+                    out[i].append(tok)
+                    seqs[i].append(tok)
+                    still.append(i)
+            live = still
+            if not live:
+                break
+    return out
 
 
 def score_choices(model: LanguageModel, prompts: Sequence[Sequence[int]], choices: Sequence[Sequence[int]]) -> list[int]:

@@ -4,6 +4,11 @@ Its vocabulary is remapped to the ids that occur in the train split (plus every 
 the compressor may emit above the tokenizer's vocabulary), so the embedding table
 stays small whatever the tokenizer. Model ids: 0 = padding, 1 = end of answer,
 2 = unknown (an id never seen in training), then the harness ids in sorted order.
+
+``conv=K`` (0 = off) adds a short causal depthwise convolution of width K over the
+token embeddings before the first layer, as in H3/Based: each position then sees
+its K-1 predecessors directly, which lets a tiny model learn associative recall
+(key -> value lookups) in hundreds rather than thousands of steps.
 """
 
 from __future__ import annotations
@@ -29,6 +34,38 @@ def _llama_config(vocab: int, d_model: int, layers: int, heads: int, ffn: int, m
     )
 
 
+def _net(config, conv: int):
+    """The Llama model, optionally behind a short causal convolution over its input embeddings."""
+    import torch
+    from transformers import LlamaForCausalLM
+
+    class TinyNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lm = LlamaForCausalLM(config)
+            d = config.hidden_size
+            self.conv = torch.nn.Conv1d(d, d, conv, groups=d, padding=conv - 1, bias=False) if conv else None
+            if self.conv is not None:
+                torch.nn.init.zeros_(self.conv.weight)
+
+        def get_input_embeddings(self):
+            return self.lm.get_input_embeddings()
+
+        def forward(self, ids, mask=None, positions=None, past=None, use_cache=False):
+            if self.conv is None:
+                out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=past,
+                              use_cache=use_cache)
+                return out.logits, out.past_key_values
+            emb = self.lm.get_input_embeddings()(ids)
+            if mask is not None:  # padding contributes nothing to its neighbours
+                emb = emb * mask[..., None].to(emb.dtype)
+            mixed = self.conv(emb.transpose(1, 2))[..., : ids.shape[1]].transpose(1, 2)
+            out = self.lm(inputs_embeds=emb + mixed, attention_mask=mask, position_ids=positions)
+            return out.logits, None
+
+    return TinyNet()
+
+
 @models.register("tiny")
 class Tiny(LanguageModel):
     """A small Llama-style transformer trained from scratch on the task (vocabulary remapped)"""
@@ -36,13 +73,16 @@ class Tiny(LanguageModel):
     eos, pad = EOS, PAD
 
     def __init__(self, name: str = "tiny", d_model: int = 128, layers: int = 2, heads: int = 4, ffn: int | None = None,
-                 max_positions: int = 4096):
-        super().__init__(name, **{k: v for k, v in dict(d_model=d_model, layers=layers, heads=heads, ffn=ffn,
+                 conv: int = 0, max_positions: int = 4096):
+        super().__init__(name, **{k: v for k, v in dict(d_model=d_model, layers=layers, heads=heads, ffn=ffn, conv=conv,
                                                          max_positions=max_positions).items() if v is not None})
         if d_model % heads:
             raise ValueError(f"d_model={d_model} is not a multiple of heads={heads}")
+        if conv < 0:
+            raise ValueError(f"conv={conv} must be >= 0")
         self.dims = dict(d_model=int(d_model), layers=int(layers), heads=int(heads),
-                         ffn=int(ffn or 3 * d_model), max_positions=int(max_positions))
+                         ffn=int(ffn or 3 * d_model), conv=int(conv), max_positions=int(max_positions))
+        self.supports_cache = not conv
         self.vocab: list[int] = []
         self._to_model: dict[int, int] = {}
 
@@ -60,11 +100,10 @@ class Tiny(LanguageModel):
 
     # -- network -----------------------------------------------------------------
     def _build(self, device: str) -> None:
-        from transformers import LlamaForCausalLM
-
         config = _llama_config(len(self.vocab) + SPECIALS, self.dims["d_model"], self.dims["layers"], self.dims["heads"],
                                self.dims["ffn"], self.dims["max_positions"])
-        self.module = LlamaForCausalLM(config).to(device)
+        self.module = _net(config, self.dims.get("conv", 0)).to(device)
+        self.supports_cache = not self.dims.get("conv", 0)
         self.device = device
 
     def setup(self, tokenizer, extra_vocab: int, corpus: Iterable[Sequence[int]], device: str) -> None:
@@ -78,16 +117,14 @@ class Tiny(LanguageModel):
         self._build(device)
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past=None, use_cache=False):
-        if use_cache and past is None:
+        if use_cache and past is None and self.supports_cache:
             from transformers import DynamicCache
 
             past = DynamicCache()
-        out = self.module(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                          past_key_values=past, use_cache=use_cache)
-        return out.logits, out.past_key_values
+        return self.module(input_ids, attention_mask, position_ids, past, use_cache)
 
     def architecture(self) -> dict:
-        emb = self.module.get_input_embeddings().weight.numel()
+        emb = self.module.lm.get_input_embeddings().weight.numel()
         total = sum(p.numel() for p in self.module.parameters())
         # the tied output projection is a matmul (counted); the input lookup is not
         return {"params": total, "layers": self.dims["layers"], "d_model": self.dims["d_model"], "embedding_params": emb}
