@@ -11,9 +11,10 @@ library, and its output is re-encoded with the evaluated tokenizer. The library 
 length in its own units (the scoring model's tokens, or cl100k for LLMLingua-2), so
 the target is converted by the ratio of the two lengths of this input. If the
 re-encoded output is still longer than the target, the library is asked again with a
-proportionally smaller target (``retries`` times), and any remaining excess is
-removed by dropping evenly spaced tokens (``info['trimmed']`` counts them), so the
-output never exceeds the target.
+smaller target (``retries`` times: proportional first, then through the last two
+attempts); the attempt closest to the target is kept, and any excess is removed by
+dropping evenly spaced tokens (``info['trimmed']`` counts them), so the output never
+exceeds the target.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .scored import ModelCompressor
 class LinguaCompressor(ModelCompressor):
     """Shared driver: target conversion, retries, final trim."""
 
-    def __init__(self, tokenizer, rate=0.5, model=None, device="cpu", retries=1):
+    def __init__(self, tokenizer, rate=0.5, model=None, device="cpu", retries=2):
         if int(retries) < 0:
             raise HarnessError(f"retries must be >= 0, got {retries!r}")
         super().__init__(tokenizer, rate=rate, model=model, device=device, retries=int(retries))
@@ -54,17 +55,32 @@ class LinguaCompressor(ModelCompressor):
         pc = self.scorer
         text = self.tokenizer.decode(ids)
         scale = self.library_length(pc, text) / len(ids)
-        want, attempts, out = float(target), 0, ids
-        while attempts <= self.retries:
-            attempts += 1
-            out = self.tokenizer.encode(self.library_call(pc, text, max(1, round(want * scale)), question))
-            if len(out) <= target:
+        asked, tried, outs = target * scale, [], []
+        while len(tried) <= self.retries:
+            asked = max(1, round(asked))
+            outs.append(self.tokenizer.encode(self.library_call(pc, text, asked, question)))
+            tried.append((asked, len(outs[-1])))
+            if len(outs[-1]) <= target:
                 break
-            want *= target / len(out)
+            asked = next_request(tried, target)
+        attempts = len(tried)
+        out = min(outs, key=lambda o: (abs(len(o) - target), len(o)))  # the attempt closest to the target
         trimmed = max(0, len(out) - target)
         out = thin(out, target)
         return out, {"attempts": attempts, "trimmed": trimmed, "library_scale": round(scale, 4),
                      "newlines_in": text.count("\n"), "newlines_out": self.tokenizer.decode(out).count("\n")}
+
+
+def next_request(tried: list[tuple[int, int]], target: int) -> float:
+    """The next library target after overshooting: through the last two (asked, got) points
+    when they differ (the library's length is roughly affine in what it is asked), else
+    proportional."""
+    (a1, g1), (a2, g2) = tried[-2] if len(tried) > 1 else (0, 0), tried[-1]
+    proportional = a2 * target / g2
+    if len(tried) > 1 and g2 != g1 and (a2 - a1) / (g2 - g1) > 0:
+        secant = a2 + (target - g2) * (a2 - a1) / (g2 - g1)
+        return min(proportional, max(secant, a2 * (target / g2) ** 2))  # at most twice the proportional step
+    return proportional
 
 
 def window_size(n: int, longest: int = 200) -> int:

@@ -221,3 +221,12 @@ def test_registry_import_stays_light():
            "print(sorted(m for m in ('torch', 'transformers', 'llmlingua') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_retry_targets_follow_the_library_response():
+    from harness.baselines.lingua import next_request
+
+    assert next_request([(100, 120)], 90) == 75  # one point: proportional
+    assert next_request([(100, 120), (75, 100)], 90) == pytest.approx(62.5)  # two points: through both
+    assert next_request([(100, 120), (75, 119)], 90) == pytest.approx(75 * (90 / 119) ** 2)  # flat: bounded step
+    assert next_request([(100, 120), (75, 120)], 90) == pytest.approx(56.25)  # no response: proportional
