@@ -27,7 +27,7 @@ from .training import TrainConfig
 
 # --- the default suite (``ltsc-bench run`` with no arguments) ---------------------------
 #: compressors compared in the default suite (the lossy baselines join at matched length)
-DEFAULT_COMPRESSORS = ("raw", "ltsc")
+DEFAULT_COMPRESSORS = ("raw", "ltsc", "truncate@rate=match:ltsc")
 DEFAULT_TASKS = ("recall@records=4,digits=2",)
 DEFAULT_MODEL = "tiny"
 DEFAULT_OUTPUT = "runs/default-suite"
@@ -186,7 +186,7 @@ class Runner:
             from .training import train as train_model
 
             _log(f"[train] {label}: {len(prompts)} examples, {train_cfg.steps} steps on {device}")
-            summary = train_model(model, prompts, answers, train_cfg, desc=f"train {compressor.spec}", progress=cfg.progress)
+            summary = train_model(model, prompts, answers, train_cfg, desc=f"train {config['compressor']}", progress=cfg.progress)
             summary["max_answer_tokens"] = max((len(a) for a in train.answers), default=1)
             _save_checkpoint(model, ckpt, summary)
         model.train_mode(False)
@@ -204,7 +204,7 @@ class Runner:
         # fixed batches over the whole test split, so a resumed run decodes every example in the same batch
         todo_set = set(todo)
         starts = sorted({i // batch * batch for i in todo})
-        bar = tqdm(total=len(todo), desc=f"eval {compressor.spec}", disable=not cfg.progress, leave=False, dynamic_ncols=True)
+        bar = tqdm(total=len(todo), desc=f"eval {config['compressor']}", disable=not cfg.progress, leave=False, dynamic_ncols=True)
         for _ in range(3):  # warm-up, not recorded
             measure_prefill(model, model.model_ids(test.inputs[0]))
         for start in starts:
