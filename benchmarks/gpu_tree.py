@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from harness.errors import HarnessError  # noqa: E402
 
-SMOKE = dict(stage="small", model="tiny@d_model=64,layers=2,heads=4", train_examples=300, test_examples=60,
+SMOKE = dict(stage="large", model="tiny@d_model=64,layers=2,heads=4", train_examples=300, test_examples=60,
              batch=16, steps=40, device="cpu")
 
 
@@ -115,6 +115,10 @@ def main(argv=None) -> int:
     from harness.training import TrainConfig
 
     device = resolve_device(args.device)
+    if device == "cpu":  # small models run faster on one thread than on two contended ones
+        import torch
+
+        torch.set_num_threads(1)
     task = f"tree@stage={args.stage}"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +137,8 @@ def main(argv=None) -> int:
                         warmup=min(200, max(1, steps // 10)))
     config = RunConfig(tasks=[task], compressors=["raw", "ltsc"], model=args.model, tokenizer=args.tokenizer,
                        seed=args.seed, train_examples=args.train_examples, test_examples=args.test_examples,
-                       train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True)
+                       train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True,
+                       threads=1 if device == "cpu" else None)
     workdir = Path(args.workdir or f"runs/gpu_tree-{args.stage}" + ("-smoke" if args.smoke else ""))
     runner = Runner(config, workdir)
     rows = runner.run()

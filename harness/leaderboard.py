@@ -73,6 +73,8 @@ def compute_rows(records: list[dict]) -> list[dict]:
             "tokenizer": first["tokenizer"], "seed": int(first["seed"]), "train_steps": int(first["train_steps"]),
             "comparison": first["comparison"], "cell": cell,
         })
+    # raw first within each task and model, then the other compressors by name
+    rows.sort(key=lambda r: (r["task"], r["model"], r["compressor"].partition("@")[0] != "raw", r["compressor"]))
     raw = {r["comparison"]: r for r in rows if r["compressor"].partition("@")[0] == "raw"}
     for r in rows:
         base = raw.get(r["comparison"])

@@ -26,22 +26,27 @@ from .records import RecordStore
 from .training import TrainConfig
 
 # --- the default suite (``ltsc-bench run`` with no arguments) ---------------------------
-#: compressors compared in the default suite (the lossy baselines join at matched length)
-DEFAULT_COMPRESSORS = ("raw", "ltsc", "truncate@rate=match:ltsc")
-DEFAULT_TASKS = ("recall@records=4,digits=2",)
-DEFAULT_MODEL = "tiny"
+#: compressors compared in the default suite (the lossy baselines join at matched length).
+#: ``pool_size=32``: a model trained from scratch in minutes must learn an embedding for every
+#: meta-token id it may meet; with the default pool of 1024 ids drawn at random per prompt the
+#: tiny model stayed on its loss plateau for the whole budget (measured), with 32 it learns.
+#: The pool only changes which ids are drawn, never the compressed length.
+DEFAULT_COMPRESSORS = ("raw", "ltsc@pool_size=32")
+DEFAULT_TASKS = ("recall",)
+#: two layers, d_model 64, and a short causal convolution over the embeddings (see models/tiny.py)
+DEFAULT_MODEL = "tiny@d_model=64,layers=2,heads=4,conv=4"
 DEFAULT_OUTPUT = "runs/default-suite"
 #: the default suite's training budget (the same for every input format)
-SUITE_TRAIN = TrainConfig(steps=600, batch_size=32, lr=1e-2, prompt_loss=1.0, seed=0)
-SUITE_TRAIN_EXAMPLES = 2000
+SUITE_TRAIN = TrainConfig(steps=800, batch_size=32, lr=1e-2, prompt_loss=0.0, seed=0)
+SUITE_TRAIN_EXAMPLES = 12000
 SUITE_TEST_EXAMPLES = 200
+#: the model-free statistics part of the default suite: every offline task, these compressors
+SUITE_STATS_COMPRESSORS = ("raw", "ltsc")
+SUITE_STATS_LIMIT = 50
 #: the tiny model trains faster on one thread than on two contended ones (measured on 2 shared cores)
 SUITE_THREADS = 1
 #: ... and the suite runs two cells at a time, one per core
 SUITE_JOBS = 2
-#: the model-free statistics part of the default suite: every offline task, these compressors
-SUITE_STATS_COMPRESSORS = ("raw", "ltsc")
-SUITE_STATS_LIMIT = 50
 
 CHECKPOINTS = "checkpoints"
 HARNESS_RECORD_VERSION = 1
@@ -51,7 +56,7 @@ HARNESS_RECORD_VERSION = 1
 class RunConfig:
     tasks: list[str] = field(default_factory=lambda: list(DEFAULT_TASKS))
     compressors: list[str] = field(default_factory=lambda: list(DEFAULT_COMPRESSORS))
-    model: str = DEFAULT_MODEL
+    model: str = "tiny"
     tokenizer: str | None = None
     scope: str = "prompt"
     seed: int = 0
@@ -274,9 +279,16 @@ class Runner:
             import multiprocessing
 
             ctx = multiprocessing.get_context("spawn")
-            with ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config.threads,)) as pool:
+            pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config.threads,))
+            try:
                 for _ in pool.imap_unordered(_run_cell_job, [(self.config, str(self.output), t, c) for t, c in cells]):
                     pass
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
             self.store = RecordStore(self.output)
         return compute_rows(self.store.records)
 
@@ -329,5 +341,5 @@ def run_suite_stats(cfg: RunConfig, output: Path) -> str:
 
 def suite_config(**overrides) -> RunConfig:
     """The default suite's configuration (offline, CPU-sized)."""
-    cfg = RunConfig(train=SUITE_TRAIN, threads=SUITE_THREADS, jobs=SUITE_JOBS)
+    cfg = RunConfig(model=DEFAULT_MODEL, train=SUITE_TRAIN, threads=SUITE_THREADS, jobs=SUITE_JOBS)
     return replace(cfg, **overrides)

@@ -14,7 +14,8 @@ import pytest
 from harness.records import RecordStore, read_records
 
 # a grid small enough for seconds on 2 CPU cores: 2 cells (raw, ltsc) x 24 test examples
-ARGS = ["--tasks", "recall@records=3,digits=2", "--compressors", "raw", "ltsc", "--train-steps", "4",
+ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
+        "--train-steps", "4",
         "--train-examples", "16", "--limit", "24", "--eval-batch", "4", "--seed", "3", "--quiet"]
 TIMING = ("prefill_seconds",)
 

@@ -30,7 +30,7 @@ def _llama_config(vocab: int, d_model: int, layers: int, heads: int, ffn: int, m
         vocab_size=vocab, hidden_size=d_model, intermediate_size=ffn, num_hidden_layers=layers,
         num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=max_positions,
         tie_word_embeddings=True, pad_token_id=PAD, eos_token_id=EOS, bos_token_id=EOS,
-        attention_dropout=0.0, rope_theta=10000.0,
+        attention_dropout=0.0,
     )
 
 
