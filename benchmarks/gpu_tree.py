@@ -108,7 +108,7 @@ def balanced(records: list[dict]) -> dict:
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    from harness.leaderboard import compute_rows, render
+    from harness.leaderboard import render
     from harness.models.base import resolve_device
     from harness.records import read_records
     from harness.runner import RunConfig, Runner, write_leaderboard

@@ -70,14 +70,7 @@ def test_records_have_the_contract_fields(reference):
     assert len(list((out / "checkpoints").glob("*/train.json"))) == 2
 
 
-def test_same_seed_same_records(reference, tmp_path):
-    _, records = reference
-    proc = run_cli(tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert comparable(read_records(tmp_path / "records.jsonl")) == comparable(records)
-
-
-def test_parallel_cells_give_the_same_records(reference, tmp_path):
+def test_same_seed_same_records_also_with_parallel_cells(reference, tmp_path):
     _, records = reference
     proc = run_cli(tmp_path, "--jobs", "2")
     assert proc.returncode == 0, proc.stderr
