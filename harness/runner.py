@@ -30,7 +30,7 @@ from .training import TrainConfig
 #: meta-token id it may meet; with the default pool of 1024 ids drawn at random per prompt the
 #: tiny model stayed on its loss plateau for the whole budget (measured), with 32 it learns.
 #: The pool only changes which ids are drawn, never the compressed length.
-DEFAULT_COMPRESSORS = ("raw", "ltsc@pool_size=32")
+DEFAULT_COMPRESSORS = ("raw", "ltsc@pool_size=32", "truncate@rate=match:ltsc")
 DEFAULT_TASKS = ("recall",)
 #: two layers, d_model 64, and a short causal convolution over the embeddings (see models/tiny.py)
 DEFAULT_MODEL = "tiny@d_model=64,layers=2,heads=4,conv=4"
