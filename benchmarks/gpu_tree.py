@@ -49,6 +49,9 @@ def parse_args(argv=None):
     p.add_argument("--test-examples", type=int, default=4000)
     p.add_argument("--device", default="auto")
     p.add_argument("--tokenizer", default="cl100k_base")
+    p.add_argument("--compressor", default="ltsc",
+                   help="the lossless compressor compared with raw (default ltsc; e.g. ltsc@pool_size=32: a model trained "
+                        "from scratch learns a small meta-token pool much faster, and the pool never changes lengths)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", help="run directory (default runs/gpu_tree-<stage>)")
     p.add_argument("--smoke", action="store_true", help="tiny CPU configuration (~1 minute) to check the pipeline")
@@ -64,10 +67,10 @@ def hardware(device: str) -> str:
 
     if device.startswith("cuda"):
         return f"{torch.cuda.get_device_name(device)} (torch {torch.__version__}, CUDA {torch.version.cuda})"
-    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (torch {torch.__version__})"
+    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} thread(s) (torch {torch.__version__})"
 
 
-def seconds_per_step(task_spec: str, compressor: str, args, device: str, steps: int = 12) -> float:
+def seconds_per_step(task_spec: str, compressor: str, args, device: str, steps: int = 20) -> float:
     """Measured training seconds per step for one input format (after warm-up steps)."""
     import torch
 
@@ -126,16 +129,16 @@ def main(argv=None) -> int:
 
     steps, per_step = args.steps, {}
     if steps is None:
-        for comp in ("raw", "ltsc"):
+        for comp in ("raw", args.compressor):
             per_step[comp] = seconds_per_step(task, comp, args, device)
         # leave room for data preparation, evaluation and prefill timing: 70% of what remains trains
         remaining = args.minutes * 60 - (time.perf_counter() - start)
-        steps = max(10, int(0.70 * remaining / (per_step["raw"] + per_step["ltsc"])))
-        print(f"gpu_tree: calibrated {steps} steps per format (s/step raw {per_step['raw']:.4f}, ltsc {per_step['ltsc']:.4f})",
-              file=sys.stderr)
+        steps = max(10, int(0.70 * remaining / sum(per_step.values())))
+        print(f"gpu_tree: calibrated {steps} steps per format (s/step: "
+              + ", ".join(f"{k} {v:.4f}" for k, v in per_step.items()) + ")", file=sys.stderr)
     train = TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, prompt_loss=args.prompt_loss, seed=args.seed,
                         warmup=min(200, max(1, steps // 10)))
-    config = RunConfig(tasks=[task], compressors=["raw", "ltsc"], model=args.model, tokenizer=args.tokenizer,
+    config = RunConfig(tasks=[task], compressors=["raw", args.compressor], model=args.model, tokenizer=args.tokenizer,
                        seed=args.seed, train_examples=args.train_examples, test_examples=args.test_examples,
                        train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True,
                        threads=1 if device == "cpu" else None)
@@ -143,10 +146,11 @@ def main(argv=None) -> int:
     runner = Runner(config, workdir)
     rows = runner.run()
     write_leaderboard(rows, workdir)
-    records = read_records(workdir / "records.jsonl")
+    cells = {row["cell"] for row in rows}
+    records = [r for r in read_records(workdir / "records.jsonl") if r["cell"] in cells]
     wall = time.perf_counter() - start
 
-    lines = [f"# Textualized Tree ({args.stage}): raw vs ltsc, {args.model} trained from scratch", "",
+    lines = [f"# Textualized Tree ({args.stage}): raw vs {args.compressor}, {args.model} trained from scratch", "",
              f"- hardware: {hardware(device)}",
              f"- budget: {steps} steps x batch {args.batch} per format (same for both), lr {args.lr}, "
              f"prompt loss weight {args.prompt_loss}, {args.train_examples} train / {args.test_examples} test examples, seed {args.seed}",

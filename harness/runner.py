@@ -137,7 +137,8 @@ class Runner:
         self.store = RecordStore(self.output)
 
     # -- one cell ----------------------------------------------------------------
-    def run_cell(self, task_spec: str, compressor_spec: str) -> None:
+    def run_cell(self, task_spec: str, compressor_spec: str) -> str:
+        """Train (or load) and evaluate one cell; returns its id (the ``cell`` field of its records)."""
         from .compressors import build_compressor
         from .models import build_model
         from .models.base import require_torch, resolve_device
@@ -174,7 +175,7 @@ class Runner:
         todo = [i for i, ex in enumerate(test.examples) if not self.store.done(cell, ex.id)]
         if not todo:
             _log(f"[done]  {label}: {len(test.examples)} records already present")
-            return
+            return cell
 
         ckpt = self.output / CHECKPOINTS / cell
         torch.manual_seed(train_cfg.seed)
@@ -195,6 +196,7 @@ class Runner:
             _save_checkpoint(model, ckpt, summary)
         model.train_mode(False)
         self._evaluate(model, task, tokenizer, compressor, test, todo, cell, comparison_id, config, summary, label)
+        return cell
 
     def _evaluate(self, model, task, tokenizer, compressor, test: Prepared, todo, cell, comparison_id, config, summary, label):
         from tqdm import tqdm
@@ -262,6 +264,8 @@ class Runner:
             build_compressor(spec, tokenizer)
 
     def run(self) -> list[dict]:
+        """Run every cell of the grid; returns the leaderboard rows of these cells (records of other
+        configurations in the same directory stay in ``records.jsonl`` and in ``ltsc-bench leaderboard``)."""
         from .leaderboard import compute_rows
 
         (self.output / "run_config.json").write_text(json.dumps(asdict(self.config), indent=2, default=str))
@@ -271,17 +275,17 @@ class Runner:
             require_torch().set_num_threads(self.config.threads)
         cells = [(t, c) for t in self.config.tasks for c in self.config.compressors]
         jobs = min(self.config.jobs, len(cells))
+        done: list[str] = []
         if jobs <= 1:
             for task_spec, compressor_spec in cells:
-                self.run_cell(task_spec, compressor_spec)
+                done.append(self.run_cell(task_spec, compressor_spec))
         else:
             import multiprocessing
 
             ctx = multiprocessing.get_context("spawn")
             pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config.threads,))
             try:
-                for _ in pool.imap_unordered(_run_cell_job, [(self.config, str(self.output), t, c) for t, c in cells]):
-                    pass
+                done += pool.imap_unordered(_run_cell_job, [(self.config, str(self.output), t, c) for t, c in cells])
                 pool.close()
             except BaseException:
                 pool.terminate()
@@ -289,7 +293,8 @@ class Runner:
             finally:
                 pool.join()
             self.store = RecordStore(self.output)
-        return compute_rows(self.store.records)
+        mine = set(done)
+        return compute_rows([r for r in self.store.records if r["cell"] in mine])
 
 
 def _worker_init(threads: int | None) -> None:
@@ -307,9 +312,9 @@ def _worker_init(threads: int | None) -> None:
         require_torch().set_num_threads(threads)
 
 
-def _run_cell_job(job) -> None:
+def _run_cell_job(job) -> str:
     config, output, task_spec, compressor_spec = job
-    Runner(config, output).run_cell(task_spec, compressor_spec)
+    return Runner(config, output).run_cell(task_spec, compressor_spec)
 
 
 def write_leaderboard(rows: list[dict], output: Path) -> str:
