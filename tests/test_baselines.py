@@ -202,7 +202,15 @@ def test_bad_parameters_are_one_line_errors(tok, spec):
 
 
 def test_missing_llmlingua2_model_is_a_one_line_error(tok):
-    with pytest.raises(HarnessError) as err:  # microsoft/llmlingua-2-*: not on this machine
+    from harness.baselines.lingua import LLMLingua2
+    from harness.baselines.models import resolve_model
+
+    try:
+        resolve_model(LLMLingua2.default_model, "")
+        pytest.skip("this machine has the default LLMLingua-2 model")
+    except HarnessError:
+        pass
+    with pytest.raises(HarnessError) as err:
         build_compressor("llmlingua2@rate=0.5", tok)
     msg = str(err.value)
     assert "\n" not in msg and "LTSC_ALLOW_HUB=1" in msg and "llmlingua-2" in msg
