@@ -12,7 +12,10 @@ One row per run cell (task x compressor x model x training budget). Metrics
   1 - n_c/n_raw, ``length_reduction_sums`` = 1 - sum n_c / sum n_raw;
 - ``attention_reduction`` = 1 - sum n_c^2 / sum n_raw^2 (the paper's proxy);
 - ``flops_reduction`` = 1 - sum FLOPs_c / sum FLOPs_raw (model's forward FLOPs);
-- ``prefill_ms`` (mean measured prefill) and ``prefill_speedup`` (raw's mean / this one).
+- ``prefill_ms`` (mean measured prefill) and ``prefill_speedup`` (raw's mean / this one);
+- ``rate_adherence`` (lossy compressors given a target length): mean of achieved / requested tokens;
+- ``trained_on``: ``self`` (fine-tuned on this input format) or ``raw`` (``--no-finetune``: the model
+  trained on raw prompts reads this compressor's output).
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ def compute_rows(records: list[dict]) -> list[dict]:
             "flops_reduction": 1 - g["flops"].sum() / g["raw_flops"].sum() if g["raw_flops"].sum() else 0.0,
             "prefill_ms": 1000 * g["prefill_seconds"].mean(),
             "prefill_speedup": None,
+            "rate_adherence": _adherence(g),
+            "trained_on": first["trained_on"] if "trained_on" in g and isinstance(first["trained_on"], str) else "self",
             "tokenizer": first["tokenizer"], "seed": int(first["seed"]), "train_steps": int(first["train_steps"]),
             "comparison": first["comparison"], "cell": cell,
         })
@@ -82,6 +87,15 @@ def compute_rows(records: list[dict]) -> list[dict]:
             r["delta_vs_raw"] = r["accuracy"] - base["accuracy"]
             r["prefill_speedup"] = base["prefill_ms"] / r["prefill_ms"] if r["prefill_ms"] else None
     return rows
+
+
+def _adherence(g) -> float | None:
+    """Mean achieved / requested length over the records that carry a requested length."""
+    if "target_tokens" not in g or "compressed_tokens" not in g:
+        return None
+    asked = g["target_tokens"].astype(float)
+    ok = asked.notna() & (asked > 0)
+    return float((g["compressed_tokens"][ok].astype(float) / asked[ok]).mean()) if ok.any() else None
 
 
 def rows_from_dir(directory: str | Path) -> list[dict]:
@@ -104,7 +118,9 @@ def display_rows(rows: list[dict]) -> list[dict]:
     for r in rows:
         delta = r["delta_vs_raw"]
         out.append({
-            "task": r["task"], "compressor": r["compressor"], "model": r["model"], "n": r["n"],
+            "task": r["task"],
+            "compressor": r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else ""),
+            "model": r["model"], "n": r["n"],
             "accuracy (95% CI)": f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]",
             "majority": _pct(r["majority_baseline"]),
             "Δ vs raw": "" if delta is None else f"{100 * delta:+.1f} pts",
@@ -114,6 +130,7 @@ def display_rows(rows: list[dict]) -> list[dict]:
             "FLOPs red.": _pct(r["flops_reduction"]),
             "prefill ms": f"{r['prefill_ms']:.2f}",
             "prefill speed-up": "" if r["prefill_speedup"] is None else f"{r['prefill_speedup']:.2f}x",
+            "rate adherence": "" if r.get("rate_adherence") is None else f"{100 * r['rate_adherence']:.1f}%",
         })
     return out
 

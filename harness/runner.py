@@ -30,7 +30,12 @@ from .training import TrainConfig
 #: meta-token id it may meet; with the default pool of 1024 ids drawn at random per prompt the
 #: tiny model stayed on its loss plateau for the whole budget (measured), with 32 it learns.
 #: The pool only changes which ids are drawn, never the compressed length.
-DEFAULT_COMPRESSORS = ("raw", "ltsc@pool_size=32", "truncate@rate=match:ltsc")
+DEFAULT_COMPRESSORS = ("raw", "ltsc@pool_size=32", "truncate@rate=match:ltsc", "llmlingua@rate=match:ltsc")
+#: compressors the default suite evaluates with the model trained on raw prompts instead of
+#: fine-tuning on their own output (``--no-finetune``): LLMLingua is applied at inference in
+#: practice, and compressing the 12,000 training prompts with it (~0.4 s each on CPU) would not
+#: fit the suite's 10 minutes. ``truncate`` is cheap, so it is fine-tuned like ``ltsc``.
+DEFAULT_NO_FINETUNE = ("llmlingua@rate=match:ltsc",)
 DEFAULT_TASKS = ("recall",)
 #: two layers, d_model 64, and a short causal convolution over the embeddings (see models/tiny.py)
 DEFAULT_MODEL = "tiny@d_model=64,layers=2,heads=4,conv=4"
@@ -70,6 +75,8 @@ class RunConfig:
     threads: int | None = None
     #: cells run in parallel worker processes (each with ``threads`` threads)
     jobs: int = 1
+    #: compressors evaluated with the checkpoint trained on raw prompts (not fine-tuned on their output)
+    no_finetune: list[str] = field(default_factory=list)
     progress: bool = True
 
 
@@ -104,7 +111,7 @@ def prepare_split(task, split: str, n: int, seed: int, tokenizer, compressor, sc
         raw_lengths.append(sum(len(p) for p in parts))
         answers.append(tokenizer.encode(ex.target))
         info.append({"dictionary_entries": out.dictionary_entries, "dictionary_tokens": out.dictionary_tokens,
-                     "changed": out.changed, "target_tokens": out.target_tokens})
+                     "changed": out.changed, "compressed_tokens": out.tokens_out, "target_tokens": out.target_tokens})
     return Prepared(examples, inputs, raw_lengths, answers, info)
 
 
@@ -126,10 +133,11 @@ def _flops(model, n: int) -> float:
 
 
 class Runner:
-    def __init__(self, config: RunConfig, output: str | Path):
+    def __init__(self, config: RunConfig, output: str | Path, validate: bool = True):
         self.config = config
         self.output = Path(output)
-        self.validate()
+        if validate:  # worker processes skip it: the parent validated (and it builds every compressor)
+            self.validate()
         try:
             self.output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -164,12 +172,20 @@ class Runner:
             "train_examples": cfg.train_examples, "test_examples": cfg.test_examples, "train": train_cfg.to_dict(),
             "record_version": HARNESS_RECORD_VERSION,
         }
-        config = dict(comparison, compressor=str(Spec.parse(compressor_spec)), compressor_config=compressor.spec,
-                      compressor_params=compressor.params, compressor_lossless=compressor.lossless,
-                      model_params=model.params)
+        def cell_config(spec: str, comp) -> dict:
+            return dict(comparison, compressor=str(Spec.parse(spec)), compressor_config=comp.spec,
+                        compressor_params=comp.params, compressor_lossless=comp.lossless, model_params=model.params)
+
+        config = cell_config(compressor_spec, compressor)
+        # --no-finetune: evaluate with the raw cell's checkpoint (trained on raw prompts)
+        trainer_spec = "raw" if self.raw_trained(compressor_spec) else compressor_spec
+        trainer = compressor if trainer_spec == compressor_spec else build_compressor(trainer_spec, tokenizer)
+        if trainer is not compressor:
+            config["trained_on"] = "raw"
         cell = _hash(config)
+        train_cell = _hash(cell_config(trainer_spec, trainer)) if trainer is not compressor else cell
         comparison_id = _hash(comparison)
-        label = f"{task_label} | {config['compressor']} | {cfg.model}"
+        label = f"{task_label} | {config['compressor']} | {cfg.model}" + (" (raw-trained)" if trainer is not compressor else "")
 
         test = prepare_split(task, "test", cfg.test_examples, cfg.seed, tokenizer, compressor, cfg.scope)
         todo = [i for i, ex in enumerate(test.examples) if not self.store.done(cell, ex.id)]
@@ -177,21 +193,21 @@ class Runner:
             _log(f"[done]  {label}: {len(test.examples)} records already present")
             return cell
 
-        ckpt = self.output / CHECKPOINTS / cell
+        ckpt = self.output / CHECKPOINTS / train_cell
         torch.manual_seed(train_cfg.seed)
         if (ckpt / "train.json").is_file():
             model.load(ckpt, device)
             summary = json.loads((ckpt / "train.json").read_text())
             _log(f"[load]  {label}: checkpoint {ckpt}")
         else:
-            train = prepare_split(task, "train", cfg.train_examples, cfg.seed, tokenizer, compressor, cfg.scope)
-            model.setup(tokenizer, compressor.extra_vocab, train.inputs + train.answers, device)
+            train = prepare_split(task, "train", cfg.train_examples, cfg.seed, tokenizer, trainer, cfg.scope)
+            model.setup(tokenizer, trainer.extra_vocab, train.inputs + train.answers, device)
             prompts = [model.model_ids(p) for p in train.inputs]
             answers = [model.model_ids(a) + [model.eos] for a in train.answers]
             from .training import train as train_model
 
             _log(f"[train] {label}: {len(prompts)} examples, {train_cfg.steps} steps on {device}")
-            summary = train_model(model, prompts, answers, train_cfg, desc=f"train {config['compressor']}", progress=cfg.progress)
+            summary = train_model(model, prompts, answers, train_cfg, desc=f"train {trainer_spec}", progress=cfg.progress)
             summary["max_answer_tokens"] = max((len(a) for a in train.answers), default=1)
             _save_checkpoint(model, ckpt, summary)
         model.train_mode(False)
@@ -233,6 +249,7 @@ class Runner:
                     "task": config["task"], "compressor": config["compressor"], "compressor_params": compressor.params,
                     "model": config["model"], "tokenizer": config["tokenizer"], "scope": config["scope"],
                     "seed": config["seed"], "train_steps": config["train"]["steps"],
+                    "trained_on": config.get("trained_on", "self"),
                     "input_tokens": n, "raw_tokens": n_raw, **test.info[i],
                     "attention_n2": n * n, "raw_attention_n2": n_raw * n_raw,
                     "flops": _flops(model, n), "raw_flops": _flops(model, n_raw),
@@ -262,6 +279,14 @@ class Runner:
             build_task(spec)
         for spec in self.config.compressors:
             build_compressor(spec, tokenizer)
+        for spec in self.config.no_finetune:
+            if spec not in self.config.compressors:
+                raise HarnessError(f"--no-finetune {spec!r} is not among the compressors of this run "
+                                   f"({', '.join(self.config.compressors)}); name it in --compressors too")
+
+    def raw_trained(self, compressor_spec: str) -> bool:
+        """Is this compressor evaluated with the model trained on raw prompts (``--no-finetune``)?"""
+        return compressor_spec in self.config.no_finetune and _base_name(compressor_spec) != "raw"
 
     def run(self) -> list[dict]:
         """Run every cell of the grid; returns the leaderboard rows of these cells (records of other
@@ -273,28 +298,42 @@ class Runner:
             from .models.base import require_torch
 
             require_torch().set_num_threads(self.config.threads)
-        cells = [(t, c) for t in self.config.tasks for c in self.config.compressors]
-        jobs = min(self.config.jobs, len(cells))
+        compressors = list(self.config.compressors)
+        if any(self.raw_trained(c) for c in compressors) and not any(_base_name(c) == "raw" for c in compressors):
+            compressors.insert(0, "raw")  # raw-trained cells need the raw cell's checkpoint
+        # raw-trained cells run after the cells that train, so the raw checkpoint exists
+        phases = [[(t, c) for t in self.config.tasks for c in compressors if self.raw_trained(c) is later]
+                  for later in (False, True)]
         done: list[str] = []
-        if jobs <= 1:
-            for task_spec, compressor_spec in cells:
-                done.append(self.run_cell(task_spec, compressor_spec))
-        else:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("spawn")
-            pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config.threads,))
-            try:
-                done += pool.imap_unordered(_run_cell_job, [(self.config, str(self.output), t, c) for t, c in cells])
-                pool.close()
-            except BaseException:
-                pool.terminate()
-                raise
-            finally:
-                pool.join()
-            self.store = RecordStore(self.output)
+        for cells in phases:
+            done += self._run_cells(cells)
         mine = set(done)
         return compute_rows([r for r in self.store.records if r["cell"] in mine])
+
+    def _run_cells(self, cells: list[tuple[str, str]]) -> list[str]:
+        """Run cells, in ``jobs`` worker processes when asked; returns their cell ids."""
+        jobs = min(self.config.jobs, len(cells))
+        if jobs <= 1:
+            return [self.run_cell(task_spec, compressor_spec) for task_spec, compressor_spec in cells]
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config.threads,))
+        try:
+            done = list(pool.imap_unordered(_run_cell_job, [(self.config, str(self.output), t, c) for t, c in cells]))
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+        self.store = RecordStore(self.output)
+        return done
+
+
+def _base_name(spec: str) -> str:
+    """The registry name of a spec (``name@params`` -> ``name``)."""
+    return spec.partition("@")[0].strip()
 
 
 def _worker_init(threads: int | None) -> None:
@@ -314,7 +353,7 @@ def _worker_init(threads: int | None) -> None:
 
 def _run_cell_job(job) -> str:
     config, output, task_spec, compressor_spec = job
-    return Runner(config, output).run_cell(task_spec, compressor_spec)
+    return Runner(config, output, validate=False).run_cell(task_spec, compressor_spec)
 
 
 def write_leaderboard(rows: list[dict], output: Path) -> str:
@@ -345,5 +384,6 @@ def run_suite_stats(cfg: RunConfig, output: Path) -> str:
 
 def suite_config(**overrides) -> RunConfig:
     """The default suite's configuration (offline, CPU-sized)."""
-    cfg = RunConfig(model=DEFAULT_MODEL, train=SUITE_TRAIN, threads=SUITE_THREADS, jobs=SUITE_JOBS)
+    cfg = RunConfig(model=DEFAULT_MODEL, train=SUITE_TRAIN, threads=SUITE_THREADS, jobs=SUITE_JOBS,
+                    no_finetune=list(DEFAULT_NO_FINETUNE))
     return replace(cfg, **overrides)

@@ -164,3 +164,36 @@ def test_leaderboard_command_formats(reference, capsys):
         assert needle in capsys.readouterr().out
     assert main(["leaderboard", str(out / "missing")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_no_finetune_reads_compressed_input_with_the_raw_trained_model(tmp_path):
+    """--no-finetune: the lossy cell trains nothing; it is evaluated with raw's checkpoint and says so."""
+    out = tmp_path / "nf"
+    args = ARGS[:ARGS.index("--compressors")] + ["--compressors", "truncate@rate=0.6", "--no-finetune", "truncate@rate=0.6"] \
+        + ARGS[ARGS.index("--model"):]
+    proc = subprocess.run([sys.executable, "-m", "harness", "run", *args, "--output", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    records = read_records(out / "records.jsonl")
+    by_compressor = {}
+    for r in records:
+        by_compressor.setdefault(r["compressor"], []).append(r)
+    # raw joins the grid by itself: the raw-trained cell needs its checkpoint
+    assert set(by_compressor) == {"raw", "truncate@rate=0.6"}
+    assert {r["trained_on"] for r in by_compressor["raw"]} == {"self"}
+    assert {r["trained_on"] for r in by_compressor["truncate@rate=0.6"]} == {"raw"}
+    assert len(list((out / "checkpoints").iterdir())) == 1  # only raw was trained
+    truncated = by_compressor["truncate@rate=0.6"]
+    assert all(r["input_tokens"] < r["raw_tokens"] and r["target_tokens"] == r["compressed_tokens"] for r in truncated)
+    rows = json.loads((out / "leaderboard.json").read_text())
+    lossy = next(r for r in rows if r["compressor"] == "truncate@rate=0.6")
+    assert lossy["trained_on"] == "raw" and lossy["rate_adherence"] == pytest.approx(1.0)
+    assert "raw-trained model" in (out / "leaderboard.md").read_text()
+
+
+def test_no_finetune_must_name_a_compressor_of_the_run(tmp_path, capsys):
+    from harness.cli import main
+
+    code = main(["run", *ARGS, "--no-finetune", "truncate@rate=0.5", "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--no-finetune" in err and len(err.strip().splitlines()) == 1, err

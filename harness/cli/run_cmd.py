@@ -40,6 +40,9 @@ def add_parser(sub, name):
     p.add_argument("--seed", type=int, help="seed for data, initialisation and batching (default 0)")
     p.add_argument("--tokenizer", help="tokenizer name (default: the model's own, else cl100k_base)")
     p.add_argument("--scope", choices=["prompt", "context"], help="compress the whole prompt (default) or the context only")
+    p.add_argument("--no-finetune", nargs="+", metavar="COMPRESSOR",
+                   help="evaluate these compressors (also named in --compressors) with the model trained on raw prompts "
+                        "instead of fine-tuning on their output (default suite: the llmlingua row)")
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch (default: torch's; the default suite uses 1)")
     p.add_argument("--jobs", type=int, metavar="N", help="cells run in N parallel processes (default 1; the default suite uses 2)")
@@ -60,7 +63,7 @@ def build_config(args):
     from ..runner import RunConfig, suite_config
     from ..training import TrainConfig
 
-    tasks, compressors = _names(args.tasks), _names(args.compressors)
+    tasks, compressors, no_finetune = _names(args.tasks), _names(args.compressors), _names(args.no_finetune)
     suite = not (tasks or compressors or args.model)
     cfg = suite_config() if suite else RunConfig()
     for flag in ("limit", "train_examples", "train_steps", "batch_size", "eval_batch", "threads", "jobs"):
@@ -72,7 +75,7 @@ def build_config(args):
                   **{k: v for k, v in dict(tasks=tasks, compressors=compressors, model=args.model, tokenizer=args.tokenizer,
                                            scope=args.scope, seed=args.seed, test_examples=args.limit,
                                            train_examples=args.train_examples, eval_batch=args.eval_batch,
-                                           threads=args.threads, jobs=args.jobs).items()
+                                           threads=args.threads, jobs=args.jobs, no_finetune=no_finetune).items()
                      if v is not None})
     return cfg, suite
 
