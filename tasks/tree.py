@@ -106,16 +106,18 @@ class TreeSource:
 
     test_fraction = 0.02
 
-    def __init__(self, stage: str, balance: bool, pairs_per_tree: int | None):
+    def __init__(self, stage: str, balance: bool, pairs_per_tree: int | None, balance_test: bool = False):
         if stage not in STAGES:
             raise HarnessError(f"unknown tree stage {stage!r}; valid stages: {', '.join(STAGES)}")
         if pairs_per_tree is not None and (not isinstance(pairs_per_tree, int) or pairs_per_tree < 1):
             raise HarnessError(f"tree: pairs_per_tree must be a positive integer or none, got {pairs_per_tree!r}")
-        if not isinstance(balance, bool):
-            raise HarnessError(f"tree: balance must be true or false, got {balance!r}")
+        for name, value in (("balance", balance), ("balance_test", balance_test)):
+            if not isinstance(value, bool):
+                raise HarnessError(f"tree: {name} must be true or false, got {value!r}")
         self.stage_name = stage
         self.stage = STAGES[stage]
         self.balance = bool(balance)
+        self.balance_test = bool(balance_test)
         self.pairs_per_tree = pairs_per_tree
 
     def load(self, split: str, n: int | None, seed: int) -> list[Example]:
@@ -131,7 +133,7 @@ class TreeSource:
             rand = rng("tree", self.stage_name, seed, index)
             nodes = grow_tree(self.stage, rand)
             text = render(nodes)
-            balance = self.balance and split == "train"
+            balance = self.balance if split == "train" else self.balance_test
             for parent, child, edge in tree_questions(nodes, rand, self.pairs_per_tree, balance):
                 out.append(Example(
                     id=f"{self.stage_name}-{index}-{parent}-{child}",
@@ -145,9 +147,11 @@ class TreeSource:
 
 
 @tasks.register("tree")
-def tree(stage: str = "x3large", balance: bool = True, pairs_per_tree: int | None = 8) -> Task:
+def tree(stage: str = "x3large", balance: bool = True, pairs_per_tree: int | None = 8, balance_test: bool = False) -> Task:
     """Textualized Tree (paper task): is P the direct parent of C? answer true/false"""
-    source = TreeSource(stage, balance, pairs_per_tree)
+    # balance_test=true balances the test split too: its natural "true" rate is a few percent from
+    # `large` up, where a constant "false" already scores >95% and accuracy says little.
+    source = TreeSource(stage, balance, pairs_per_tree, balance_test)
     return Task(
         name="tree",
         description=f"Textualized Tree, stage {stage}: is P the direct parent of C in the '+'-indented tree? (true/false)",

@@ -133,6 +133,9 @@ def test_tree_balance_applies_to_train_only():
     assert sum(e.target == "true" for e in test) < 40  # natural distribution: few edges
     unbalanced = build_task("tree@stage=large,balance=false").examples("train", 200)
     assert sum(e.target == "true" for e in unbalanced) < 40
+    balanced_test = build_task("tree@stage=large,balance_test=true").examples("test", 200)
+    assert sum(e.target == "true" for e in balanced_test) == 100
+    assert not {e.meta["unit"] for e in balanced_test} & {e.meta["unit"] for e in train}  # still disjoint by tree
 
 
 def test_tree_split_is_about_98_2_by_tree():
