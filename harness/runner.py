@@ -178,14 +178,15 @@ class Runner:
 
         config = cell_config(compressor_spec, compressor)
         # --no-finetune: evaluate with the raw cell's checkpoint (trained on raw prompts)
-        trainer_spec = "raw" if self.raw_trained(compressor_spec) else compressor_spec
-        trainer = compressor if trainer_spec == compressor_spec else build_compressor(trainer_spec, tokenizer)
-        if trainer is not compressor:
+        raw_trained = self.raw_trained(compressor_spec)
+        trainer_spec = "raw" if raw_trained else compressor_spec
+        trainer = build_compressor(trainer_spec, tokenizer) if raw_trained else compressor
+        if raw_trained:
             config["trained_on"] = "raw"
         cell = _hash(config)
-        train_cell = _hash(cell_config(trainer_spec, trainer)) if trainer is not compressor else cell
+        train_cell = _hash(cell_config(trainer_spec, trainer)) if raw_trained else cell
         comparison_id = _hash(comparison)
-        label = f"{task_label} | {config['compressor']} | {cfg.model}" + (" (raw-trained)" if trainer is not compressor else "")
+        label = f"{task_label} | {config['compressor']} | {cfg.model}" + (" (raw-trained)" if raw_trained else "")
 
         test = prepare_split(task, "test", cfg.test_examples, cfg.seed, tokenizer, compressor, cfg.scope)
         todo = [i for i, ex in enumerate(test.examples) if not self.store.done(cell, ex.id)]
@@ -286,7 +287,9 @@ class Runner:
 
     def raw_trained(self, compressor_spec: str) -> bool:
         """Is this compressor evaluated with the model trained on raw prompts (``--no-finetune``)?"""
-        return compressor_spec in self.config.no_finetune and _base_name(compressor_spec) != "raw"
+        from .spec import Spec
+
+        return compressor_spec in self.config.no_finetune and Spec.parse(compressor_spec).name != "raw"
 
     def run(self) -> list[dict]:
         """Run every cell of the grid; returns the leaderboard rows of these cells (records of other
@@ -298,8 +301,10 @@ class Runner:
             from .models.base import require_torch
 
             require_torch().set_num_threads(self.config.threads)
+        from .spec import Spec
+
         compressors = list(self.config.compressors)
-        if any(self.raw_trained(c) for c in compressors) and not any(_base_name(c) == "raw" for c in compressors):
+        if any(self.raw_trained(c) for c in compressors) and not any(Spec.parse(c).name == "raw" for c in compressors):
             compressors.insert(0, "raw")  # raw-trained cells need the raw cell's checkpoint
         # raw-trained cells run after the cells that train, so the raw checkpoint exists
         phases = [[(t, c) for t in self.config.tasks for c in compressors if self.raw_trained(c) is later]
@@ -329,11 +334,6 @@ class Runner:
             pool.join()
         self.store = RecordStore(self.output)
         return done
-
-
-def _base_name(spec: str) -> str:
-    """The registry name of a spec (``name@params`` -> ``name``)."""
-    return spec.partition("@")[0].strip()
 
 
 def _worker_init(threads: int | None) -> None:

@@ -53,28 +53,20 @@ def test_failed_round_trip_with_fallback_passes_the_input(monkeypatch):
     assert out.info["peer_tokens_out"] < len(IDS)
 
 
-def test_undecompressable_output_is_not_passed_on(monkeypatch):
+@pytest.mark.parametrize("function, error, message", [
+    ("decompress", ValueError, "bad dictionary"),  # an output that cannot be decompressed is not passed on
+    ("compress", RuntimeError, "broken"),          # a peer exception falls back to the input, flagged
+])
+def test_peer_failures_fall_back_and_are_flagged(monkeypatch, function, error, message):
     delta = pytest.importorskip("delta")
     comp = build("delta-ltsc")
 
     def broken(tokens, config=None):
-        raise ValueError("bad dictionary")
+        raise error(message)
 
-    monkeypatch.setattr(delta, "decompress", broken)
+    monkeypatch.setattr(delta, function, broken)
     out = comp.compress(IDS)
-    assert out.ids == IDS and out.info["round_trip_failed"] is True and "bad dictionary" in out.info["peer_error"]
-
-
-def test_peer_exception_falls_back_and_is_flagged(monkeypatch):
-    delta = pytest.importorskip("delta")
-    comp = build("delta-ltsc")
-
-    def boom(tokens, config=None):
-        raise RuntimeError("broken")
-
-    monkeypatch.setattr(delta, "compress", boom)
-    out = comp.compress(IDS)
-    assert out.ids == IDS and out.info["round_trip_failed"] is True and "broken" in out.info["peer_error"]
+    assert out.ids == IDS and out.info["round_trip_failed"] is True and message in out.info["peer_error"]
 
 
 def test_parameters():
