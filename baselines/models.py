@@ -1,9 +1,10 @@
-"""Scoring models for the LM-based baselines: resolution, device choice, one cached load.
+"""Scoring models for the LM-based baselines: resolution, one cached load.
 
 ``model=smollm2`` (the default for the causal-LM baselines) is the offline
 SmolLM2-135M directory from :func:`harness.assets.smollm2_dir`; any other value is a
 local Hugging Face directory or, only with ``LTSC_ALLOW_HUB=1``, a hub name (for a
-name already in the local Hugging Face cache the cached copy is used).
+name already in the local Hugging Face cache the cached copy is used). Devices are
+resolved by :func:`harness.env.resolve_device`, the same rules as ``--device``.
 """
 
 from __future__ import annotations
@@ -15,25 +16,8 @@ import json
 import os
 from pathlib import Path
 
+from ..env import cache_dir, hub_allowed, resolve_device  # noqa: F401  (resolve_device: one rule for every device option)
 from ..errors import HarnessError, missing_package
-from ..tokenizers import cache_dir, hub_allowed
-
-DEVICES = ("cpu", "cuda", "auto")
-
-
-def resolve_device(device: str) -> str:
-    """``cpu`` (default), ``cuda`` (must be available) or ``auto`` (cuda when available)."""
-    if device not in DEVICES:
-        raise HarnessError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
-    if device == "cpu":
-        return "cpu"
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if device == "cuda":
-        raise HarnessError("device=cuda was asked for but torch sees no CUDA device; use device=cpu or device=auto")
-    return "cpu"
 
 
 def resolve_model(model: str, hint: str) -> str:

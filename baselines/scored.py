@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from ..env import resolve_device
 from .lossy import LossyCompressor
-from .models import prompt_compressor, resolve_device, resolve_model
+from .models import prompt_compressor, resolve_model
 
 
 class ModelCompressor(LossyCompressor):
     """A lossy compressor driven by a scoring model (an ``llmlingua.PromptCompressor``).
 
     ``model``: ``smollm2`` (offline SmolLM2-135M), a local directory, or a hub name
-    (only with ``LTSC_ALLOW_HUB=1``). ``device``: ``cpu`` (default), ``cuda`` or ``auto``.
+    (only with ``LTSC_ALLOW_HUB=1``). ``device``: ``cpu`` (default), ``auto``, ``cuda`` or ``cuda:N``.
     """
 
     default_model = "smollm2"

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from .errors import HarnessError, missing_package
-from .tokenizers import cache_dir
+from .env import cache_dir
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -44,8 +44,9 @@ def smollm2_dir() -> Path:
         raise missing_package("transformers", "the offline SmolLM2-135M model") from None
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, torch_dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, torch_dtype=torch.float32,
+                                                 trust_remote_code=False)
     # transformers' GGUF loader leaves lm_head untied (random); SmolLM2 ties it to the embeddings.
     model.lm_head.weight = model.model.embed_tokens.weight
     model.config.tie_word_embeddings = True

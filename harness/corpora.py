@@ -179,7 +179,7 @@ _F2B_LOGS = "usr/lib/python3/dist-packages/fail2ban/tests/files/logs"
 
 def fail2ban_logs_dir() -> Path:
     """Where the fail2ban test logs are: ``$LTSC_FAIL2BAN_LOGS``, the bootstrap cache, or an installed fail2ban."""
-    from .tokenizers import cache_dir
+    from .env import cache_dir
 
     candidates = [Path(p) for p in [os.environ.get("LTSC_FAIL2BAN_LOGS")] if p]
     candidates += [cache_dir() / "fail2ban" / _F2B_LOGS, Path("/") / _F2B_LOGS]

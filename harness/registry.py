@@ -3,11 +3,18 @@
 Tasks, compressors, models and tokenizers each have one. Third-party packages
 register entries under the entry-point group ``ltsc_bench.<kind>s``; built-in
 entries register with the :meth:`Registry.register` decorator.
+
+:meth:`Registry.build` is the one way a component is made from a spec
+(``name@key=value,...``): it checks the parameter names against the factory's
+signature, turns every failure into a one-line :class:`HarnessError` naming the
+component, and records the resolved parameters (defaults filled in) on the result as
+``resolved_params``. ``ltsc-bench list`` reads :meth:`Registry.parameters`.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Callable, Generic, TypeVar
@@ -27,8 +34,10 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Maps names to factories. ``prefix`` entries (e.g. ``hf:``) match any name starting with them."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, pass_name: bool = False):
         self.kind = kind
+        #: the factory takes the entry's name as its first argument (``hf:<path>`` models need it)
+        self.pass_name = pass_name
         self.group = f"ltsc_bench.{kind}s"
         self._entries: dict[str, Entry[T]] = {}
         self._prefixes: dict[str, Entry[T]] = {}
@@ -81,6 +90,61 @@ class Registry(Generic[T]):
             f"unknown {self.kind} {name!r}{hint}; valid {self.kind}s: {', '.join(valid)}"
             f" (see `ltsc-bench list {self.kind}s`)"
         )
+
+    # -- building --------------------------------------------------------------------
+    def _signature(self, factory, positional: int) -> tuple[list[inspect.Parameter], bool]:
+        """The factory's keyword parameters (after ``positional`` leading ones) and whether it takes ``**kw``."""
+        target = factory.__init__ if inspect.isclass(factory) else factory
+        params = list(inspect.signature(target).parameters.values())
+        if inspect.isclass(factory):
+            params = params[1:]  # self
+        params = params[positional + self.pass_name:]
+        var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
+        named = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        return named, var_kw
+
+    def parameters(self, name: str, positional: int = 0) -> dict:
+        """The entry's parameters and their defaults (``inspect.Parameter.empty`` when required)."""
+        named, _ = self._signature(self.get(name).factory, positional)
+        return {p.name: p.default for p in named}
+
+    def build(self, spec, *args, **extra) -> T:
+        """Make the component ``spec`` names (a :class:`Spec` or ``name@key=value,...``).
+
+        ``args`` go to the factory first (a compressor's tokenizer); ``extra`` parameters
+        override the spec's. Unknown parameter names, and any ``TypeError``/``ValueError`` or
+        :class:`HarnessError` the factory raises, become one :class:`HarnessError` line that
+        names the component and how to list its parameters.
+        """
+        from .spec import Spec
+
+        spec = spec if isinstance(spec, Spec) else Spec.parse(str(spec))
+        params = {**spec.params, **extra}
+        entry = self.get(spec.name)
+        named, var_kw = self._signature(entry.factory, len(args))
+        valid = [p.name for p in named]
+        unknown = [k for k in params if k not in valid]
+        if unknown and not var_kw:
+            raise HarnessError(f"{self.kind} {spec.name!r} has no parameter {unknown[0]!r}; its parameters: "
+                               f"{', '.join(valid) or 'none'} (see `ltsc-bench list {self.kind}s`)")
+        head = (spec.name,) if self.pass_name else ()
+        try:
+            obj = entry.factory(*head, *args, **params)
+        except HarnessError as exc:
+            message = str(exc)
+            if not message.startswith((f"{self.kind} {spec.name!r}", f"{spec.name}:")):
+                message = f"{self.kind} {spec.name!r}: {message}"
+            raise HarnessError(message) from None
+        except (TypeError, ValueError) as exc:
+            raise HarnessError(f"bad parameters for {self.kind} {spec.name!r}: {exc} "
+                               f"(see `ltsc-bench list {self.kind}s`)") from None
+        resolved = {p.name: p.default for p in named if p.default is not inspect.Parameter.empty}
+        resolved.update(params)
+        try:
+            obj.resolved_params = resolved
+        except AttributeError:  # a factory returning an object without __dict__ (or frozen)
+            pass
+        return obj
 
     def __contains__(self, name: str) -> bool:
         try:

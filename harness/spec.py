@@ -40,6 +40,8 @@ def parse_params(items) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise HarnessError(f"malformed parameter {item!r}: expected key=value, e.g. max_len=8")
+        if key.strip() in params:
+            raise HarnessError(f"parameter {key.strip()!r} is given twice; give each parameter once")
         params[key.strip()] = parse_value(value.strip())
     return params
 

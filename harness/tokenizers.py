@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .env import cache_dir, hub_allowed  # noqa: F401  (re-exported for compatibility; import them from harness.env)
 from .errors import HarnessError, missing_package
 from .registry import Registry
 
@@ -79,12 +80,6 @@ def package_file(relpath: str, package_hint: str) -> Path:
     if expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
         raise HarnessError(f"{path} does not match its pinned SHA-256; reinstall {package_hint}")
     return path
-
-
-def cache_dir() -> Path:
-    """Where the harness keeps derived files (tiktoken cache, converted models)."""
-    root = os.environ.get("LTSC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "ltsc-bench")
-    return Path(root)
 
 
 def _seed_tiktoken_cache(name: str) -> None:
@@ -172,11 +167,6 @@ def qwen25() -> Tokenizer:
     return _quicktok("qwen2.5", "qwen3")
 
 
-def hub_allowed() -> bool:
-    """The user allows model-hub downloads only by setting LTSC_ALLOW_HUB=1."""
-    return os.environ.get("LTSC_ALLOW_HUB", "").lower() in ("1", "true", "yes")
-
-
 @tokenizers.register("hf:", prefix=True, description="any Hugging Face tokenizer: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1)")
 def hf(name: str) -> Tokenizer:
     target = name[len("hf:"):]
@@ -186,7 +176,8 @@ def hf(name: str) -> Tokenizer:
         raise missing_package("transformers", f"tokenizer {name!r}") from None
     local = Path(target).expanduser()
     try:
-        tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else target, local_files_only=not hub_allowed())
+        tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else target, local_files_only=not hub_allowed(),
+                                            trust_remote_code=False)
     except Exception as exc:
         hint = "" if hub_allowed() else " (set LTSC_ALLOW_HUB=1 to allow downloading from the Hugging Face hub)"
         raise HarnessError(f"cannot load Hugging Face tokenizer {target!r}: {str(exc).splitlines()[0]}{hint}") from None

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from harness.compute import attention_proxy, forward_flops
+from harness.env import resolve_device
 from harness.errors import HarnessError
-from harness.models import build_model, models
-from harness.models.base import resolve_device
+from harness.models import LanguageModel, build_model, models
+from harness.models.batching import pad_left, pad_right
 from harness.models.inference import greedy_decode, score_choices
 from harness.training import TrainConfig, train
 
@@ -45,11 +46,111 @@ def test_model_rows_for_list():
 def test_cuda_without_gpu_is_a_user_error():
     if torch.cuda.is_available():
         pytest.skip("a GPU is visible")
-    with pytest.raises(HarnessError, match="no CUDA GPU"):
-        resolve_device("cuda")
+    for name in ("cuda", "cuda:0", "CUDA:1"):
+        with pytest.raises(HarnessError, match="no CUDA GPU") as err:
+            resolve_device(name)
+        assert "\n" not in str(err.value)
     assert resolve_device("auto") == "cpu"
-    with pytest.raises(HarnessError, match="unknown device"):
-        resolve_device("tpu")
+    assert resolve_device(None) == "cpu"
+
+
+def test_resolve_device_forms():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("CPU") == "cpu"
+    assert resolve_device("auto") in ("cpu", "cuda")
+    for bad, message in [("tpu", "unknown device"), ("cuda0", "unknown device"), ("cpu:0", "unknown device"),
+                         ("cuda:x", "non-negative integer"), ("cuda:-1", "non-negative integer"),
+                         ("cuda:", "non-negative integer")]:
+        with pytest.raises(HarnessError, match=message) as err:
+            resolve_device(bad)
+        assert "\n" not in str(err.value)
+
+
+def test_resolve_device_index_beyond_the_gpus(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device("cuda") == "cuda"
+    assert resolve_device("cuda:1") == "cuda:1"
+    with pytest.raises(HarnessError, match="no GPU with index 2; PyTorch sees 2"):
+        resolve_device("cuda:2")
+
+
+def test_runner_import_path_for_resolve_device_is_kept():
+    from harness.models import base
+
+    assert base.resolve_device is resolve_device
+
+
+def test_padding_tensors():
+    seqs = [[5, 6, 7], [8], [], [9, 10]]
+    ids, mask = pad_right(seqs, 0)
+    assert torch.equal(ids, torch.tensor([[5, 6, 7], [8, 0, 0], [0, 0, 0], [9, 10, 0]]))
+    assert torch.equal(mask, torch.tensor([[1, 1, 1], [1, 0, 0], [0, 0, 0], [1, 1, 0]]))
+    ids, mask = pad_left(seqs, 1, "cpu")
+    assert torch.equal(ids, torch.tensor([[5, 6, 7], [1, 1, 8], [1, 1, 1], [1, 9, 10]]))
+    assert torch.equal(mask, torch.tensor([[1, 1, 1], [0, 0, 1], [0, 0, 0], [0, 1, 1]]))
+    assert ids.dtype == mask.dtype == torch.long
+    ids, mask = pad_right([(3, 4)], 2, "cpu")  # tuples too, and no padding needed
+    assert ids.tolist() == [[3, 4]] and mask.tolist() == [[1, 1]]
+
+
+def test_language_model_is_abstract():
+    class NoLoad(LanguageModel):
+        def setup(self, tokenizer, extra_vocab, corpus, device): ...
+        def model_ids(self, ids): ...
+        def output_text_ids(self, ids): ...
+        def forward(self, input_ids, attention_mask=None, position_ids=None, past=None, use_cache=False): ...
+        def save(self, path): ...
+        def architecture(self): ...
+
+    with pytest.raises(TypeError, match="load"):
+        NoLoad("x")
+
+    class Complete(NoLoad):
+        def load(self, path, device): ...
+
+    assert Complete("x").spec == "x"
+
+
+@pytest.mark.parametrize("spec, parameter", [
+    ("tiny@heads=0", "heads"), ("tiny@d_model=-32", "d_model"), ("tiny@layers=-1", "layers"),
+    ("tiny@layers=0", "layers"), ("tiny@d_model=30,heads=4", "d_model"), ("tiny@d_model=30,heads=2", "head size"),
+    ("tiny@conv=-1", "conv"), ("tiny@ffn=0", "ffn"), ("tiny@max_positions=0", "max_positions"),
+    ("tiny@heads=2.5", "heads"), ("tiny@layers=true", "layers"), ("tiny@d_model=big", "d_model"),
+    ("hf:/nonexistent@finetune=half", "finetune"), ("hf:/nonexistent@dtype=int3", "dtype"),
+    ("hf:/nonexistent@r=0", "r"), ("hf:/nonexistent@alpha=-2", "alpha"),
+    ("smollm2-135m@finetune=half", "finetune"),
+])
+def test_bad_model_dimensions_are_one_line_errors(spec, parameter):
+    with pytest.raises(HarnessError) as err:
+        build_model(spec)
+    msg = str(err.value)
+    assert parameter in msg and "\n" not in msg and msg.startswith("model ")
+
+
+def test_tiny_params_and_resolved_params():
+    m = build_model("tiny@d_model=64,heads=2")
+    assert m.params == {"d_model": 64, "layers": 2, "heads": 2, "conv": 0, "max_positions": 4096}
+    assert m.spec == "tiny@conv=0,d_model=64,heads=2,layers=2,max_positions=4096"
+    assert m.dims["ffn"] == 192
+    assert m.resolved_params["d_model"] == 64 and m.resolved_params["ffn"] is None
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", "cuda:x", "tpu"])
+def test_baseline_device_follows_the_runner_rules(device):
+    """A scoring baseline's ``device`` takes the same forms, with the same one-line errors, as ``--device``."""
+    from harness.baselines import models as baseline_models
+    from harness.compressors import build_compressor
+    from harness.tokenizers import get_tokenizer
+
+    assert baseline_models.resolve_device is resolve_device
+    if device.startswith("cuda") and torch.cuda.is_available() and device != "cuda:x":
+        pytest.skip("a GPU is visible")
+    with pytest.raises(HarnessError) as runner_err:
+        resolve_device(device)
+    with pytest.raises(HarnessError) as err:
+        build_compressor(f"selective-context@device={device}", get_tokenizer("cl100k_base"))
+    assert str(runner_err.value) in str(err.value) and "\n" not in str(err.value)
 
 
 def test_tiny_vocabulary_is_remapped_to_the_ids_that_occur():

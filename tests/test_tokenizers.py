@@ -49,3 +49,42 @@ def test_hf_prefix_is_registered_and_local_only(tmp_path):
     assert "hf:anything" in tokenizers
     with pytest.raises(HarnessError, match="LTSC_ALLOW_HUB"):
         get_tokenizer(f"hf:{tmp_path / 'no-such-tokenizer'}")
+
+
+def test_environment_settings_live_in_harness_env(tmp_path, monkeypatch):
+    from harness import env, tokenizers as tokmod
+
+    monkeypatch.setenv("LTSC_CACHE_DIR", str(tmp_path))
+    assert env.cache_dir() == tmp_path
+    monkeypatch.delenv("LTSC_CACHE_DIR")
+    assert env.cache_dir().parts[-2:] == (".cache", "ltsc-bench")
+    for value, allowed in [("1", True), ("yes", True), ("TRUE", True), ("0", False), ("", False)]:
+        monkeypatch.setenv("LTSC_ALLOW_HUB", value)
+        assert env.hub_allowed() is allowed
+    assert tokmod.cache_dir is env.cache_dir and tokmod.hub_allowed is env.hub_allowed  # compatibility re-exports
+
+
+def test_nothing_imports_environment_settings_from_tokenizers():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"from\s+(?:\.+|harness\.)tokenizers\s+import\s+[^\n]*\b(cache_dir|hub_allowed)\b")
+    offenders = [str(p.relative_to(root)) for d in ("harness", "baselines", "tasks", "benchmarks", "scripts", "tests")
+                 for p in (root / d).rglob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []
+
+
+def test_hf_tokenizer_never_trusts_remote_code(tmp_path, monkeypatch):
+    transformers = pytest.importorskip("transformers")
+    monkeypatch.delenv("LTSC_ALLOW_HUB", raising=False)
+    seen = {}
+
+    def fake(path, **kwargs):
+        seen.update(kwargs)
+        raise OSError("stop here")
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", fake)
+    with pytest.raises(HarnessError):
+        tokenizers.get("hf:").factory(f"hf:{tmp_path}")
+    assert seen["trust_remote_code"] is False and seen["local_files_only"] is True

@@ -1,4 +1,4 @@
-"""The model interface, its registry and device selection.
+"""The model interface and its registry.
 
 A :class:`LanguageModel` hides how a network sees token ids. The harness speaks in
 the tokenizer's ids, with meta-tokens and dictionary delimiters at or above
@@ -6,50 +6,33 @@ the tokenizer's ids, with meta-tokens and dictionary delimiters at or above
 to its own input ids (``tiny`` remaps the whole vocabulary to the ids that occur,
 pretrained models add new embeddings for the extra ids). Answers never contain
 meta-tokens, so outputs stay in the model's own vocabulary.
+
+Models are made with :func:`build_model` (``name@key=value,...``), which goes through
+:meth:`harness.registry.Registry.build`: parameter names are checked there, and each
+model validates its values in its constructor, before any weights exist.
 """
 
 from __future__ import annotations
 
-import inspect
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..errors import HarnessError, missing_package
+from ..env import require_torch, resolve_device
 from ..registry import Registry
 from ..spec import Spec
 
-models: Registry = Registry("model")
+__all__ = ["LanguageModel", "build_model", "models", "require_torch", "resolve_device"]
+
+#: model factories take the model's name first (``hf:<path>`` models read it)
+models: Registry = Registry("model", pass_name=True)
 
 
-def require_torch():
-    try:
-        import torch
-    except ImportError:
-        raise missing_package("torch", "training and evaluating models", "pip install torch==2.13.0") from None
-    return torch
-
-
-def resolve_device(name: str = "auto") -> str:
-    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cuda`` without a GPU is a user error."""
-    torch = require_torch()
-    name = (name or "auto").lower()
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise HarnessError(f"--device {name} was asked for but no CUDA GPU is visible to PyTorch; use --device cpu (or auto)")
-        return name
-    if name == "cpu":
-        return name
-    raise HarnessError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N")
-
-
-class LanguageModel:
+class LanguageModel(ABC):
     """A causal LM the runner can train, checkpoint and evaluate.
 
-    Subclasses implement :meth:`setup` (build the network for a tokenizer and the
-    extra ids a compressor emits), :meth:`model_ids`, :meth:`forward`, :meth:`save`
-    and :meth:`load`. ``eos`` and ``pad`` are model ids.
+    ``eos`` and ``pad`` are model ids. Ids passed to :meth:`forward` are model ids
+    (see :meth:`model_ids`).
     """
 
     #: a pretrained model reads one tokenizer only; None = any tokenizer
@@ -71,57 +54,43 @@ class LanguageModel:
     def spec(self) -> str:
         return str(Spec(self.name, self.params))
 
-    # -- to implement ------------------------------------------------------------
+    @abstractmethod
     def setup(self, tokenizer, extra_vocab: int, corpus: Iterable[Sequence[int]], device: str) -> None:
-        """Build the network. ``corpus``: the train split's prompt and answer ids (harness ids)."""
-        raise NotImplementedError
+        """Build the network on ``device`` for ``tokenizer`` plus ``extra_vocab`` ids above its vocabulary.
+        ``corpus``: the train split's prompt and answer ids (harness ids)."""
 
+    @abstractmethod
     def model_ids(self, ids: Sequence[int]) -> list[int]:
         """Harness ids -> this model's input ids."""
-        raise NotImplementedError
 
+    @abstractmethod
     def output_text_ids(self, ids: Sequence[int]) -> list[int]:
         """Model output ids -> tokenizer ids (for decoding a prediction)."""
-        raise NotImplementedError
 
-    def forward(self, input_ids, attention_mask=None, position_ids=None, past=None):
-        """Return ``(logits, past)`` for a batch of model ids."""
-        raise NotImplementedError
+    @abstractmethod
+    def forward(self, input_ids, attention_mask=None, position_ids=None, past=None, use_cache=False):
+        """``(logits, past)`` for a batch of model ids; ``past`` is a KV cache to continue from, and
+        with ``use_cache`` the returned one (``None`` when :attr:`supports_cache` is False)."""
+
+    @abstractmethod
+    def save(self, path: Path) -> None:
+        """Write what :meth:`load` needs (trained weights, vocabulary) under the directory ``path``."""
+
+    @abstractmethod
+    def load(self, path: Path, device: str) -> None:
+        """Rebuild the network on ``device`` from a checkpoint written by :meth:`save`."""
+
+    @abstractmethod
+    def architecture(self) -> dict:
+        """``params`` (non-embedding-lookup parameters), ``layers``, ``d_model`` for FLOP counts."""
 
     def trainable_parameters(self):
         return [p for p in self.module.parameters() if p.requires_grad]
-
-    def save(self, path: Path) -> None:
-        raise NotImplementedError
-
-    def load(self, path: Path) -> None:
-        raise NotImplementedError
-
-    def architecture(self) -> dict:
-        """``params`` (non-embedding-lookup parameters), ``layers``, ``d_model`` for FLOP counts."""
-        raise NotImplementedError
 
     def train_mode(self, on: bool) -> None:
         self.module.train(on)
 
 
-def check_params(factory, name: str, params: dict) -> None:
-    """Reject parameters the factory does not take, listing the valid ones."""
-    sig = inspect.signature(factory)
-    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
-        return
-    valid = [p for p in sig.parameters if p != "name"]
-    for key in params:
-        if key not in valid:
-            raise HarnessError(f"model {name!r} has no parameter {key!r}; its parameters: {', '.join(valid) or 'none'}")
-
-
 def build_model(spec: str | Spec) -> LanguageModel:
-    """Instantiate a registered model from ``name@key=value,...`` (weights are built in :meth:`setup`)."""
-    spec = spec if isinstance(spec, Spec) else Spec.parse(spec)
-    factory = models.get(spec.name).factory
-    check_params(factory, spec.name, spec.params)
-    try:
-        return factory(spec.name, **spec.params)
-    except (TypeError, ValueError) as exc:
-        raise HarnessError(f"bad parameters for model {spec.name!r}: {exc}") from None
+    """Instantiate a registered model from ``name@key=value,...`` (weights are built in :meth:`~LanguageModel.setup`)."""
+    return models.build(spec)

@@ -6,18 +6,7 @@ import time
 from typing import Sequence
 
 from .base import LanguageModel, require_torch
-
-
-def _pad_left(seqs: Sequence[Sequence[int]], pad: int, device):
-    torch = require_torch()
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for row, s in enumerate(seqs):
-        if s:
-            ids[row, width - len(s):] = torch.tensor(list(s), dtype=torch.long)
-            mask[row, width - len(s):] = 1
-    return ids.to(device), mask.to(device)
+from .batching import pad_left, pad_right
 
 
 def greedy_decode(model: LanguageModel, prompts: Sequence[Sequence[int]], max_new_tokens: int) -> list[list[int]]:
@@ -26,7 +15,7 @@ def greedy_decode(model: LanguageModel, prompts: Sequence[Sequence[int]], max_ne
     if not model.supports_cache:
         return _greedy_without_cache(model, prompts, max_new_tokens)
     with torch.inference_mode():
-        ids, mask = _pad_left(prompts, model.pad, model.device)
+        ids, mask = pad_left(prompts, model.pad, model.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         logits, past = model.forward(ids, attention_mask=mask, position_ids=positions, use_cache=True)
         out: list[list[int]] = [[] for _ in prompts]
@@ -55,7 +44,7 @@ def _greedy_without_cache(model: LanguageModel, prompts, max_new_tokens: int) ->
     live = list(range(len(prompts)))
     with torch.inference_mode():
         for _ in range(max_new_tokens):
-            ids, mask = _pad_left([seqs[i] for i in live], model.pad, model.device)
+            ids, mask = pad_left([seqs[i] for i in live], model.pad, model.device)
             positions = (mask.cumsum(-1) - 1).clamp(min=0)
             logits, _ = model.forward(ids, attention_mask=mask, position_ids=positions)
             nxt = logits[:, -1].argmax(-1).tolist()
@@ -74,13 +63,10 @@ def _greedy_without_cache(model: LanguageModel, prompts, max_new_tokens: int) ->
 def score_choices(model: LanguageModel, prompts: Sequence[Sequence[int]], choices: Sequence[Sequence[int]]) -> list[int]:
     """Index of the most likely choice (sum of its tokens' log-probabilities, end token included) per prompt."""
     torch = require_torch()
-    from ..training import pad_right
-
     pairs = [(p, list(c) + [model.eos]) for p in prompts for c in choices]
     seqs = [list(p) + c for p, c in pairs]
     with torch.inference_mode():
-        ids, mask = pad_right(seqs, model.pad)
-        ids, mask = ids.to(model.device), mask.to(model.device)
+        ids, mask = pad_right(seqs, model.pad, model.device)
         logits, _ = model.forward(ids, attention_mask=mask)
         logp = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, ids[:, 1:, None])[..., 0]
         scores = []

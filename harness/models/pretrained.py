@@ -19,8 +19,9 @@ import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..env import hub_allowed
 from ..errors import HarnessError, missing_package
-from ..tokenizers import hub_allowed
+from ..validate import one_of, positive_int, text
 from .base import LanguageModel, models, require_torch
 
 FINETUNE = ("lora", "full")
@@ -67,12 +68,10 @@ class Pretrained(LanguageModel):
 
     def __init__(self, name: str, finetune: str = "lora", r: int = 8, alpha: int = 16, dtype: str = "auto",
                  target_modules: str = "all-linear"):
-        super().__init__(name, **{k: v for k, v in dict(finetune=finetune, r=r, alpha=alpha, dtype=dtype,
-                                                         target_modules=target_modules).items()})
-        if finetune not in FINETUNE:
-            raise HarnessError(f"model {name!r}: finetune={finetune!r}; use one of {', '.join(FINETUNE)}")
-        if dtype not in DTYPES:
-            raise HarnessError(f"model {name!r}: dtype={dtype!r}; use one of {', '.join(DTYPES)}")
+        params = dict(finetune=one_of("finetune", finetune, FINETUNE), r=positive_int("r", r),
+                      alpha=positive_int("alpha", alpha), dtype=one_of("dtype", dtype, DTYPES),
+                      target_modules=text("target_modules", target_modules))
+        super().__init__(name, **params)
         if finetune == "full":
             self.default_lr = 3e-5
         self.source = self.locate()
@@ -102,9 +101,10 @@ class Pretrained(LanguageModel):
     def _build(self, device: str, extra_vocab: int, base_vocab: int) -> None:
         tr = _transformers()
         try:
+            local_only = not hub_allowed()
             model = tr.AutoModelForCausalLM.from_pretrained(self.source, torch_dtype=self._dtype(device),
-                                                            local_files_only=not hub_allowed())
-            hf_tok = tr.AutoTokenizer.from_pretrained(self.source, local_files_only=not hub_allowed())
+                                                            local_files_only=local_only, trust_remote_code=False)
+            hf_tok = tr.AutoTokenizer.from_pretrained(self.source, local_files_only=local_only, trust_remote_code=False)
         except (OSError, ValueError) as exc:
             raise HarnessError(f"cannot load model {self.source!r}: {str(exc).splitlines()[0]}") from None
         self.base_vocab, self.extra_vocab = base_vocab, extra_vocab
@@ -117,7 +117,7 @@ class Pretrained(LanguageModel):
                 from peft import LoraConfig, get_peft_model
             except ImportError:
                 raise missing_package("peft", "LoRA fine-tuning (or use finetune=full)") from None
-            cfg = LoraConfig(r=int(self.params["r"]), lora_alpha=int(self.params["alpha"]), lora_dropout=0.0,
+            cfg = LoraConfig(r=self.params["r"], lora_alpha=self.params["alpha"], lora_dropout=0.0,
                              target_modules=self.params["target_modules"], task_type="CAUSAL_LM")
             model = get_peft_model(model, cfg)
         self.module = model.to(device)

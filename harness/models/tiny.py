@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..validate import InvalidParameter, integer, positive_int
 from .base import LanguageModel, models, require_torch
 
 PAD, EOS, UNK = 0, 1, 2
@@ -66,6 +67,18 @@ def _net(config, conv: int):
     return TinyNet()
 
 
+def _check_dims(d_model, layers, heads, ffn, conv, max_positions) -> dict:
+    """The dimensions, validated (one-line :class:`InvalidParameter` naming the first bad one)."""
+    dims = dict(d_model=positive_int("d_model", d_model), layers=positive_int("layers", layers),
+                heads=positive_int("heads", heads), ffn=None if ffn is None else positive_int("ffn", ffn),
+                conv=integer("conv", conv, 0), max_positions=positive_int("max_positions", max_positions))
+    if dims["d_model"] % dims["heads"]:
+        raise InvalidParameter(f"d_model must be a multiple of heads, got d_model={d_model}, heads={heads}")
+    if (dims["d_model"] // dims["heads"]) % 2:  # rotary position embeddings rotate pairs of dimensions
+        raise InvalidParameter(f"d_model / heads (the head size) must be even, got d_model={d_model}, heads={heads}")
+    return dims
+
+
 @models.register("tiny")
 class Tiny(LanguageModel):
     """A small Llama-style transformer trained from scratch on the task (vocabulary remapped)"""
@@ -74,15 +87,10 @@ class Tiny(LanguageModel):
 
     def __init__(self, name: str = "tiny", d_model: int = 128, layers: int = 2, heads: int = 4, ffn: int | None = None,
                  conv: int = 0, max_positions: int = 4096):
-        super().__init__(name, **{k: v for k, v in dict(d_model=d_model, layers=layers, heads=heads, ffn=ffn, conv=conv,
-                                                         max_positions=max_positions).items() if v is not None})
-        if d_model % heads:
-            raise ValueError(f"d_model={d_model} is not a multiple of heads={heads}")
-        if conv < 0:
-            raise ValueError(f"conv={conv} must be >= 0")
-        self.dims = dict(d_model=int(d_model), layers=int(layers), heads=int(heads),
-                         ffn=int(ffn or 3 * d_model), conv=int(conv), max_positions=int(max_positions))
-        self.supports_cache = not conv
+        dims = _check_dims(d_model=d_model, layers=layers, heads=heads, ffn=ffn, conv=conv, max_positions=max_positions)
+        super().__init__(name, **{k: v for k, v in dims.items() if v is not None})
+        self.dims = {**dims, "ffn": dims["ffn"] or 3 * dims["d_model"]}
+        self.supports_cache = not dims["conv"]
         self.vocab: list[int] = []
         self._to_model: dict[int, int] = {}
 

@@ -1,0 +1,62 @@
+"""Environment settings in one place: the cache directory, hub access, torch and device choice.
+
+Importing this module stays light: torch is imported only when a device other than
+``cpu`` is resolved (or :func:`require_torch` is called).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import HarnessError, missing_package
+
+DEVICE_FORMS = "auto, cpu, cuda or cuda:N"
+
+
+def cache_dir() -> Path:
+    """Where the harness keeps derived files (tiktoken cache, converted models): ``LTSC_CACHE_DIR``
+    or ``~/.cache/ltsc-bench``."""
+    root = os.environ.get("LTSC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "ltsc-bench")
+    return Path(root)
+
+
+def hub_allowed() -> bool:
+    """The user allows model-hub downloads only by setting LTSC_ALLOW_HUB=1 (or true/yes)."""
+    return os.environ.get("LTSC_ALLOW_HUB", "").lower() in ("1", "true", "yes")
+
+
+def require_torch():
+    """The ``torch`` module, or a one-line error saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise missing_package("torch", "training and evaluating models", "pip install torch==2.13.0") from None
+    return torch
+
+
+def resolve_device(name: str | None = "auto") -> str:
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cpu``; ``cuda``; ``cuda:N``.
+
+    ``cuda``/``cuda:N`` without a (that) GPU, a malformed index or any other name is a
+    one-line :class:`HarnessError`.
+    """
+    name = str(name or "auto").strip().lower()
+    if name == "cpu":
+        return name
+    kind, sep, index = name.partition(":")
+    if name != "auto" and kind != "cuda":
+        raise HarnessError(f"unknown device {name!r}; use {DEVICE_FORMS}")
+    if sep and not (index.isascii() and index.isdigit()):
+        raise HarnessError(f"device {name!r}: the GPU index N in cuda:N must be a non-negative integer")
+    torch = require_torch()
+    available = torch.cuda.is_available()
+    if name == "auto":
+        return "cuda" if available else "cpu"
+    if not available:
+        raise HarnessError(f"device {name!r} was asked for but no CUDA GPU is visible to PyTorch; use cpu or auto")
+    count = torch.cuda.device_count()
+    if sep and int(index) >= count:
+        raise HarnessError(f"device {name!r}: no GPU with index {int(index)}; PyTorch sees {count} "
+                           f"(valid: cuda:0..cuda:{count - 1})")
+    return f"cuda:{int(index)}" if sep else name
