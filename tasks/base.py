@@ -10,6 +10,10 @@ is the same whichever scope is compressed:
 With ``scope="prompt"`` (the paper's setting, the default) the whole prompt is
 compressed; with ``scope="context"`` only the context. The target (answer) is never
 compressed.
+
+Scoring: ``Task.score`` is the primary score, a float in [0, 1] (exact match by default,
+1.0 or 0.0); ``Task.extra_scores`` adds the task's other scorers by name (e.g. the code
+tasks' ``edit_similarity``). Splits: :mod:`harness.tasks.splits`.
 """
 
 from __future__ import annotations
@@ -17,12 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-Scorer = Callable[[str, str], bool]
-
-
-def exact_match(prediction: str, target: str) -> bool:
-    """Exact string match after stripping surrounding whitespace."""
-    return prediction.strip() == target.strip()
+from .scoring import Scorer, checked_score, exact_match
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,9 @@ class Task:
     """A registered task instance (built from ``name@params``).
 
     ``load(split, n, seed)`` returns examples deterministically; train and test are
-    disjoint. ``choices`` is set for classification tasks (label scoring).
+    disjoint by unit (:mod:`harness.tasks.splits`). ``choices`` is set for classification
+    tasks (label scoring). ``scorer`` gives the primary score; ``extra_scorers`` are
+    reported next to it, by name.
     """
 
     name: str
@@ -57,6 +58,7 @@ class Task:
     source: str
     load: Callable[[str, int | None, int], list[Example]]
     scorer: Scorer = exact_match
+    extra_scorers: dict[str, Scorer] = field(default_factory=dict)
     choices: Sequence[str] | None = None
     params: dict = field(default_factory=dict)
     default_sizes: dict = field(default_factory=lambda: {"train": 1000, "test": 200})
@@ -66,14 +68,23 @@ class Task:
     available: Callable[[], dict] | None = None
 
     def examples(self, split: str = "test", n: int | None = None, seed: int = 42) -> list[Example]:
-        from ..errors import HarnessError
+        """``n`` examples of ``split`` (the task's default size if None) drawn with ``seed``."""
+        from ..validate import integer
+        from .splits import check_split
 
-        if split not in ("train", "test"):
-            raise HarnessError(f"unknown split {split!r}; use 'train' or 'test'")
+        check_split(split)
+        if n is not None:
+            integer("n", n, 0)
         return self.load(split, self.default_sizes.get(split) if n is None else n, seed)
 
-    def score(self, prediction: str, target: str) -> bool:
-        return bool(self.scorer(prediction, target))
+    def score(self, prediction: str, target: str) -> float:
+        """The primary score in [0, 1] (a bool scorer gives 1.0 or 0.0)."""
+        return checked_score(self.scorer(prediction, target), f"the scorer of task {self.name!r}")
+
+    def extra_scores(self, prediction: str, target: str) -> dict[str, float]:
+        """Every extra scorer's score in [0, 1], by name."""
+        return {name: checked_score(f(prediction, target), f"scorer {name!r} of task {self.name!r}")
+                for name, f in self.extra_scorers.items()}
 
 
 def encode_parts(tokenizer, example: Example) -> tuple[list[int], list[int], list[int]]:

@@ -6,7 +6,7 @@ each file's SHA-256); the instruction asks for one precise edit (rename an ident
 everywhere, change a number on a quoted line, delete a quoted line, insert a comment
 line after a quoted line) and the target is the whole edited excerpt, exactly. Lines
 are quoted without their indentation, so only lines whose stripped text is unique in
-the excerpt are used.
+the excerpt are used. Scored by exact match; ``edit_similarity`` is reported next to it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ import keyword
 import re
 
 from .. import corpora
+from ..validate import positive_int
 from . import tasks
 from .base import Task
-from .windows import Question, Window, WindowSource, check_positive, chunks, window_task
+from .scoring import edit_similarity
+from .windows import Question, Window, WindowSource, chunks, window_task
 
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
@@ -91,7 +93,7 @@ def edit_questions(w: Window) -> list[Question]:
 @tasks.register("code_edit")
 def code_edit(lines: int = 80, per_window: int = 4) -> Task:
     """Apply one exact edit to an excerpt of a real CPython stdlib file (offline CommitPackFT counterpart)"""
-    check_positive("code_edit", lines=lines)
+    lines, per_window = positive_int("lines", lines), positive_int("per_window", per_window)
 
     def windows():
         out = []
@@ -104,4 +106,4 @@ def code_edit(lines: int = 80, per_window: int = 4) -> Task:
     return window_task("code_edit", f"Exact code edit (rename / literal / delete / insert) on {lines}-line excerpts of "
                        "pinned CPython stdlib files; target = the whole edited excerpt",
                        f"CPython {corpora.STDLIB_PYTHON} standard library ({len(corpora.STDLIB_MANIFEST)} files pinned by sha256)",
-                       source)
+                       source, extra_scorers={"edit_similarity": edit_similarity})

@@ -1,10 +1,14 @@
 """CommitPackFT code editing (``bigcode/commitpackft``), the paper's second task (design notes §3).
 
 Prompt as in the K-Token-Merging code: the old file content is the context, the
-commit subject the instruction, the new file content the target (exact match).
-Split as ``datasets``' ``train_test_split(test_size=5600, seed=42)``: a
-``numpy.random.default_rng(seed)`` permutation of the rows, the first ``test_size``
-rows test, the rest train.
+commit subject the instruction, the new file content the target (exact match;
+``edit_similarity`` is reported next to it).
+
+Split (:mod:`harness.tasks.splits`): a row's unit key is its old file content, so rows
+editing the same file content share a split; 1 in ``round(1 / test_fraction)`` is test
+(default ``test_fraction=0.1``: about the published 5,600 test rows of the 56k-row
+Python subset, though not the same rows as ``datasets``' seeded ``train_test_split``).
+The seed orders the rows of a split.
 
 Data: ``path=FILE.jsonl`` (rows in the CommitPackFT schema: ``old_contents``,
 ``new_contents``, ``subject``, ``commit``, ``old_file``...), or the dataset through the
@@ -18,10 +22,12 @@ import json
 import os
 
 from ..errors import HarnessError, missing_package
+from ..validate import text
 from . import tasks
 from .base import Example, Task
 from .code_edit import EDIT_PREFIX, edit_suffix
-from .splits import check_split
+from .scoring import edit_similarity
+from .splits import check_split, period_of, rng, split_of
 
 REQUIRED = ("old_contents", "new_contents", "subject")
 
@@ -63,31 +69,40 @@ def load_hub(language: str) -> list[dict]:
                            "set LTSC_ALLOW_HUB=1 to download it, or pass path=FILE.jsonl") from None
 
 
+def split_rows(rows: list[dict], period: int) -> dict[str, list[tuple[int, dict]]]:
+    """(row index, row) of each split, in file order, keyed by the old file content."""
+    out: dict[str, list[tuple[int, dict]]] = {"train": [], "test": []}
+    for i, row in enumerate(rows):
+        out[split_of(row["old_contents"], period)].append((i, row))
+    return out
+
+
 @tasks.register("commitpackft")
-def commitpackft(path: str | None = None, language: str = "python", test_size: int = 5600) -> Task:
+def commitpackft(path: str | None = None, language: str = "python", test_fraction: float = 0.1) -> Task:
     """CommitPackFT code editing (paper task): old file + commit subject -> new file"""
-    if not isinstance(test_size, int) or test_size < 1:
-        raise HarnessError(f"commitpackft: test_size must be a positive integer, got {test_size!r}")
+    if path is not None:
+        text("path", path)
+    text("language", language)
+    period = period_of(test_fraction)
 
     @functools.lru_cache(maxsize=None)
-    def split_rows(seed: int) -> dict[str, list[tuple[int, dict]]]:
-        import numpy as np
-
-        rows = read_jsonl(path) if path else load_hub(language)
-        if test_size >= len(rows):
-            raise HarnessError(f"commitpackft: test_size={test_size} but the data has only {len(rows)} rows; pass a smaller test_size")
-        order = np.random.default_rng(seed).permutation(len(rows))
-        return {"test": [(int(i), rows[i]) for i in order[:test_size]],
-                "train": [(int(i), rows[i]) for i in order[test_size:]]}
+    def splits() -> dict[str, list[tuple[int, dict]]]:
+        return split_rows(read_jsonl(path) if path else load_hub(language), period)
 
     def load(split: str, n: int | None, seed: int) -> list[Example]:
         check_split(split)
-        chosen = split_rows(seed)[split][:n]
+        chosen = list(splits()[split])
+        if not chosen and n != 0:
+            total = sum(map(len, splits().values()))
+            raise HarnessError(f"commitpackft: no row of the {total} falls in the {split} split at "
+                               f"test_fraction={test_fraction}; pass more rows or a test_fraction nearer 0.5")
+        rng("commitpackft", "order", seed, split).shuffle(chosen)
         return [Example(id=f"commitpackft:{row.get('commit', i)}:{row.get('old_file', i)}", prefix=EDIT_PREFIX,
                         context=row["old_contents"], suffix=edit_suffix(row["subject"]), target=row["new_contents"],
-                        meta={"unit": i}) for i, row in chosen]
+                        meta={"unit": i}) for i, row in chosen[:n]]
 
     return Task(name="commitpackft", description=f"CommitPackFT ({language}) code editing: old file + commit subject -> new file",
                 source=path or f"bigcode/commitpackft ({language}) via datasets", load=load, offline=False,
-                available=lambda: {s: len(r) for s, r in split_rows(42).items()},
+                extra_scorers={"edit_similarity": edit_similarity},
+                available=lambda: {s: len(r) for s, r in splits().items()},
                 default_sizes={"train": 1000, "test": 200})

@@ -11,7 +11,8 @@ from __future__ import annotations
 from .. import corpora
 from . import tasks
 from .base import Task
-from .windows import Question, Window, WindowSource, check_positive, chunks, window_task
+from ..validate import positive_int
+from .windows import Question, Window, WindowSource, chunks, window_task
 
 MIN_LEAD = 16  # characters of a line quoted at least
 
@@ -45,7 +46,7 @@ def host_questions(lines: list[tuple[str, dict | None]]) -> list[Question]:
 @tasks.register("log_extract")
 def log_extract(lines: int = 40, per_window: int = 8) -> Task:
     """Extract the host a given line of a real fail2ban test log reports"""
-    check_positive("log_extract", lines=lines)
+    lines, per_window = positive_int("lines", lines), positive_int("per_window", per_window)
 
     def windows():
         return [Window(f"{name}@{start}", f"Log ({name}):\n", "\n".join(text for text, _ in block), block)

@@ -13,10 +13,10 @@ import io
 import json
 
 from .. import corpora
-from ..errors import HarnessError
+from ..validate import number, one_of, positive_int
 from . import tasks
 from .base import Task
-from .windows import Question, Window, WindowSource, check_positive, chunks, window_task
+from .windows import Question, Window, WindowSource, chunks, window_task
 
 #: dataset -> (loader returning (records, path), fields a question may name a record by)
 JSON_DATASETS = {
@@ -61,10 +61,9 @@ def json_value(value) -> str:
 @tasks.register("json_lookup")
 def json_lookup(dataset: str = "iso_639-3", records: int = 40, per_window: int = 8) -> Task:
     """Look up a field of one record in a block of real JSON records (ISO code lists, vega)"""
-    if dataset not in JSON_DATASETS:
-        raise HarnessError(f"json_lookup: unknown dataset {dataset!r}; valid datasets: {', '.join(JSON_DATASETS)}")
+    one_of("dataset", dataset, JSON_DATASETS)
+    records, per_window = positive_int("records", records), positive_int("per_window", per_window)
     loader, keys = JSON_DATASETS[dataset]
-    check_positive("json_lookup", records=records)
 
     def windows():
         items, _ = loader()
@@ -83,11 +82,9 @@ def json_lookup(dataset: str = "iso_639-3", records: int = 40, per_window: int =
 @tasks.register("table_lookup")
 def table_lookup(table: str = "orders", rows: int = 30, sf: float = 0.01, per_window: int = 4) -> Task:
     """Look up one cell of a real TPC-H table (duckdb dbgen) given as CSV"""
-    if table not in TPCH_KEYS:
-        raise HarnessError(f"table_lookup: unknown table {table!r}; valid tables: {', '.join(TPCH_KEYS)}")
-    check_positive("table_lookup", rows=rows)
-    if isinstance(sf, bool) or not isinstance(sf, (int, float)) or not 0 < sf <= 1:
-        raise HarnessError(f"table_lookup: sf (TPC-H scale factor) must be a number in (0, 1], got {sf!r}")
+    one_of("table", table, TPCH_KEYS)
+    rows, per_window = positive_int("rows", rows), positive_int("per_window", per_window)
+    sf = number("sf (the TPC-H scale factor)", sf, 0, 1, low_open=True)
 
     def windows():
         cols, data = corpora.tpch_table(table, sf)

@@ -2,7 +2,7 @@
 
 Each prompt holds a few JSON-lines records with the same fields, e.g.::
 
-    {"id": 6, "status": "ok", "qty": 31, "name": "Lisa"}
+    {"id": 6, "name": "Lisa", "result": 31}
 
 and asks for one field of one record. The field names and punctuation repeat on every
 line, so a lossless meta-token codec shortens the prompt a lot without touching the
@@ -11,26 +11,29 @@ the input, exactly.
 
 Which record is asked for (``by``):
 
-- ``by=status`` (default): exactly one record has ``"status": "error"``, all others
-  ``"ok"``; the question asks for that record's field. A tiny transformer trained
-  from scratch learns this on two CPU cores in about a minute.
-- ``by=id``: the question names the record's id (associative recall). Pretrained
-  models do this out of the box; a tiny model trained from scratch needs thousands
-  of steps (measured: no progress beyond guessing among the prompt's values after
-  1,500 steps at 4 records), so it is not in the CPU default suite.
+- ``by=status`` (default): one record has ``"error"`` where all others have
+  ``"result"``; the question asks for that record's field. Learnable by a tiny
+  transformer trained from scratch on CPU (README, "Tasks").
+- ``by=id``: the question names the record's id (associative recall); records are
+  ``{"id": ..., "qty": ..., "name": ...}``. Much harder for a tiny model trained from
+  scratch (README, "Tasks"), so it is not in the CPU default suite.
 
-Other parameters: ``records`` (lines per prompt, default 8), ``ask`` (``qty`` or
-``name``), ``digits`` (of the quantities, default 2), ``keys`` (ids are drawn from
-1..keys, default 99).
+Other parameters: ``records`` (lines per prompt, default 4), ``ask`` (``qty`` or
+``name``, default ``qty``), ``digits`` (of the quantities, default 2), ``keys`` (ids
+are drawn from 1..keys, default 9).
+
+Split (:mod:`harness.tasks.splits`): a prompt's record block is its unit, period 8
+(1 in 8 blocks is test); the seed picks the stream of generated blocks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 
+from ..validate import InvalidParameter, integer, one_of
 from . import tasks
 from .base import Example, Task
+from .splits import check_split, split_of
 
 NAMES = (
     "Ada", "Alan", "Anna", "Ben", "Carl", "Dan", "Eva", "Finn", "Grace", "Hugo", "Ida", "Jack",
@@ -38,17 +41,13 @@ NAMES = (
 )
 ASKABLE = ("qty", "name")
 BY = ("status", "id")
+TEST_PERIOD = 8  # 1 in 8 record blocks is test
 
 
 def _record(rid: int, status: str | None, qty: int, name: str) -> str:
     if status:  # a job result: a value, or the error code of the one failed job
         return f'{{"id": {rid}, "name": "{name}", "{status}": {qty}}}\n'
     return f'{{"id": {rid}, "qty": {qty}, "name": "{name}"}}\n'
-
-
-def _split_of(context: str) -> str:
-    """Every context belongs to exactly one split, so train and test are disjoint by construction."""
-    return "test" if hashlib.sha256(context.encode()).digest()[0] % 8 == 0 else "train"
 
 
 def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: int, by: str) -> Example:
@@ -73,38 +72,38 @@ def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: 
 
 
 def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int) -> list[Example]:
+    """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split``."""
+    check_split(split)
     out: list[Example] = []
     attempt = 0
     while len(out) < n:
         rng = random.Random(f"recall:{seed}:{records}:{ask}:{digits}:{keys}:{by}:{attempt}")
         ex = make_example(rng, records, ask, digits, keys, by)
         attempt += 1
-        if _split_of(ex.context) == split:
+        if split_of(ex.context, TEST_PERIOD) == split:
             out.append(Example(f"recall-{split}-{len(out)}", ex.prefix, ex.context, ex.suffix, ex.target, ex.meta))
     return out
+
+
+def _bounded(name: str, value, low: int, high: int, why: str) -> int:
+    try:
+        return integer(name, value, low, high)
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"{exc} ({why})") from None
 
 
 @tasks.register("recall")
 def recall(records: int = 4, ask: str = "qty", by: str = "status", digits: int = 2, keys: int = 9) -> Task:
     """Retrieval from JSON-lines records (synthetic; by=status is learnable by a tiny model on CPU)"""
-    from ..errors import HarnessError
-
-    if ask not in ASKABLE:
-        raise HarnessError(f"recall: unknown field ask={ask!r}; choose one of {', '.join(ASKABLE)}")
-    if by not in BY:
-        raise HarnessError(f"recall: unknown by={by!r}; choose one of {', '.join(BY)}")
-    digits, records, keys = int(digits), int(records), int(keys)
-    if not 1 <= digits <= 6:
-        raise HarnessError(f"recall: digits={digits} out of range; use 1..6")
-    if not 1 <= records <= 9 * 10 ** (digits - 1):
-        raise HarnessError(f"recall: records={records} needs more distinct {digits}-digit quantities; use fewer records or more digits")
-    if not records <= keys <= 10 ** 6:
-        raise HarnessError(f"recall: keys={keys} must be at least records={records} (ids are drawn from 1..keys)")
+    one_of("ask", ask, ASKABLE)
+    one_of("by", by, BY)
+    digits = integer("digits", digits, 1, 6)
+    records = _bounded("records", records, 1, 9 * 10 ** (digits - 1), f"quantities are distinct {digits}-digit numbers")
+    keys = _bounded("keys", keys, records, 10 ** 6, f"ids are distinct, drawn from 1..keys, for {records} records")
     return Task(
         name="recall",
         description="find one field of one record among JSON-lines records",
         source="synthetic (seeded)",
         load=lambda split, n, seed: load(records, ask, digits, keys, by, split, n, seed),
-        params={"records": records, "ask": ask, "by": by, "digits": digits, "keys": keys},
         default_sizes={"train": 20000, "test": 200},
     )

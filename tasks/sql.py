@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .. import corpora
-from ..errors import HarnessError
+from ..validate import one_of, positive_int
 from . import tasks
 from .base import Task
 from .windows import Question, Window, WindowSource, window_task
@@ -46,8 +46,8 @@ SUITES = {"tpch": ("tpch",), "tpcds": ("tpcds",), "both": ("tpch", "tpcds")}
 @tasks.register("sql_extract")
 def sql_extract(suite: str = "both", per_window: int = 8) -> Task:
     """Read the literal a column is compared with in a real TPC-H / TPC-DS query"""
-    if suite not in SUITES:
-        raise HarnessError(f"sql_extract: unknown suite {suite!r}; valid suites: {', '.join(SUITES)}")
+    one_of("suite", suite, SUITES)
+    per_window = positive_int("per_window", per_window)
 
     def windows():
         return [Window(name.replace(" ", "-"), f"SQL ({name}):\n", sql.strip(), name)

@@ -6,13 +6,15 @@ AA..ZZ, grown depth-first until the stage's node budget is spent, rendered one n
 per line with '+' repeated depth times (the root has none). Every ordered pair of
 distinct nodes is a question; the answer is ``true`` for a direct parent->child edge.
 
-Splits are by tree, 98/2 train/test, from the seed (42 by default). Each tree
+Splits are by tree, 98/2 train/test (:mod:`harness.tasks.splits`: a tree's rendering is
+its unit key, period 50); the seed picks the stream of generated trees. Each tree
 contributes at most ``pairs_per_tree`` questions, so a split of n examples covers
 n / pairs_per_tree trees and weights trees equally (``pairs_per_tree=none`` takes
 every pair, which, like the published data, weights a tree by its m*(m-1) pairs; at
 x3large all trees have ~150 nodes, so both give the same lengths). ``balance=true``
 (the default) makes the *training* split half true, half false; the test split keeps
-the natural, skewed distribution (report the majority-class baseline next to accuracy).
+the natural, skewed distribution (report the majority-class baseline next to accuracy),
+unless ``balance_test=true`` balances it too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import string
 from dataclasses import dataclass
 
 from ..errors import HarnessError
+from ..validate import InvalidParameter, boolean, one_of
 from . import tasks
 from .base import Example, Task, exact_match
 from .splits import check_split, rng, split_of
@@ -104,44 +107,41 @@ def tree_questions(nodes, rand, limit: int | None, balance: bool) -> list[tuple[
 class TreeSource:
     """The example stream of one stage."""
 
-    test_fraction = 0.02
+    test_period = 50  # 1 in 50 trees is test: the published 98/2 split
 
     def __init__(self, stage: str, balance: bool, pairs_per_tree: int | None, balance_test: bool = False):
-        if stage not in STAGES:
-            raise HarnessError(f"unknown tree stage {stage!r}; valid stages: {', '.join(STAGES)}")
-        if pairs_per_tree is not None and (not isinstance(pairs_per_tree, int) or pairs_per_tree < 1):
-            raise HarnessError(f"tree: pairs_per_tree must be a positive integer or none, got {pairs_per_tree!r}")
-        for name, value in (("balance", balance), ("balance_test", balance_test)):
-            if not isinstance(value, bool):
-                raise HarnessError(f"tree: {name} must be true or false, got {value!r}")
-        self.stage_name = stage
+        self.stage_name = one_of("stage", stage, STAGES)
         self.stage = STAGES[stage]
-        self.balance = bool(balance)
-        self.balance_test = bool(balance_test)
+        self.balance = boolean("balance", balance)
+        self.balance_test = boolean("balance_test", balance_test)
+        if pairs_per_tree is not None and not (isinstance(pairs_per_tree, int) and not isinstance(pairs_per_tree, bool)
+                                                and pairs_per_tree >= 1):
+            raise InvalidParameter(f"pairs_per_tree must be an integer >= 1 or none, got {pairs_per_tree!r}")
         self.pairs_per_tree = pairs_per_tree
 
     def load(self, split: str, n: int | None, seed: int) -> list[Example]:
+        """Questions about the trees of stream ``seed`` that fall in ``split``, until there are ``n``."""
         check_split(split)
         if n is None:
             raise HarnessError("tree: the stream of trees is unbounded; pass a number of examples")
+        balance = self.balance if split == "train" else self.balance_test
         out: list[Example] = []
         for index in itertools.count():
             if len(out) >= n:
                 break
-            if split_of(("tree", self.stage_name, index), seed, self.test_fraction) != split:
-                continue
             rand = rng("tree", self.stage_name, seed, index)
             nodes = grow_tree(self.stage, rand)
             text = render(nodes)
-            balance = self.balance if split == "train" else self.balance_test
+            if split_of(text, self.test_period) != split:
+                continue
             for parent, child, edge in tree_questions(nodes, rand, self.pairs_per_tree, balance):
                 out.append(Example(
-                    id=f"{self.stage_name}-{index}-{parent}-{child}",
+                    id=f"{self.stage_name}-{seed}-{index}-{parent}-{child}",
                     prefix="Tree: ",
                     context=text,
                     suffix=f", Task: Parent/Child Relationship, Parent: {parent}, Child: {child}, Answer: ",
                     target="true" if edge else "false",
-                    meta={"unit": index, "nodes": len(nodes), "stage": self.stage_name},
+                    meta={"unit": f"{seed}-{index}", "nodes": len(nodes), "stage": self.stage_name},
                 ))
         return out[:n]
 
@@ -149,8 +149,6 @@ class TreeSource:
 @tasks.register("tree")
 def tree(stage: str = "x3large", balance: bool = True, pairs_per_tree: int | None = 8, balance_test: bool = False) -> Task:
     """Textualized Tree (paper task): is P the direct parent of C? answer true/false"""
-    # balance_test=true balances the test split too: its natural "true" rate is a few percent from
-    # `large` up, where a constant "false" already scores >95% and accuracy says little.
     source = TreeSource(stage, balance, pairs_per_tree, balance_test)
     return Task(
         name="tree",

@@ -1,10 +1,11 @@
 """Tasks built from fixed windows of a real corpus, each window asked several questions.
 
 A *window* is one context (a code excerpt, a block of records, a run of log lines, a
-query) with a stable ``unit`` id. Units are split train/test once, with a fixed split
-seed, so the test set is the same whatever sampling seed a run uses and no context is
-ever shared between splits. The sampling seed picks the order of windows and which of
-a window's candidate questions are asked.
+query) with a readable ``unit`` name. Windows are the split units of
+:mod:`harness.tasks.splits`: keyed by their context text, 1 in ``period`` (default 5,
+a 20% test fraction) is test, whatever the seed, so no context is ever shared between
+splits. The seed picks the order of windows and which of a window's candidate
+questions are asked.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ..validate import positive_int
 from .base import Example, Task, exact_match
 from .splits import check_split, rng, split_of
 
-SPLIT_SEED = 42
+TEST_PERIOD = 5  # 1 in 5 windows is test
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,19 +40,18 @@ class WindowSource:
     """Examples from ``windows()``; ``ask(window)`` lists every candidate question of a window."""
 
     def __init__(self, name: str, windows: Callable[[], Sequence[Window]], ask: Callable[[Window], list[Question]],
-                 per_window: int, test_fraction: float = 0.2):
-        check_positive(name, per_window=per_window)
+                 per_window: int, period: int = TEST_PERIOD):
         self.name = name
         self._windows = windows
         self._ask = ask
-        self.per_window = per_window
-        self.test_fraction = test_fraction
+        self.per_window = positive_int("per_window", per_window)
+        self.period = positive_int("period", period)
 
     @functools.cached_property
     def splits(self) -> dict[str, list[Window]]:
         out: dict[str, list[Window]] = {"train": [], "test": []}
         for w in self._windows():
-            out[split_of((self.name, w.unit), SPLIT_SEED, self.test_fraction)].append(w)
+            out[split_of(w.context, self.period)].append(w)
         return out
 
     @functools.lru_cache(maxsize=None)
@@ -77,20 +78,12 @@ class WindowSource:
         return {s: sum(min(self.per_window, len(self.questions(w))) for w in ws) for s, ws in self.splits.items()}
 
 
-def check_positive(task: str, **values) -> None:
-    """One-line error unless every value is a positive integer."""
-    from ..errors import HarnessError
-
-    for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise HarnessError(f"{task}: {key} must be a positive integer, got {value!r}")
-
-
 def window_task(name: str, description: str, source_text: str, source: WindowSource, scorer=exact_match,
-                default_sizes: dict | None = None) -> Task:
+                default_sizes: dict | None = None, extra_scorers: dict | None = None) -> Task:
     """A :class:`Task` over a :class:`WindowSource`."""
     return Task(name=name, description=description, source=source_text, load=source.load, scorer=scorer,
-                default_sizes=default_sizes or {"train": 1000, "test": 200}, available=source.available)
+                extra_scorers=dict(extra_scorers or {}), default_sizes=default_sizes or {"train": 1000, "test": 200},
+                available=source.available)
 
 
 def chunks(items: Sequence, size: int, min_size: int | None = None) -> list[tuple[int, Sequence]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,24 @@ from harness.tasks import build_task, tasks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-COMMITPACK = f"commitpackft@path={FIXTURES / 'commitpackft_tiny.jsonl'},test_size=6"
+TINY_COMMITPACK = FIXTURES / "commitpackft_tiny.jsonl"
+
+
+def _commitpack_rows() -> Path:
+    """40 rows in the CommitPackFT schema (the 10 fixture rows, 4 variants each), so both splits hold several."""
+    rows = [json.loads(line) for line in TINY_COMMITPACK.read_text().splitlines() if line.strip()]
+    out = [{**r, "commit": f"{r['commit']}-{k}", "old_contents": f"{r['old_contents']}# variant {k}\n",
+            "new_contents": f"{r['new_contents']}# variant {k}\n"} for k in range(4) for r in rows]
+    folder = Path(tempfile.gettempdir()) / "ltsc-bench-tests"
+    folder.mkdir(exist_ok=True)
+    path = folder / "commitpackft_40.jsonl"
+    tmp = folder / f".commitpackft_40.{os.getpid()}"
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in out))
+    tmp.replace(path)  # atomic: concurrent test runs write the same bytes
+    return path
+
+
+COMMITPACK = f"commitpackft@path={_commitpack_rows()},test_fraction=0.5"
 
 TASK_SPECS = [
     "tree@stage=small",
@@ -139,9 +159,12 @@ def test_tree_balance_applies_to_train_only():
 
 
 def test_tree_split_is_about_98_2_by_tree():
-    from harness.tasks.splits import split_of
+    from harness.tasks.splits import rng, split_of
+    from harness.tasks.tree import STAGES, TreeSource, grow_tree, render
 
-    tests = sum(split_of(("tree", "x3large", i), 42, 0.02) == "test" for i in range(5000))
+    assert TreeSource.test_period == 50
+    trees = [render(grow_tree(STAGES["large"], rng("tree", "large", 0, i))) for i in range(5000)]
+    tests = sum(split_of(t, TreeSource.test_period) == "test" for t in trees)
     assert 60 <= tests <= 140
 
 
@@ -157,7 +180,7 @@ def test_list_tasks(argv, capsys):
 def test_bad_task_name_and_params_raise_one_line_errors():
     with pytest.raises(HarnessError, match="unknown task 'tre'.*did you mean 'tree'"):
         build_task("tre")
-    with pytest.raises(HarnessError, match="unknown tree stage 'huge'"):
+    with pytest.raises(HarnessError, match="task 'tree': stage must be one of small, xsmall, .*; got 'huge'"):
         build_task("tree@stage=huge")
     with pytest.raises(HarnessError, match="task .tree. has no parameter .depth.; its parameters: stage, balance, pairs_per_tree"):
         build_task("tree@depth=3")
@@ -218,8 +241,11 @@ def test_log_task_without_logs_is_a_one_line_error(monkeypatch, tmp_path):
 
 
 def test_commitpackft_fixture_and_errors(tmp_path):
-    exs = build_task(COMMITPACK).examples("test")
-    assert len(exs) == 6 and all(e.prefix.startswith("Update the old python code") for e in exs)
+    task = build_task(f"commitpackft@path={TINY_COMMITPACK},test_fraction=0.5")
+    exs, train = task.examples("test"), task.examples("train")
+    assert (len(exs), len(train)) == (3, 7)  # 1 in 2 old files by content hash: 3 of the 10 fall in test
+    assert all(e.prefix.startswith("Update the old python code") for e in exs)
+    assert task.available() == {"train": 7, "test": 3}
     import importlib.util
 
     if importlib.util.find_spec("datasets") is None:
@@ -231,8 +257,8 @@ def test_commitpackft_fixture_and_errors(tmp_path):
     bad.write_text('{"old_contents": "x"}\n')
     with pytest.raises(HarnessError, match="lacks string field 'new_contents'"):
         build_task(f"commitpackft@path={bad}").examples("test", 1)
-    with pytest.raises(HarnessError, match="test_size=5600 but the data has only 10 rows"):
-        build_task(f"commitpackft@path={FIXTURES / 'commitpackft_tiny.jsonl'}").examples("test", 1)
+    with pytest.raises(HarnessError, match="no row of the 10 falls in the test split at test_fraction=0.02"):
+        build_task(f"commitpackft@path={TINY_COMMITPACK},test_fraction=0.02").examples("test", 1)
 
 
 def test_examples_are_identical_across_processes_and_hash_seeds():
