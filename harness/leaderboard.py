@@ -1,43 +1,28 @@
-"""The accuracy leaderboard, computed from per-example records (pandas, rendered with tabulate).
+"""The accuracy leaderboard: one row per run cell, its columns computed by the metrics registry.
 
-One row per run cell (task x compressor x model x training budget). Metrics
-(design notes section 4):
-
-- ``accuracy`` with a 95% Wilson interval (``ci_low``, ``ci_high``);
-- ``majority_baseline``: accuracy of always answering the most frequent target of
-  the evaluated examples (an upper bound for any constant answer);
-- ``delta_vs_raw``: accuracy minus that of ``raw`` with the same task, model, seed
-  and budget (empty when no such raw cell exists);
-- ``mean_tokens`` / ``mean_raw_tokens``; ``length_reduction`` = mean over examples of
-  1 - n_c/n_raw, ``length_reduction_sums`` = 1 - sum n_c / sum n_raw;
-- ``attention_reduction`` = 1 - sum n_c^2 / sum n_raw^2 (the paper's proxy);
-- ``flops_reduction`` = 1 - sum FLOPs_c / sum FLOPs_raw (model's forward FLOPs);
-- ``prefill_ms`` (mean measured prefill) and ``prefill_speedup`` (raw's mean / this one);
-- ``rate_adherence`` (lossy compressors given a target length): mean of achieved / requested tokens;
-- ``trained_on``: ``self`` (fine-tuned on this input format) or ``raw`` (``--no-finetune``: the model
-  trained on raw prompts reads this compressor's output).
+A cell is task x compressor x model x training budget (records share its ``cell`` id).
+Per-cell columns come from :mod:`harness.metrics` (:data:`CELL_METRICS`); two columns
+compare a cell with the ``raw`` cell of the same comparison (same task, model, seed and
+budget): ``delta_vs_raw`` (accuracy difference) and ``prefill_speedup`` (raw's mean
+prefill time / this one's). ``trained_on`` says whether the model was fine-tuned on
+this input format (``self``) or trained on raw prompts (``raw``, ``--no-finetune``).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from .errors import HarnessError, missing_package
+from .metrics import compute, format_value, get_metric, wilson  # noqa: F401  (wilson: re-exported)
 from .records import RECORDS_FILE, read_records
 
-FORMATS = ("markdown", "latex", "csv", "html", "json")
-
-
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval for k successes in n trials."""
-    if n == 0:
-        return (float("nan"), float("nan"))
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+#: per-cell metrics, in the order of the JSON rows (delta_vs_raw and prefill_speedup slot in after them)
+CELL_METRICS = ("n", "accuracy", "ci_low", "ci_high", "majority_baseline", "mean_tokens", "mean_raw_tokens",
+                "length_reduction", "length_reduction_sums", "attention_reduction", "flops_reduction", "prefill_ms",
+                "rate_adherence")
+#: metrics added to the JSON rows when the records carry them (schema 2 records and tasks with extra scores)
+EXTRA_METRICS = ("round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy")
+IDENTITY = ("tokenizer", "seed", "train_steps", "comparison")
 
 
 def _pandas():
@@ -48,54 +33,45 @@ def _pandas():
     return pd
 
 
+def is_raw(compressor: str) -> bool:
+    return compressor.partition("@")[0] == "raw"
+
+
+def cell_row(cell: str, g) -> dict:
+    """The leaderboard row of one cell's records."""
+    first = g.iloc[0]
+    values = compute(CELL_METRICS, g)
+    row = {"task": first["task"], "compressor": first["compressor"], "model": first["model"]}
+    for name in CELL_METRICS:
+        row[name] = values[name]
+        if name == "majority_baseline":
+            row["delta_vs_raw"] = None
+        if name == "prefill_ms":
+            row["prefill_speedup"] = None
+    trained_on = first["trained_on"] if "trained_on" in g else None
+    row["trained_on"] = trained_on if isinstance(trained_on, str) else "self"
+    row.update(tokenizer=first["tokenizer"], seed=int(first["seed"]), train_steps=int(first["train_steps"]),
+               comparison=first["comparison"], cell=cell)
+    for name, value in compute(EXTRA_METRICS, g).items():
+        if value is not None:
+            row[name] = value
+    return row
+
+
 def compute_rows(records: list[dict]) -> list[dict]:
-    """Leaderboard rows (list of dicts) from records."""
+    """Leaderboard rows (list of dicts) from records: raw first within each task and model."""
     if not records:
         return []
-    pd = _pandas()
-    df = pd.DataFrame(records)
-    rows = []
-    for cell, g in df.groupby("cell", sort=False):
-        first = g.iloc[0]
-        n = len(g)
-        k = int(g["correct"].sum())
-        lo, hi = wilson(k, n)
-        raw_n, comp_n = g["raw_tokens"].astype(float), g["input_tokens"].astype(float)
-        rows.append({
-            "task": first["task"], "compressor": first["compressor"], "model": first["model"], "n": n,
-            "accuracy": k / n, "ci_low": lo, "ci_high": hi,
-            "majority_baseline": float(g["target"].value_counts().iloc[0]) / n,
-            "delta_vs_raw": None,
-            "mean_tokens": comp_n.mean(), "mean_raw_tokens": raw_n.mean(),
-            "length_reduction": float((1 - comp_n / raw_n.where(raw_n > 0)).fillna(0).mean()),
-            "length_reduction_sums": 1 - comp_n.sum() / raw_n.sum() if raw_n.sum() else 0.0,
-            "attention_reduction": 1 - (comp_n ** 2).sum() / (raw_n ** 2).sum() if raw_n.sum() else 0.0,
-            "flops_reduction": 1 - g["flops"].sum() / g["raw_flops"].sum() if g["raw_flops"].sum() else 0.0,
-            "prefill_ms": 1000 * g["prefill_seconds"].mean(),
-            "prefill_speedup": None,
-            "rate_adherence": _adherence(g),
-            "trained_on": first["trained_on"] if "trained_on" in g and isinstance(first["trained_on"], str) else "self",
-            "tokenizer": first["tokenizer"], "seed": int(first["seed"]), "train_steps": int(first["train_steps"]),
-            "comparison": first["comparison"], "cell": cell,
-        })
-    # raw first within each task and model, then the other compressors by name
-    rows.sort(key=lambda r: (r["task"], r["model"], r["compressor"].partition("@")[0] != "raw", r["compressor"]))
-    raw = {r["comparison"]: r for r in rows if r["compressor"].partition("@")[0] == "raw"}
+    df = _pandas().DataFrame(records)
+    rows = [cell_row(cell, g) for cell, g in df.groupby("cell", sort=False)]
+    rows.sort(key=lambda r: (r["task"], r["model"], not is_raw(r["compressor"]), r["compressor"]))
+    raw = {r["comparison"]: r for r in rows if is_raw(r["compressor"])}
     for r in rows:
         base = raw.get(r["comparison"])
         if base is not None:
             r["delta_vs_raw"] = r["accuracy"] - base["accuracy"]
             r["prefill_speedup"] = base["prefill_ms"] / r["prefill_ms"] if r["prefill_ms"] else None
     return rows
-
-
-def _adherence(g) -> float | None:
-    """Mean achieved / requested length over the records that carry a requested length."""
-    if "target_tokens" not in g or "compressed_tokens" not in g:
-        return None
-    asked = g["target_tokens"].astype(float)
-    ok = asked.notna() & (asked > 0)
-    return float((g["compressed_tokens"][ok].astype(float) / asked[ok]).mean()) if ok.any() else None
 
 
 def rows_from_dir(directory: str | Path) -> list[dict]:
@@ -108,50 +84,54 @@ def rows_from_dir(directory: str | Path) -> list[dict]:
     return compute_rows(read_records(path))
 
 
-def _pct(x) -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+def _metric_cell(name: str):
+    fmt = get_metric(name).fmt
+    return lambda r: format_value(fmt, r.get(name))
+
+
+#: the human-readable table: (header, row -> text)
+DISPLAY_COLUMNS = (
+    ("task", lambda r: r["task"]),
+    ("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else "")),
+    ("model", lambda r: r["model"]),
+    ("n", lambda r: r["n"]),
+    ("accuracy (95% CI)", lambda r: f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]"),
+    ("majority", _metric_cell("majority_baseline")),
+    ("Δ vs raw", lambda r: "" if r["delta_vs_raw"] is None else f"{100 * r['delta_vs_raw']:+.1f} pts"),
+    ("mean tokens", lambda r: f"{r['mean_tokens']:.1f}"),
+    ("length red.", _metric_cell("length_reduction")),
+    ("attention red. (n²)", _metric_cell("attention_reduction")),
+    ("FLOPs red.", _metric_cell("flops_reduction")),
+    ("prefill ms", lambda r: f"{r['prefill_ms']:.2f}"),
+    ("prefill speed-up", lambda r: "" if r["prefill_speedup"] is None else f"{r['prefill_speedup']:.2f}x"),
+    ("rate adherence", _metric_cell("rate_adherence")),
+)
+#: shown only when some row has them
+OPTIONAL_COLUMNS = (("edit similarity", "edit_similarity"),)
 
 
 def display_rows(rows: list[dict]) -> list[dict]:
     """The human-readable table: one string per cell, percentages formatted."""
+    optional = [(header, name) for header, name in OPTIONAL_COLUMNS if any(r.get(name) is not None for r in rows)]
     out = []
     for r in rows:
-        delta = r["delta_vs_raw"]
-        out.append({
-            "task": r["task"],
-            "compressor": r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else ""),
-            "model": r["model"], "n": r["n"],
-            "accuracy (95% CI)": f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]",
-            "majority": _pct(r["majority_baseline"]),
-            "Δ vs raw": "" if delta is None else f"{100 * delta:+.1f} pts",
-            "mean tokens": f"{r['mean_tokens']:.1f}",
-            "length red.": _pct(r["length_reduction"]),
-            "attention red. (n²)": _pct(r["attention_reduction"]),
-            "FLOPs red.": _pct(r["flops_reduction"]),
-            "prefill ms": f"{r['prefill_ms']:.2f}",
-            "prefill speed-up": "" if r["prefill_speedup"] is None else f"{r['prefill_speedup']:.2f}x",
-            "rate adherence": "" if r.get("rate_adherence") is None else f"{100 * r['rate_adherence']:.1f}%",
-        })
+        shown = {header: fn(r) for header, fn in DISPLAY_COLUMNS}
+        for header, name in optional:
+            shown[header] = _metric_cell(name)(r)
+        out.append(shown)
     return out
 
 
 def render(rows: list[dict], fmt: str = "markdown") -> str:
-    """Render leaderboard rows as markdown, latex, csv, html (display columns) or json (all fields)."""
-    import json
+    """Render leaderboard rows: markdown, latex, html (display columns), csv or json (all fields)."""
+    from .tables import render_rows
 
-    if fmt == "json":
-        return json.dumps(rows, indent=2, default=float)
-    if fmt == "csv":
-        pd = _pandas()
-        return pd.DataFrame(rows).to_csv(index=False).rstrip("\n")
-    if fmt not in FORMATS:
-        raise HarnessError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    try:
-        from tabulate import tabulate
-    except ImportError:
-        raise missing_package("tabulate", "rendering the leaderboard") from None
-    shown = display_rows(rows)
-    if not shown:
-        return "(no records)"
-    table = {"markdown": "github", "latex": "latex_booktabs", "html": "html"}[fmt]
-    return tabulate(shown, headers="keys", tablefmt=table, disable_numparse=True)
+    return render_rows(rows, fmt, display=display_rows, empty="(no records)")
+
+
+def write_leaderboard(rows: list[dict], output: Path) -> str:
+    """Write ``leaderboard.json`` and ``leaderboard.md`` into ``output``; return the Markdown."""
+    table = render(rows, "markdown")
+    (Path(output) / "leaderboard.json").write_text(render(rows, "json") + "\n")
+    (Path(output) / "leaderboard.md").write_text(table + "\n")
+    return table

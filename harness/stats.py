@@ -1,28 +1,27 @@
 """Model-free compression statistics: one row per task x compressor (``ltsc-bench stats``).
 
-For every example the prompt parts are tokenized once; each compressor then
-compresses the prompt (``scope="prompt"``, the paper's setting) or only its context
-(``scope="context"``). Lengths count what the model would receive, dictionary and
-delimiters included (design notes §4):
+Every example goes through the prompt pipeline (:mod:`harness.pipeline`: tokenized
+once per compressor, compressed in the chosen scope, the round trip checked for
+lossless compressors); the per-example compression records are then aggregated by
+the metrics registry (:mod:`harness.metrics`), the same definitions the run
+leaderboard uses. Row fields (output names, a contract of ``stats --format json``):
 
-- ``length_reduction``: mean over examples of 1 - n_c / n_raw;
-  ``length_reduction_pooled``: 1 - sum(n_c) / sum(n_raw);
-- ``attention_reduction``: the paper's quadratic proxy, 1 - sum(n_c^2) / sum(n_raw^2);
-- ``lossless_rate``: for lossless compressors, the fraction of examples with
-  ``decompress(compress(x)) == x`` (checked, never assumed); None for lossy ones;
-- ``codec_ms``: mean compression time per example (tokenization excluded);
-- ``rate_adherence``: mean tokens_out / target_tokens, for compressors that report a target.
-
-:func:`compression_stats` is the entry point for other commands (the runner's default suite).
+- ``examples``, ``mean_tokens_raw``, ``mean_tokens`` (what the model would read,
+  dictionary and delimiters included);
+- ``length_reduction`` (mean of 1 - n_c/n_raw), ``length_reduction_pooled`` (1 - Σn_c/Σn_raw),
+  ``attention_reduction`` (1 - Σn_c²/Σn_raw², the paper's proxy);
+- ``dictionary_entries``; ``lossless_rate`` (round trip checked on every example; None for lossy);
+- ``codec_ms`` (compression time per example, tokenization excluded);
+- ``rate_adherence`` (mean tokens_out / target_tokens, for compressors that aim at a length).
 """
 
 from __future__ import annotations
 
-import sys
-import time
-from dataclasses import dataclass, field
-
 from .errors import HarnessError
+from .pipeline import Pipeline, check_scope
+from .progress import progress as progress_bar
+from .spec import Spec
+from .validate import positive_int
 
 DEFAULT_COMPRESSORS = ("raw", "ltsc")
 DEFAULT_TOKENIZER = "cl100k_base"
@@ -33,6 +32,14 @@ PAPER_FIGURES = {
     "tree": "27% / 47%",
     "code_edit": "18% / 33%",
     "commitpackft": "18% / 33%",
+}
+
+#: stats output field -> metric name (harness.metrics)
+COLUMNS = {
+    "examples": "n", "mean_tokens_raw": "mean_raw_tokens", "mean_tokens": "mean_tokens",
+    "length_reduction": "length_reduction", "length_reduction_pooled": "length_reduction_sums",
+    "attention_reduction": "attention_reduction", "dictionary_entries": "dictionary_entries",
+    "lossless_rate": "round_trip_rate", "codec_ms": "codec_ms", "rate_adherence": "rate_adherence",
 }
 
 
@@ -57,53 +64,23 @@ def default_tasks(notify=None) -> list:
 
 
 def task_label(task) -> str:
-    from .spec import Spec
-
     return str(Spec(task.name, task.params))
 
 
-@dataclass
-class _Acc:
-    """Per (task, compressor) sums."""
+def example_record(prompt) -> dict:
+    """The model-free per-example record of one prompt (the fields the compression metrics read)."""
+    return {"raw_tokens": prompt.raw_tokens, "input_tokens": len(prompt.ids), "round_trip_ok": prompt.round_trip_ok,
+            "codec_seconds": prompt.codec_seconds, **prompt.info()}
 
-    n: int = 0
-    raw: int = 0
-    out: int = 0
-    raw_sq: int = 0
-    out_sq: int = 0
-    reduction: float = 0.0
-    entries: int = 0
-    lossless_ok: int = 0
-    seconds: float = 0.0
-    adherence: list = field(default_factory=list)
 
-    def add(self, n_raw: int, n_out: int, compressed, ok: bool | None, seconds: float) -> None:
-        self.n += 1
-        self.raw += n_raw
-        self.out += n_out
-        self.raw_sq += n_raw * n_raw
-        self.out_sq += n_out * n_out
-        self.reduction += 1.0 - n_out / n_raw if n_raw else 0.0
-        self.entries += compressed.dictionary_entries
-        self.lossless_ok += bool(ok)
-        self.seconds += seconds
-        if compressed.target_tokens:
-            self.adherence.append(compressed.tokens_out / compressed.target_tokens)
+def aggregate(records: list[dict]) -> dict:
+    """One stats row (the :data:`COLUMNS` fields) from per-example records."""
+    import pandas as pd
 
-    def row(self, lossless: bool) -> dict:
-        n = max(self.n, 1)
-        return {
-            "examples": self.n,
-            "mean_tokens_raw": self.raw / n,
-            "mean_tokens": self.out / n,
-            "length_reduction": self.reduction / n,
-            "length_reduction_pooled": 1.0 - self.out / self.raw if self.raw else 0.0,
-            "attention_reduction": 1.0 - self.out_sq / self.raw_sq if self.raw_sq else 0.0,
-            "dictionary_entries": self.entries / n,
-            "lossless_rate": self.lossless_ok / n if lossless else None,
-            "codec_ms": 1000.0 * self.seconds / n,
-            "rate_adherence": sum(self.adherence) / len(self.adherence) if self.adherence else None,
-        }
+    from .metrics import compute
+
+    values = compute(COLUMNS.values(), pd.DataFrame(records))
+    return {out: values[name] for out, name in COLUMNS.items()}
 
 
 def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEFAULT_TOKENIZER, *, scope: str = "prompt",
@@ -115,16 +92,15 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
     ``compressors``: compressor specs; ``tokenizer``: a name or a Tokenizer.
     """
     from .compressors import build_compressor
-    from .tasks import build_task, compress_prompt, encode_parts
+    from .tasks import build_task
     from .tokenizers import get_tokenizer
 
-    if scope not in ("prompt", "context"):
-        raise HarnessError(f"unknown scope {scope!r}; use 'prompt' or 'context'")
-    if limit is not None and limit < 1:
-        raise HarnessError(f"--limit must be a positive number of examples, got {limit}")
+    check_scope(scope)
+    if limit is not None:
+        positive_int("--limit", limit)
     tok = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
     labels = [str(c) for c in compressors]
-    comps = [build_compressor(c, tok) for c in compressors]  # fail on a bad name before any work
+    pipes = [Pipeline(tok, build_compressor(c, tok), scope) for c in compressors]  # bad names fail before any work
     task_objs = default_tasks(notify) if tasks is None else [build_task(t) if isinstance(t, str) else t for t in tasks]
 
     rows = []
@@ -132,34 +108,21 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
         examples = task.examples(split, limit, seed)
         if not examples:
             raise HarnessError(f"task {task_label(task)} has no {split} examples; check its parameters")
-        accs = [_Acc() for _ in comps]
-        bar = _progress(len(examples) * len(comps), task_label(task), progress)
+        bar = progress_bar(len(examples) * len(pipes), task_label(task), progress, unit="ex")
+        per_comp: list[list[dict]] = [[] for _ in pipes]
         for ex in examples:
-            parts = encode_parts(tok, ex)
-            n_raw = sum(map(len, parts))
-            source = parts[0] + parts[1] + parts[2] if scope == "prompt" else parts[1]
-            for comp, acc in zip(comps, accs):
-                start = time.perf_counter()
-                model_ids, out = compress_prompt(comp, parts, scope, question=ex.question)
-                seconds = time.perf_counter() - start
-                ok = comp.decompress(out.ids) == source if comp.lossless else None
-                acc.add(n_raw, len(model_ids), out, ok, seconds)
+            for pipe, recs in zip(pipes, per_comp):
+                recs.append(example_record(pipe.prepare(ex)))
                 bar.update(1)
         bar.close()
-        for label, comp, acc in zip(labels, comps, accs):
-            rows.append({"task": task_label(task), "compressor": label, **acc.row(comp.lossless),
-                         "compressor_config": comp.spec, "tokenizer": tok.name, "scope": scope, "split": split, "seed": seed})
+        for label, pipe, recs in zip(labels, pipes, per_comp):
+            rows.append({"task": task_label(task), "compressor": label, **aggregate(recs),
+                         "compressor_config": pipe.compressor.spec, "tokenizer": tok.name, "scope": scope,
+                         "split": split, "seed": seed})
     if rows and all(r["rate_adherence"] is None for r in rows):
         for r in rows:
             del r["rate_adherence"]
     return rows
-
-
-def _progress(total: int, desc: str, enabled: bool):
-    from tqdm import tqdm
-
-    # disable=None: tqdm draws only on a terminal, so logs stay clean
-    return tqdm(total=total, desc=desc, unit="ex", file=sys.stderr, disable=None if enabled else True, leave=False)
 
 
 CONFIG_KEYS = ("compressor_config", "tokenizer", "scope", "split", "seed")
@@ -180,3 +143,12 @@ def markdown_rows(rows: list[dict]) -> list[dict]:
         shown["paper (length / compute)"] = PAPER_FIGURES.get(name, "") if meta_tokens else ""
         out.append(shown)
     return out
+
+
+def render_stats(rows: list[dict], fmt: str = "markdown", floatfmt: str = ".1f") -> str:
+    """``stats`` rows as a table (Markdown shows percentages and the paper's figures)."""
+    from .tables import render_rows
+
+    if fmt == "markdown":
+        return render_rows(markdown_rows(rows), "markdown", floatfmt=floatfmt)
+    return render_rows(rows, fmt)

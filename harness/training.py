@@ -9,12 +9,13 @@ steps, batch size, learning rate schedule and seed come from one :class:`TrainCo
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 from .models.base import LanguageModel, require_torch
+from .models.batching import pad_right
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,6 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def pad_right(seqs: Sequence[Sequence[int]], pad: int):
-    torch = require_torch()
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for row, s in enumerate(seqs):
-        ids[row, : len(s)] = torch.tensor(s, dtype=torch.long)
-        mask[row, : len(s)] = 1
-    return ids, mask
 
 
 def batch_loss(model: LanguageModel, prompts, answers, prompt_weight: float):
@@ -85,7 +75,7 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
           desc: str = "train", progress: bool = True) -> dict:
     """Train ``model`` in place on (prompt, answer) pairs of model ids; returns a summary."""
     torch = require_torch()
-    from tqdm import tqdm
+    from .progress import progress as progress_bar
 
     if not prompts:
         return {"steps": 0, "final_loss": None, "train_seconds": 0.0}
@@ -95,19 +85,16 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
     model.train_mode(True)
     order: list[int] = []
     losses: list[float] = []
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if str(model.device).startswith("cuda") else None
+    cuda = str(model.device).startswith("cuda")
     start = time.perf_counter()
-    bar = tqdm(range(cfg.steps), desc=desc, disable=not progress, leave=False, dynamic_ncols=True)
-    for step in bar:
+    bar = progress_bar(cfg.steps, desc, progress, unit="step")
+    for step in range(cfg.steps):
         if len(order) < cfg.batch_size:
             order += torch.randperm(len(prompts), generator=gen).tolist()
         pick, order = order[: cfg.batch_size], order[cfg.batch_size:]
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
-        if autocast is not None:
-            with autocast:
-                loss, answer_loss = batch_loss(model, [prompts[i] for i in pick], [answers[i] for i in pick], cfg.prompt_loss)
-        else:
+        with torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext():
             loss, answer_loss = batch_loss(model, [prompts[i] for i in pick], [answers[i] for i in pick], cfg.prompt_loss)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -117,6 +104,7 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
         losses.append(float(answer_loss.detach()))
         if step % 20 == 0:
             bar.set_postfix(answer_loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
+        bar.update(1)
     bar.close()
     model.train_mode(False)
     tail = losses[-20:]

@@ -34,7 +34,8 @@ def integer(name: str, value, low: int | None = None, high: int | None = None) -
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or \
             (low is not None and value < low) or (high is not None and value > high):
-        raise InvalidParameter(f"{name} must be an integer{_bounds(low, high)}, got {value!r}")
+        what = "a positive integer" if low == 1 and high is None else f"an integer{_bounds(low, high)}"
+        raise InvalidParameter(f"{name} must be {what}, got {value!r}")
     return value
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.records import RecordStore, read_records
+from harness.records import KEYS, RecordStore, read_records
 
 # a grid small enough for seconds on 2 CPU cores: 2 cells (raw, ltsc) x 24 test examples
 ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
         "--train-steps", "4",
         "--train-examples", "16", "--limit", "24", "--eval-batch", "4", "--seed", "3", "--quiet"]
-TIMING = ("prefill_seconds",)
+TIMING = ("prefill_seconds", "codec_seconds")
 
 
 def run_cli(output: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -114,7 +114,7 @@ def test_record_store_skips_duplicates_and_repairs_torn_tail(tmp_path):
     assert [r["x"] for r in again.records] == [1, 3]
     assert again.done("a", "2") and not again.done("a", "3")
     again.append([{"cell": "a", "example_id": "3", "x": 4}])
-    assert [r["x"] for r in read_records(tmp_path / "records.jsonl")] == [1, 3, 4]
+    assert [r["x"] for r in read_records(tmp_path / "records.jsonl", required=KEYS)] == [1, 3, 4]
 
 
 def test_corrupt_records_file_is_a_user_error(tmp_path):

@@ -111,7 +111,7 @@ def test_cli_formats_and_paper_figures(capsys):
 
 @pytest.mark.parametrize("argv,message", [
     (["--tasks", "tre"], "unknown task 'tre'"),
-    (["--tasks", "tree@stage=huge"], "unknown tree stage 'huge'"),
+    (["--tasks", "tree@stage=huge"], "stage must be one of small"),
     (["--tasks", "tree@colour=red"], "task 'tree' has no parameter 'colour'"),
     (["--tasks", "code_edit@lines=0"], "lines must be a positive integer"),
     (["--compressors", "nope"], "unknown compressor 'nope'"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def add_parser(sub, name):
-    from ..leaderboard import FORMATS
+    from ..tables import FORMATS
 
     p = sub.add_parser(name, help="print the leaderboard of a run directory from its records")
     p.add_argument("directory", metavar="DIR", help="the --output directory of an `ltsc-bench run`")

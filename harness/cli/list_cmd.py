@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from .output import render
+from ..tables import render_rows
 
 # kind -> "module:function" returning a list of row dicts, each with a "name"
 CATALOGS = {
@@ -25,5 +25,5 @@ def add_parser(sub, name):
 def run(args) -> int:
     module, _, func = CATALOGS[args.kind].partition(":")
     rows = getattr(importlib.import_module(module), func)()
-    print(render(rows, args.format))
+    print(render_rows(rows, args.format))
     return 0

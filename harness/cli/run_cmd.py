@@ -52,22 +52,20 @@ def add_parser(sub, name):
     p.set_defaults(handler=run)
 
 
-def _positive(name: str, value):
-    if value is not None and value < 1:
-        raise HarnessError(f"{name} must be a positive number, got {value}")
-    return value
-
-
 def build_config(args):
     """The RunConfig for these arguments, and whether this is the default suite."""
-    from ..runner import RunConfig, suite_config
+    from .. import suite as default_suite
+    from ..config import RunConfig
     from ..training import TrainConfig
 
     tasks, compressors, no_finetune = _names(args.tasks), _names(args.compressors), _names(args.no_finetune)
+    for flag, given in (("--tasks", args.tasks), ("--compressors", args.compressors), ("--no-finetune", args.no_finetune)):
+        if given is not None and not _names(given):
+            raise HarnessError(f"{flag} names nothing; give at least one name or leave the option out")
     suite = not (tasks or compressors or args.model)
-    cfg = suite_config() if suite else RunConfig()
-    for flag in ("limit", "train_examples", "train_steps", "batch_size", "eval_batch", "threads", "jobs"):
-        _positive("--" + flag.replace("_", "-"), getattr(args, flag))
+    # outside the suite, an option left out takes the suite's value for tasks and compressors
+    cfg = default_suite.suite_config() if suite else RunConfig(tasks=list(default_suite.TASKS),
+                                                               compressors=list(default_suite.COMPRESSORS))
     train = cfg.train if suite else TrainConfig()
     train = replace(train, **{k: v for k, v in dict(steps=args.train_steps, batch_size=args.batch_size, lr=args.lr,
                                                      prompt_loss=args.prompt_loss, seed=args.seed).items() if v is not None})
@@ -81,16 +79,19 @@ def build_config(args):
 
 
 def default_output(cfg, suite: bool) -> Path:
-    from ..runner import DEFAULT_OUTPUT, _hash
+    from ..cells import config_hash
+    from ..suite import OUTPUT
 
     if suite:
-        return Path(DEFAULT_OUTPUT)
+        return Path(OUTPUT)
     key = {k: v for k, v in cfg.__dict__.items() if k not in ("progress", "device", "jobs", "threads")}
-    return Path("runs") / f"run-{_hash(key)[:10]}"
+    return Path("runs") / f"run-{config_hash(key)[:10]}"
 
 
 def run(args) -> int:
-    from ..runner import Runner, run_suite_stats, write_leaderboard
+    from ..leaderboard import write_leaderboard
+    from ..runner import Runner
+    from ..suite import run_suite_stats
 
     start = time.perf_counter()
     cfg, suite = build_config(args)

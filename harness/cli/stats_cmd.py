@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from .output import render
-
 
 def add_parser(sub, name):
     from ..stats import DEFAULT_COMPRESSORS, DEFAULT_LIMIT, DEFAULT_TOKENIZER
@@ -34,7 +32,7 @@ def names(items):
 
 
 def run(args) -> int:
-    from ..stats import compression_stats, markdown_rows
+    from ..stats import compression_stats, render_stats
 
     rows = compression_stats(names(args.tasks), names(args.compressors), args.tokenizer, scope=args.scope, limit=args.limit,
                              seed=args.seed, split=args.split, progress=not args.no_progress,
@@ -42,7 +40,5 @@ def run(args) -> int:
     if args.format == "markdown":
         print(f"tokenizer {args.tokenizer}, scope {args.scope}, split {args.split}, seed {args.seed}, "
               f"up to {args.limit} examples per task\n")
-        print(render(markdown_rows(rows), "markdown", floatfmt=".1f"))
-    else:
-        print(render(rows, args.format))
+    print(render_stats(rows, args.format))
     return 0

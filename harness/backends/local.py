@@ -1,0 +1,49 @@
+"""The local backend: cells in this process, or in ``jobs`` worker processes on this machine.
+
+Workers are spawned (not forked: torch and tokenizers hold threads) and die with their
+parent, so a killed run leaves no orphan writing records. Each worker appends its own
+records to the run's store (whole lines, under a file lock).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+
+def run_cells(jobs: Sequence, run_one: Callable, workers: int = 1, threads: int | None = None) -> list:
+    """``run_one(job)`` for every job (in ``workers`` processes when > 1); returns the results in job order."""
+    workers = min(workers, len(jobs))
+    if workers <= 1:
+        return [run_one(job) for job in jobs]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    pool = ctx.Pool(workers, initializer=_worker_init, initargs=(threads,))
+    try:
+        results = pool.map(run_one, list(jobs), chunksize=1)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return results
+
+
+def _worker_init(threads: int | None) -> None:
+    """A worker process: dies with its parent; uses ``threads`` torch threads."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if threads:
+        set_threads(threads)
+
+
+def set_threads(threads: int) -> None:
+    from ..models.base import require_torch
+
+    require_torch().set_num_threads(threads)

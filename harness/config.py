@@ -1,0 +1,69 @@
+"""The configuration of a run (``ltsc-bench run``), validated before any output is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import HarnessError
+from .pipeline import check_scope
+from .training import TrainConfig
+from .validate import integer, number, positive_int
+
+#: seeds feed torch, numpy and Python generators alike: keep them in the range all accept
+MAX_SEED = 2**32 - 1
+
+
+@dataclass
+class RunConfig:
+    tasks: list[str] = field(default_factory=lambda: ["recall"])
+    compressors: list[str] = field(default_factory=lambda: ["raw", "ltsc"])
+    model: str = "tiny"
+    tokenizer: str | None = None
+    scope: str = "prompt"
+    seed: int = 0
+    train_examples: int = 12000
+    test_examples: int = 200
+    train: TrainConfig = field(default_factory=TrainConfig)
+    device: str = "auto"
+    eval_batch: int = 32
+    #: prefill time per example = best of this many timed forward passes
+    prefill_repeats: int = 3
+    #: CPU threads for torch (None = torch's default); small models run faster on 1 thread when cores are shared
+    threads: int | None = None
+    #: cells run in parallel worker processes (each with ``threads`` threads)
+    jobs: int = 1
+    #: compressors evaluated with the checkpoint trained on raw prompts (not fine-tuned on their output)
+    no_finetune: list[str] = field(default_factory=list)
+    progress: bool = True
+
+    def validate(self) -> None:
+        """Every option in its domain (one-line errors naming the option), before any work or output."""
+        if not self.tasks or not all(isinstance(t, str) and t.strip() for t in self.tasks):
+            raise HarnessError("no tasks given; name at least one task (see `ltsc-bench list tasks`)")
+        if not self.compressors or not all(isinstance(c, str) and c.strip() for c in self.compressors):
+            raise HarnessError("no compressors given; name at least one compressor (see `ltsc-bench list compressors`)")
+        check_scope(self.scope)
+        integer("--seed", self.seed, 0, MAX_SEED)
+        for name, value in (("--train-examples", self.train_examples), ("--limit", self.test_examples),
+                            ("--eval-batch", self.eval_batch), ("--jobs", self.jobs),
+                            ("prefill_repeats", self.prefill_repeats)):
+            positive_int(name, value)
+        if self.threads is not None:
+            positive_int("--threads", self.threads)
+        validate_train(self.train)
+        for spec in self.no_finetune:
+            if spec not in self.compressors:
+                raise HarnessError(f"--no-finetune {spec!r} is not among the compressors of this run "
+                                   f"({', '.join(self.compressors)}); name it in --compressors too")
+
+
+def validate_train(train: TrainConfig) -> None:
+    positive_int("--train-steps", train.steps)
+    positive_int("--batch-size", train.batch_size)
+    if train.lr is not None:
+        number("--lr", train.lr, 0, 10, low_open=True)
+    number("--prompt-loss", train.prompt_loss, 0)
+    integer("--seed", train.seed, 0, MAX_SEED)
+    integer("warmup", train.warmup, 0)
+    number("weight_decay", train.weight_decay, 0)
+    number("grad_clip", train.grad_clip, 0)

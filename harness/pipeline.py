@@ -1,0 +1,112 @@
+"""The prompt pipeline: example -> tokenized parts -> compressed ids -> (round trip checked) -> model input.
+
+This is the one place where a prompt is tokenized and compressed. ``stats``, the
+runner, the benchmarks and every backend call it, so the numbers they report
+describe the same sequences.
+
+A prompt has three parts (``prefix + context + suffix``), each tokenized on its own so
+the raw length does not depend on the scope. ``scope="prompt"`` (the paper's setting)
+compresses the whole prompt; ``scope="context"`` only the context, with prefix and
+suffix passed through. The answer is never compressed. For lossless compressors the
+round trip ``decompress(compress(x)) == x`` is checked on every example and
+recorded (``round_trip_ok``); lossy compressors record ``None``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .errors import HarnessError
+
+SCOPES = ("prompt", "context")
+
+
+def check_scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise HarnessError(f"unknown scope {scope!r}; use 'prompt' or 'context'")
+    return scope
+
+
+def encode_parts(tokenizer, example) -> tuple[list[int], list[int], list[int]]:
+    """Token ids of (prefix, context, suffix), each part tokenized on its own."""
+    return tokenizer.encode(example.prefix), tokenizer.encode(example.context), tokenizer.encode(example.suffix)
+
+
+def compress_prompt(compressor, parts: Sequence[list[int]], scope: str = "prompt", question: str | None = None):
+    """Compress a tokenized prompt in ``scope``; returns ``(model_input_ids, Compressed, source_ids)``.
+
+    ``source_ids`` is what the compressor saw (the whole prompt, or the context), i.e. what a
+    lossless compressor's output must decompress to.
+    """
+    prefix, context, suffix = parts
+    if check_scope(scope) == "prompt":
+        source = prefix + context + suffix
+        out = compressor.compress(source, question=question)
+        return list(out.ids), out, source
+    out = compressor.compress(context, question=question)
+    return prefix + list(out.ids) + suffix, out, context
+
+
+@dataclass
+class Prompt:
+    """One example through the pipeline."""
+
+    example: object
+    #: the ids the model reads (harness ids: meta-tokens and delimiters at or above the vocabulary)
+    ids: list[int]
+    raw_tokens: int
+    answer: list[int]
+    #: the compressor's output (``Compressed``): dictionary sizes, target length, info
+    compressed: object
+    #: ``decompress(compress(x)) == x`` for lossless compressors; None for lossy ones
+    round_trip_ok: bool | None
+    codec_seconds: float
+
+    def info(self) -> dict:
+        """The per-example compression fields every record carries."""
+        out = self.compressed
+        return {"dictionary_entries": out.dictionary_entries, "dictionary_tokens": out.dictionary_tokens,
+                "changed": out.changed, "compressed_tokens": out.tokens_out, "target_tokens": out.target_tokens}
+
+
+@dataclass
+class Pipeline:
+    """Tokenizer + compressor + scope: turns examples into :class:`Prompt` objects."""
+
+    tokenizer: object
+    compressor: object
+    scope: str = "prompt"
+    #: check the round trip of lossless compressors (always on in the harness; benchmarks may time without it)
+    check_round_trip: bool = True
+    _lossless: bool = field(init=False, default=False)
+
+    def __post_init__(self):
+        check_scope(self.scope)
+        self._lossless = bool(getattr(self.compressor, "lossless", False))
+
+    def prepare(self, example) -> Prompt:
+        parts = encode_parts(self.tokenizer, example)
+        start = time.perf_counter()
+        ids, out, source = compress_prompt(self.compressor, parts, self.scope, question=example.question)
+        seconds = time.perf_counter() - start
+        ok = None
+        if self._lossless and self.check_round_trip:
+            ok = round_trip_ok(self.compressor, out.ids, source)
+        return Prompt(example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds)
+
+    def prepare_all(self, examples) -> list[Prompt]:
+        return [self.prepare(ex) for ex in examples]
+
+    def split(self, task, split: str, n: int | None, seed: int) -> list[Prompt]:
+        """The task's ``split`` (``n`` examples, ``seed``) through the pipeline."""
+        return self.prepare_all(task.examples(split, n, seed))
+
+
+def round_trip_ok(compressor, compressed_ids: Sequence[int], source: Sequence[int]) -> bool:
+    """Does ``compressed_ids`` decompress to ``source`` exactly? A decoding error counts as a failure."""
+    try:
+        return list(compressor.decompress(compressed_ids)) == list(source)
+    except HarnessError:
+        return False
