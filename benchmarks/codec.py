@@ -25,11 +25,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from harness.compressors import build_compressor, compressors  # noqa: E402
-from harness.errors import HarnessError  # noqa: E402
-from harness.tokenizers import get_tokenizer  # noqa: E402
+from harness.compressors import build_compressor, compressors
+from harness.errors import HarnessError
+from harness.tokenizers import get_tokenizer
 
 IMPROVED = ["ltsc-opt", "ltsc-nested"]
 OURS = ["ltsc", *IMPROVED]

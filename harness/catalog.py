@@ -1,28 +1,45 @@
-"""Rows describing every registered component, for ``ltsc-bench list``."""
+"""Rows describing every registered component, for ``ltsc-bench list``; parameters come from the registries."""
 
 from __future__ import annotations
 
 import inspect
 
 
+def _params(registry, name: str, positional: int = 0) -> str:
+    """``key=default,...`` of an entry's parameters that have a default."""
+    return ",".join(f"{k}={v}" for k, v in registry.parameters(name, positional).items() if v is not inspect.Parameter.empty)
+
+
+def _shown(name: str) -> str:
+    return name + ("<name-or-path>" if name.endswith(":") else "")
+
+
 def tokenizer_rows() -> list[dict]:
     from .tokenizers import tokenizers
 
-    return [{"name": e.name + ("<name-or-path>" if e.name.endswith(":") else ""), "description": e.description}
-            for e in tokenizers.entries()]
-
-
-def _defaults(cls) -> str:
-    sig = inspect.signature(cls.__init__)
-    return ",".join(f"{p.name}={p.default}" for p in sig.parameters.values()
-                    if p.default is not inspect.Parameter.empty)
+    return [{"name": _shown(e.name), "description": e.description} for e in tokenizers.entries()]
 
 
 def compressor_rows() -> list[dict]:
     from .compressors import compressors
 
-    return [{"name": e.name, "lossless": e.factory.lossless, "parameters": _defaults(e.factory), "description": e.description}
-            for e in compressors.entries()]
+    return [{"name": e.name, "lossless": e.factory.lossless, "parameters": _params(compressors, e.name, positional=1),
+             "description": e.description} for e in compressors.entries()]
+
+
+def model_rows() -> list[dict]:
+    from .models import models
+
+    return [{"name": _shown(e.name), "parameters": _params(models, e.name), "description": e.description}
+            for e in models.entries()]
+
+
+def metric_rows() -> list[dict]:
+    from .metrics import metrics
+
+    direction = {True: "higher", False: "lower", None: ""}
+    return [{"name": e.name, "format": e.factory.fmt, "better": direction[e.factory.higher_is_better],
+             "reads": ",".join(e.factory.needs), "description": e.description} for e in metrics.entries()]
 
 
 def task_rows(sample: int = 4, tokenizer: str = "cl100k_base") -> list[dict]:
@@ -32,30 +49,26 @@ def task_rows(sample: int = 4, tokenizer: str = "cl100k_base") -> list[dict]:
     so listing stays fast); a task whose data is missing shows why instead of numbers.
     """
     from .errors import HarnessError
-    from .tasks import build_task, encode_parts, tasks
+    from .pipeline import encode_parts
+    from .tasks import build_task, tasks
     from .tokenizers import get_tokenizer
 
     tok = get_tokenizer(tokenizer)
     rows = []
     for entry in tasks.entries():
         row = {"name": entry.name, "source": "", "examples": "", "mean_prompt_tokens": None,
-               "parameters": _defaults_of(entry.factory), "description": entry.description}
+               "parameters": _params(tasks, entry.name), "description": entry.description}
         try:
             task = build_task(entry.name)
             row["source"], row["description"] = task.source, task.description
             row["examples"] = _sizes(task)
             sample_ex = task.examples("test", sample)
             if sample_ex:
-                row["mean_prompt_tokens"] = round(sum(len(sum(encode_parts(tok, ex), [])) for ex in sample_ex) / len(sample_ex), 1)
+                row["mean_prompt_tokens"] = round(sum(sum(map(len, encode_parts(tok, ex))) for ex in sample_ex) / len(sample_ex), 1)
         except HarnessError as exc:
             row["examples"] = f"unavailable: {exc}"
         rows.append(row)
     return rows
-
-
-def _defaults_of(func) -> str:
-    sig = inspect.signature(func)
-    return ",".join(f"{p.name}={p.default}" for p in sig.parameters.values() if p.default is not inspect.Parameter.empty)
 
 
 def _sizes(task) -> str:
@@ -64,13 +77,3 @@ def _sizes(task) -> str:
     if avail.get("train") is None or avail.get("test") is None:
         return f"unbounded (default {task.default_sizes['train']}/{task.default_sizes['test']})"
     return f"{avail['train']}/{avail['test']}"
-
-
-def model_rows() -> list[dict]:
-    from .models import models
-
-    def params(factory) -> str:
-        return ",".join(p for p in _defaults(factory).split(",") if p and not p.startswith("name="))
-
-    return [{"name": e.name + ("<name-or-path>" if e.name.endswith(":") else ""), "parameters": params(e.factory),
-             "description": e.description} for e in models.entries()]

@@ -37,8 +37,8 @@ def is_raw(compressor: str) -> bool:
     return compressor.partition("@")[0] == "raw"
 
 
-def cell_row(cell: str, g) -> dict:
-    """The leaderboard row of one cell's records."""
+def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
+    """The leaderboard row of one cell's records (``extra``: further metric names, always included)."""
     first = g.iloc[0]
     values = compute(CELL_METRICS, g)
     row = {"task": first["task"], "compressor": first["compressor"], "model": first["model"]}
@@ -55,15 +55,21 @@ def cell_row(cell: str, g) -> dict:
     for name, value in compute(EXTRA_METRICS, g).items():
         if value is not None:
             row[name] = value
+    row.update(compute(extra, g))
     return row
 
 
-def compute_rows(records: list[dict]) -> list[dict]:
-    """Leaderboard rows (list of dicts) from records: raw first within each task and model."""
+def compute_rows(records: list[dict], metrics: tuple[str, ...] = ()) -> list[dict]:
+    """Leaderboard rows (list of dicts) from records: raw first within each task and model.
+
+    ``metrics``: further registered metrics to add to every row (``leaderboard --metrics``).
+    """
     if not records:
         return []
+    for name in metrics:
+        get_metric(name)  # an unknown name fails before any work
     df = _pandas().DataFrame(records)
-    rows = [cell_row(cell, g) for cell, g in df.groupby("cell", sort=False)]
+    rows = [cell_row(cell, g, tuple(metrics)) for cell, g in df.groupby("cell", sort=False)]
     rows.sort(key=lambda r: (r["task"], r["model"], not is_raw(r["compressor"]), r["compressor"]))
     raw = {r["comparison"]: r for r in rows if is_raw(r["compressor"])}
     for r in rows:
@@ -74,14 +80,14 @@ def compute_rows(records: list[dict]) -> list[dict]:
     return rows
 
 
-def rows_from_dir(directory: str | Path) -> list[dict]:
+def rows_from_dir(directory: str | Path, metrics: tuple[str, ...] = ()) -> list[dict]:
     directory = Path(directory)
     if not directory.is_dir():
         raise HarnessError(f"{directory} is not a directory; pass the --output directory of an `ltsc-bench run`")
     path = directory / RECORDS_FILE
     if not path.is_file():
         raise HarnessError(f"{path} does not exist; pass the --output directory of an `ltsc-bench run`")
-    return compute_rows(read_records(path))
+    return compute_rows(read_records(path), metrics)
 
 
 def _metric_cell(name: str):
@@ -110,9 +116,10 @@ DISPLAY_COLUMNS = (
 OPTIONAL_COLUMNS = (("edit similarity", "edit_similarity"),)
 
 
-def display_rows(rows: list[dict]) -> list[dict]:
-    """The human-readable table: one string per cell, percentages formatted."""
+def display_rows(rows: list[dict], metrics: tuple[str, ...] = ()) -> list[dict]:
+    """The human-readable table: one string per cell, percentages formatted (``metrics``: extra columns)."""
     optional = [(header, name) for header, name in OPTIONAL_COLUMNS if any(r.get(name) is not None for r in rows)]
+    optional += [(name, name) for name in metrics if name not in dict(optional).values()]
     out = []
     for r in rows:
         shown = {header: fn(r) for header, fn in DISPLAY_COLUMNS}
@@ -122,11 +129,11 @@ def display_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
-def render(rows: list[dict], fmt: str = "markdown") -> str:
+def render(rows: list[dict], fmt: str = "markdown", metrics: tuple[str, ...] = ()) -> str:
     """Render leaderboard rows: markdown, latex, html (display columns), csv or json (all fields)."""
     from .tables import render_rows
 
-    return render_rows(rows, fmt, display=display_rows, empty="(no records)")
+    return render_rows(rows, fmt, display=lambda rs: display_rows(rs, tuple(metrics)), empty="(no records)")
 
 
 def write_leaderboard(rows: list[dict], output: Path) -> str:

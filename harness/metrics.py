@@ -63,7 +63,14 @@ def metric(name: str, fmt: str = "number", higher_is_better: bool | None = None,
 
 
 def get_metric(name: str) -> Metric:
-    return metrics.get(name).factory
+    """The registered metric ``name`` (a plugin's entry point must name a :class:`Metric`)."""
+    from .errors import HarnessError
+
+    found = metrics.get(name).factory
+    if not isinstance(found, Metric):
+        raise HarnessError(f"metric {name!r} is registered as {type(found).__name__}, not a harness.metrics.Metric; "
+                           "fix the plugin's entry point")
+    return found
 
 
 def compute(names, g) -> dict:

@@ -48,7 +48,8 @@ class Registry(Generic[T]):
 
         def add(obj: T) -> T:
             doc_lines = (obj.__doc__ or "").strip().splitlines()
-            desc = description or (doc_lines[0] if doc_lines else "")
+            own = getattr(obj, "description", "")  # an object that describes itself (a Metric)
+            desc = description or (own if isinstance(own, str) and own else "") or (doc_lines[0] if doc_lines else "")
             table = self._prefixes if prefix else self._entries
             table[name] = Entry(name, obj, desc)
             return obj

@@ -12,11 +12,12 @@ CATALOGS = {
     "compressors": "harness.catalog:compressor_rows",
     "tasks": "harness.catalog:task_rows",
     "models": "harness.catalog:model_rows",
+    "metrics": "harness.catalog:metric_rows",
 }
 
 
 def add_parser(sub, name):
-    p = sub.add_parser(name, help="list registered tasks, compressors, models or tokenizers")
+    p = sub.add_parser(name, help="list registered tasks, compressors, models, tokenizers or metrics")
     p.add_argument("kind", choices=sorted(CATALOGS))
     p.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
     p.set_defaults(handler=run)

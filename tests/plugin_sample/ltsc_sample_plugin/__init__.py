@@ -1,0 +1,1 @@
+"""A sample third-party plugin for ltsc-bench (see the README's "Extending" section)."""
