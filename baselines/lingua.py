@@ -19,21 +19,24 @@ exceeds the target.
 
 from __future__ import annotations
 
+from .. import validate
 from ..compressors.base import register
 from ..errors import HarnessError
 from .lossy import thin
 from .models import lingua2_path, quiet_transformers
 from .scored import ModelCompressor
 
+#: each retry is one more library call (a scoring-model pass over the input): bounded
+MAX_RETRIES = 20
+
 
 class LinguaCompressor(ModelCompressor):
     """Shared driver: target conversion, retries, final trim."""
 
     def __init__(self, tokenizer, rate=0.5, model=None, device="cpu", retries=2):
-        if int(retries) < 0:
-            raise HarnessError(f"retries must be >= 0, got {retries!r}")
-        super().__init__(tokenizer, rate=rate, model=model, device=device, retries=int(retries))
-        self.retries = int(retries)
+        retries = validate.integer("retries", retries, 0, MAX_RETRIES)
+        super().__init__(tokenizer, rate=rate, model=model, device=device, retries=retries)
+        self.retries = retries
 
     def library_length(self, pc, text: str) -> int:
         return pc.get_token_length(text)

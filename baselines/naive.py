@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import validate
 from ..compressors.base import register
-from ..errors import HarnessError
 from .lossy import LossyCompressor
 
 SIDES = ("head", "tail", "middle")
@@ -18,8 +18,7 @@ class Truncate(LossyCompressor):
     name = "truncate"
 
     def __init__(self, tokenizer, rate=0.5, side="middle"):
-        if side not in SIDES:
-            raise HarnessError(f"truncate: unknown side {side!r}; use one of {', '.join(SIDES)} (the part removed)")
+        validate.one_of("side (the part removed)", side, SIDES)
         super().__init__(tokenizer, rate=rate, side=side)
         self.side = side
 
@@ -39,8 +38,9 @@ class RandomDrop(LossyCompressor):
     name = "random-drop"
 
     def __init__(self, tokenizer, rate=0.5, seed=0):
-        super().__init__(tokenizer, rate=rate, seed=int(seed))
-        self.seed = int(seed)
+        seed = validate.integer("seed", seed, 0)
+        super().__init__(tokenizer, rate=rate, seed=seed)
+        self.seed = seed
 
     def shrink(self, ids, target, question):
         keep = np.sort(np.random.default_rng(self.seed).choice(len(ids), size=target, replace=False))

@@ -16,9 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from .. import validate
 from ..errors import HarnessError
 
 MATCH = "match:"
+DOMAIN = ("a fraction of tokens kept in (0, 1] (e.g. rate=0.7) or match:<lossless compressor> "
+          "(e.g. rate=match:ltsc)")
 
 
 @dataclass
@@ -32,17 +35,12 @@ class Rate:
 
     @classmethod
     def parse(cls, value, tokenizer) -> "Rate":
-        if isinstance(value, str) and value.startswith(MATCH):
-            name = value[len(MATCH):]
-            if not name:
-                raise HarnessError("rate=match: needs a lossless compressor's name, e.g. rate=match:ltsc")
-            return cls(match=name, tokenizer=tokenizer)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
-            return cls(fraction=float(value))
-        raise HarnessError(
-            f"bad rate {value!r}: use the fraction of tokens kept in (0, 1] (e.g. rate=0.7) "
-            "or match:<lossless compressor> (e.g. rate=match:ltsc)"
-        )
+        if isinstance(value, str) and value.startswith(MATCH) and value[len(MATCH):].strip():
+            return cls(match=value[len(MATCH):], tokenizer=tokenizer)
+        try:
+            return cls(fraction=float(validate.number("rate", value, 0, 1, low_open=True)))
+        except validate.InvalidParameter:
+            raise validate.InvalidParameter(f"rate must be {DOMAIN}, got {value!r}") from None
 
     def _matched_compressor(self):
         if self._matched is None:

@@ -179,7 +179,7 @@ def test_longllmlingua_uses_the_question(tok, ids):
 def test_llmlingua2_drops_whitespace_with_a_bert_model(tok, tiny_lingua2):
     """Measured, not assumed: LLMLingua-2 rebuilds text from word pieces, so newlines are lost."""
     ids = tok.encode(TEXT)
-    out = build(f"llmlingua2@rate=0.9", tok, tiny_lingua2).compress(ids)
+    out = build("llmlingua2@rate=0.9", tok, tiny_lingua2).compress(ids)
     assert out.info["newlines_in"] == TEXT.count("\n") and out.info["newlines_out"] == 0
 
 
@@ -194,11 +194,17 @@ def test_special_token_text_is_ordinary_text(tok):
 
 @pytest.mark.parametrize("spec", ["truncate@width=3", "llmlingua@temperature=1", "selective-context@retries=2",
                                   "truncate@side=left", "llmlingua@device=tpu", "llmlingua@retries=-1",
-                                  "random-drop@seed=x"])
+                                  "random-drop@seed=x", "random-drop@seed=-1", "random-drop@seed=1.5",
+                                  "llmlingua@retries=x", "longllmlingua@retries=1000", "llmlingua2@retries=2.5",
+                                  "truncate@rate=nan", "random-drop@rate=match: ", "selective-context@rate=2",
+                                  "llmlingua2@rate=0", "truncate@side=3"])
 def test_bad_parameters_are_one_line_errors(tok, spec):
+    """Every bad parameter fails at build time (before any model loads), one line naming the parameter."""
     with pytest.raises(HarnessError) as err:
         build_compressor(spec, tok)
-    assert "\n" not in str(err.value)
+    message = str(err.value)
+    assert "\n" not in message and spec.split("@")[1].split("=")[0] in message, message
+    assert spec.split("@")[0] in message, message
 
 
 def test_missing_llmlingua2_model_is_a_one_line_error(tok):

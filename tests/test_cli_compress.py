@@ -67,7 +67,17 @@ def test_unknown_compressor_lists_valid_names():
 
 
 def test_bad_parameter():
-    assert_one_line_error(run_cli("compress", "--compressor", "ltsc@max_len=1", stdin="x"), "max_len must be >= 2")
+    assert_one_line_error(run_cli("compress", "--compressor", "ltsc@max_len=1", stdin="x"), "max_len must be", ">= 2", "got 1")
+
+
+def test_resource_parameters_are_bounded():
+    """pool_size beyond the bound is one line (it was a MemoryError); a huge max_len is capped at the input."""
+    assert_one_line_error(run_cli("compress", "--compressor", "ltsc@pool_size=1e9", stdin="x"), "pool_size must be",
+                          "1000000000")
+    proc = run_cli("compress", "--ids", "--json", "--compressor", "ltsc@max_len=1e8", stdin=json.dumps([5, 6, 7] * 8))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["lossless"] is True and report["tokens_out"] < 24 and report["seconds"] < 1
 
 
 def test_unreadable_files(tmp_path):

@@ -131,7 +131,8 @@ def test_parameters_reported_and_validated():
     assert moved.compress(ids).ids[0] == VOCAB + 100 and moved.decompress(moved.compress(ids).ids) == ids
     assert moved.extra_vocab == 102
     for bad in ("max_len=1", "pool_size=0", f"dict_open={VOCAB - 1}", f"dict_close={VOCAB + 5}", "max_len=x"):
-        with pytest.raises(HarnessError, match="bad parameters"):
+        name = bad.split("=")[0]
+        with pytest.raises(HarnessError, match=f"^compressor 'ltsc': {name} must be"):
             build_compressor(f"ltsc@{bad}", tok)
     with pytest.raises(HarnessError, match="has no parameter 'maxlen'"):
         build_compressor("ltsc@maxlen=3", tok)

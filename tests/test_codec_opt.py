@@ -83,7 +83,7 @@ def test_nested_entries_refer_to_earlier_ones():
 
 
 def test_decompress_resolves_references_and_rejects_bad_ones():
-    comp = build("ltsc")
+    comp = build("ltsc-nested")
     a, b = comp.pool_start + 3, comp.pool_start + 7
     nested = [comp.dict_open, a, 1, 2, b, a, 3, a, comp.dict_close, b, 9, a]
     assert comp.decompress(nested) == [1, 2, 3, 1, 2, 9, 1, 2]
@@ -91,6 +91,9 @@ def test_decompress_resolves_references_and_rejects_bad_ones():
         comp.decompress([comp.dict_open, a, 1, a, comp.dict_close, a])
     with pytest.raises(HarnessError, match="empty entry"):
         comp.decompress([comp.dict_open, a, b, 1, comp.dict_close, a])
+    for flat in ("ltsc", "ltsc-opt"):  # flat dictionaries hold no references
+        with pytest.raises(HarnessError, match=f"{flat}'s dictionary is flat"):
+            build(flat).decompress(nested)
 
 
 def test_nested_compresses_real_code_more_than_opt():

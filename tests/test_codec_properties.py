@@ -12,6 +12,7 @@ from harness.errors import HarnessError
 
 from codec_inputs import VOCAB, build, lossless_names, sequences
 from harness.compressors import compressors
+from harness.compressors.metatoken import MAX_POOL_SIZE
 
 NAMES = lossless_names()
 FAST = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
@@ -35,6 +36,7 @@ def check_round_trip(comp, ids: list[int]) -> None:
         assert out.ids == ids or comp.decompress(out.ids) != ids
         return
     assert comp.decompress(out.ids) == ids
+    assert all(0 <= i < comp.vocab_size + comp.extra_vocab for i in out.ids)  # ids a model has embeddings for
     assert out.tokens_in == len(ids)
     assert len(out.ids) <= len(ids)
     if not out.changed:
@@ -65,6 +67,24 @@ def test_round_trip_any_parameters(name, data, max_len, pool_size, seed):
     except HarnessError:  # a compressor that names a parameter alike but allows other values
         assume(False)
     check_round_trip(comp, ids)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@FAST
+@given(data=st.data(), pool_size=st.sampled_from([1, 2, 3, 5, 1024]))
+def test_round_trip_small_pools(name, data, pool_size):
+    if "pool_size" not in build(name).params:
+        pytest.skip(f"{name} has no meta-token pool")
+    check_round_trip(build(name, pool_size=pool_size), data.draw(sequences(size_for(name, 300))))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith("ltsc")])
+def test_round_trip_largest_pool(name):
+    """At MAX_POOL_SIZE the draw permutes 2**24 ids (~0.5 s), and still only ids the model has are emitted."""
+    comp = build(name, pool_size=MAX_POOL_SIZE)
+    ids = [rng_id for r in range(40) for rng_id in (r % 7, 3, 1, 4, 1, 5)]
+    check_round_trip(comp, ids)
+    assert comp.extra_vocab == MAX_POOL_SIZE + 2
 
 
 @pytest.mark.parametrize("name", NAMES)

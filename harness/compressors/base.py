@@ -14,13 +14,15 @@ Compressors are built from a spec (``name@key=value,...``) and a tokenizer::
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import ClassVar, Sequence
+
+import numpy as np
 
 from ..errors import HarnessError
 from ..registry import Registry
 from ..spec import Spec
+from .format import token_ids
 
 
 @dataclass(frozen=True)
@@ -89,15 +91,10 @@ class Compressor:
     def spec(self) -> str:
         return str(Spec(self.name, self.params))
 
-    def check_ids(self, ids: Sequence[int]) -> None:
-        """Reject ids outside the tokenizer's range (they would collide with meta-tokens)."""
-        vocab = self.vocab_size
-        for pos, i in enumerate(ids):
-            if not 0 <= i < vocab:
-                raise HarnessError(
-                    f"token id {i} at position {pos} is outside the tokenizer's range 0..{vocab - 1} "
-                    f"(ids >= {vocab} are reserved for meta-tokens); pass ids from tokenizer {self.tokenizer.name!r}"
-                )
+    def check_ids(self, ids: Sequence[int]) -> np.ndarray:
+        """``ids`` as int64, after rejecting non-integers and ids outside the tokenizer's range (they would
+        collide with meta-tokens)."""
+        return token_ids(ids, self.vocab_size, self.tokenizer.name)
 
     def unchanged(self, ids: Sequence[int], **info) -> Compressed:
         return Compressed(list(ids), len(ids), changed=False, info=info)
@@ -113,18 +110,6 @@ def register(cls: type[Compressor]) -> type[Compressor]:
 
 
 def build_compressor(spec: str | Spec, tokenizer, **extra) -> Compressor:
-    """Instantiate a registered compressor from ``name@key=value,...``."""
-    spec = spec if isinstance(spec, Spec) else Spec.parse(spec, extra)
-    cls = compressors.get(spec.name).factory
-    accepted = inspect.signature(cls.__init__).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        unknown = sorted(set(spec.params) - set(accepted) - {"self", "tokenizer"})
-        if unknown:
-            valid = [p for p in accepted if p not in ("self", "tokenizer")]
-            raise HarnessError(
-                f"compressor {spec.name!r} has no parameter {unknown[0]!r}; its parameters: {', '.join(valid) or 'none'}"
-            )
-    try:
-        return cls(tokenizer, **spec.params)
-    except (TypeError, ValueError) as exc:
-        raise HarnessError(f"bad parameters for compressor {spec.name!r}: {exc}") from None
+    """Instantiate a registered compressor from ``name@key=value,...`` (``extra`` overrides the spec's
+    parameters); every failure is one :class:`HarnessError` line (see :meth:`Registry.build`)."""
+    return compressors.build(spec, tokenizer, **extra)

@@ -25,8 +25,14 @@ import time
 import warnings
 from typing import ClassVar, Sequence
 
+from .. import validate
 from ..errors import HarnessError, missing_package
 from .base import Compressed, Compressor, register
+from .format import int_ids
+from .metatoken import MAX_POOL_SIZE
+
+#: the longest run delta may consider: its <Len:m> symbols take max_len ids above the pool
+MAX_LEN = 2**16
 
 _SYMBOL = re.compile(r"<(MT_|Len:)(\d+)>")
 
@@ -53,12 +59,10 @@ class DeltaLtsc(Compressor):
     def __init__(self, tokenizer, hierarchical: bool = True, max_len: int = 8, pool_size: int = 500, seed: int = 0,
                  fallback: bool = False):
         super().__init__(tokenizer)
-        for name, value in (("hierarchical", hierarchical), ("fallback", fallback)):
-            if not isinstance(value, bool):
-                raise ValueError(f"{name} must be true or false, got {value!r}")
-        for name, value, low in (("max_len", max_len, 2), ("pool_size", pool_size, 1), ("seed", seed, 0)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        hierarchical, fallback = validate.boolean("hierarchical", hierarchical), validate.boolean("fallback", fallback)
+        max_len = validate.integer("max_len", max_len, 2, MAX_LEN)
+        pool_size = validate.positive_int("pool_size", pool_size, MAX_POOL_SIZE)
+        seed = validate.integer("seed", seed, 0)
         self.params = {"hierarchical": hierarchical, "max_len": max_len, "pool_size": pool_size, "seed": seed,
                        "fallback": fallback}
         self.config = _delta().CompressionConfig(hierarchical_enabled=hierarchical, max_subsequence_length=max_len,
@@ -87,20 +91,20 @@ class DeltaLtsc(Compressor):
 
     def _to_symbol(self, i: int):
         v, pool, max_len = self.vocab_size, self.params["pool_size"], self.params["max_len"]
-        if i < v:
+        if 0 <= i < v:
             return i
         for token, fixed in self._fixed.items():
             if i == fixed:
                 return token
-        if i < v + 2 + pool:
+        if v + 2 <= i < v + 2 + pool:
             return f"<MT_{i - v - 2}>"
-        if i <= v + 1 + pool + max_len:
+        if v + 2 + pool <= i <= v + 1 + pool + max_len:
             return f"<Len:{i - v - 1 - pool}>"
-        raise HarnessError(f"id {i} is not a delta-ltsc symbol (valid extra ids: {v}..{v + self.extra_vocab - 1})")
+        raise HarnessError(f"id {i} is neither a token (0..{v - 1}) nor a delta-ltsc symbol (valid extra ids: "
+                           f"{v}..{v + self.extra_vocab - 1})")
 
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
-        self.check_ids(ids)
-        ids = [int(i) for i in ids]
+        ids = self.check_ids(ids).tolist()
         delta = _delta()
         start = time.perf_counter()
         try:
@@ -133,4 +137,9 @@ class DeltaLtsc(Compressor):
                           dictionary_tokens=len(result.dictionary_tokens), info=info)
 
     def decompress(self, ids: Sequence[int]) -> list[int]:
-        return list(_delta().decompress([self._to_symbol(int(i)) for i in ids], self.config))
+        symbols = [self._to_symbol(i) for i in int_ids(ids).tolist()]
+        try:
+            return list(_delta().decompress(symbols, self.config))
+        except Exception as exc:  # delta's own parser on a sequence it did not make: one line, named
+            raise HarnessError(f"malformed compressed sequence: delta-ltsc could not decompress it "
+                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None

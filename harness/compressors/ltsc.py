@@ -5,7 +5,7 @@ runs whose free occurrences could satisfy N*K > 1+N+K are visited in order of
 decreasing occurrence count (ties: first occurrence first); before each replacement
 the occurrences are recounted among still-free positions, leftmost first without
 overlap, and the condition is re-checked on them. Entries are flat. See
-:mod:`.metatoken` for the format and the meta-token draw.
+:mod:`.metatoken` for the format and the meta-token draw, :mod:`.repeats` for the index.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .base import register
-from .metatoken import Entry, MetaTokenCompressor, RepeatIndex, mark, min_count, pays, take_free
+from .metatoken import MetaTokenCompressor
+from .repeats import Entry, RepeatIndex, mark, min_count, pays, take_free
 
 
 def greedy_longest_first(index: RepeatIndex, max_entries: int, used: bytearray | None = None) -> list[Entry]:

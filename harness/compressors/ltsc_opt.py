@@ -11,7 +11,7 @@ the ranking left free. Same exactness and output format as ``ltsc``.
 
 ``ltsc-nested``: the same ranking, repeated on the body left by the previous pass,
 whose meta-tokens are then ordinary symbols; so an entry may hold meta-tokens of
-entries defined before it (``decompress`` of every meta-token codec resolves them).
+entries defined before it (its ``decompress`` resolves them; the flat codecs' reject them).
 It skips the final longest-first pass: the next pass finds those runs anyway.
 """
 
@@ -21,9 +21,11 @@ import heapq
 
 import numpy as np
 
+from .. import validate
 from .base import register
 from .ltsc import greedy_longest_first
-from .metatoken import Entry, Groups, MetaTokenCompressor, RepeatIndex, mark, min_count, savings, take_free
+from .metatoken import MetaTokenCompressor
+from .repeats import Entry, Groups, RepeatIndex, mark, min_count, savings, take_free
 
 
 def _count_in_groups(flags: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -103,15 +105,14 @@ class LtscNested(LtscOpt):
     """ltsc-opt, then repeated passes over the body: entries may refer to earlier entries"""
 
     name = "ltsc-nested"
+    nested = True
     cleanup = False  # the next pass finds those runs again, and more (measured: shorter and faster)
 
     # max_len 16: nesting composes longer runs (on stdlib code 16 compressed as well as 64, faster)
     def __init__(self, tokenizer, max_len: int = 16, pool_size: int = 1024, seed: int = 0,
                  dict_open: int | None = None, dict_close: int | None = None, max_depth: int = 3):
         super().__init__(tokenizer, max_len, pool_size, seed, dict_open, dict_close)
-        if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 1:
-            raise ValueError(f"max_depth must be an integer >= 1, got {max_depth!r}")
-        self.max_depth = self.params["max_depth"] = max_depth
+        self.max_depth = self.params["max_depth"] = validate.positive_int("max_depth", max_depth)
 
     def encode(self, ids: list[int], metas: list[int]) -> tuple[list[int], list[int], int]:
         """Pass k runs the ``ltsc-opt`` selection on the body left by pass k-1, whose meta-tokens are

@@ -22,4 +22,4 @@ class Raw(Compressor):
         return self.unchanged(ids)
 
     def decompress(self, ids: Sequence[int]) -> list[int]:
-        return list(ids)
+        return self.check_ids(ids).tolist()
