@@ -116,11 +116,9 @@ def failure_sample(codecs: dict, ids: list[int], length: int, count: int) -> lis
     return lines
 
 
-def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
-    tok = get_tokenizer("cl100k_base")
-    ids, about = corpus(tok, CORPUS_TOKENS)
+def build_codecs(tok, peers: bool, notes: list[str]) -> dict:
+    """Our codecs, plus the peer's when asked for and installed (else a note says why not)."""
     codecs = {name: build_compressor(name, tok) for name in OURS}
-    notes = []
     if peers:
         try:
             codecs.update({name: build_compressor(name, tok) for name in PEERS})
@@ -129,27 +127,34 @@ def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
             notes.append(f"delta-ltsc rows skipped: {exc}")
             for name in PEERS:
                 codecs.pop(name, None)
+    return codecs
+
+
+def table_row(name: str, length: int, seqs: list, res: dict, delta: dict | None, comp) -> dict:
+    mem = None if name in PEERS else peak_mib(comp, seqs[0])
+    speedup = delta["seconds"] / res["seconds"] if delta and name not in PEERS else None
+    return {
+        "tokens": f"{length:,}", "codec": name, "seqs": len(seqs), "reduction": pct(mean(res["reductions"])),
+        "entries": f"{res['entries']:.0f}",
+        "median s": f"{res['seconds']:.4f}", "× faster than delta": "—" if speedup is None else f"{speedup:,.0f}×",
+        "round-trip failures": f"{res['failures']}/{len(seqs)}",
+        "peak MiB": "—" if mem is None else f"{mem:.1f}",
+        "bytes/token": "—" if mem is None else f"{mem * 2**20 / length:,.0f}",
+    }
+
+
+def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
+    tok = get_tokenizer("cl100k_base")
+    ids, about = corpus(tok, CORPUS_TOKENS)
+    notes: list[str] = []
+    codecs = build_codecs(tok, peers, notes)
     slow_above = compressors.get("delta-ltsc").factory.slow_above
     rows, checks = [], []
     for length, count in plan.items():
         seqs = sequences(ids, length, count)
-        results = {}
-        for name, comp in codecs.items():
-            if name in PEERS and length > slow_above:
-                continue
-            results[name] = measure(comp, seqs)
-        delta = results.get(DELTA_DEFAULT)
-        for name, res in results.items():
-            mem = None if name in PEERS else peak_mib(codecs[name], seqs[0])
-            speedup = delta["seconds"] / res["seconds"] if delta and name not in PEERS else None
-            rows.append({
-                "tokens": f"{length:,}", "codec": name, "seqs": len(seqs), "reduction": pct(mean(res["reductions"])),
-                "entries": f"{res['entries']:.0f}",
-                "median s": f"{res['seconds']:.4f}", "× faster than delta": "—" if speedup is None else f"{speedup:,.0f}×",
-                "round-trip failures": f"{res['failures']}/{len(seqs)}",
-                "peak MiB": "—" if mem is None else f"{mem:.1f}",
-                "bytes/token": "—" if mem is None else f"{mem * 2**20 / length:,.0f}",
-            })
+        results = {name: measure(comp, seqs) for name, comp in codecs.items()
+                   if not (name in PEERS and length > slow_above)}
+        rows += [table_row(name, length, seqs, res, results.get(DELTA_DEFAULT), codecs[name]) for name, res in results.items()]
         full_pool = [name for name in OURS if results[name]["entries"] >= codecs[name].pool_size]
         if full_pool:
             notes.append(f"{length:,} tokens: {', '.join(full_pool)} used the whole meta-token pool "
@@ -158,6 +163,10 @@ def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
             notes.append(f"{length:,} tokens: delta-ltsc skipped (superlinear; above {slow_above:,} tokens one call takes "
                          "minutes)")
         checks += target_checks(length, results)
+    report(about, rows, notes, checks, codecs, ids, sample)
+
+
+def report(about: str, rows: list[dict], notes: list[str], checks: list[str], codecs: dict, ids: list[int], sample: int):
     from tabulate import tabulate
 
     print(f"Corpus: {about}. Machine: {platform.machine()}, {platform.python_implementation()} "

@@ -98,6 +98,16 @@ def seconds_per_step(task_spec: str, compressor: str, args, device: str, steps: 
     return (time.perf_counter() - start) / steps
 
 
+def calibrate_steps(task: str, args, device: str, start: float) -> int:
+    """Steps per format that fit the time budget: 70% of what remains trains, split equally by measured s/step."""
+    per_step = {comp: seconds_per_step(task, comp, args, device) for comp in ("raw", args.compressor)}
+    remaining = args.minutes * 60 - (time.perf_counter() - start)
+    steps = max(10, int(0.70 * remaining / sum(per_step.values())))
+    print(f"gpu_tree: calibrated {steps} steps per format (s/step: "
+          + ", ".join(f"{k} {v:.4f}" for k, v in per_step.items()) + ")", file=sys.stderr)
+    return steps
+
+
 def class_recall(records: list[dict]) -> dict:
     """The accuracy on the examples of each target class (their mean is the leaderboard's balanced_accuracy)."""
     classes = sorted({r["target"] for r in records})
@@ -105,47 +115,11 @@ def class_recall(records: list[dict]) -> dict:
             for c in classes}
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    start = time.perf_counter()
-    from harness.env import resolve_device
-    from harness.leaderboard import render, write_leaderboard
-    from harness.records import read_records
-    from harness.runner import RunConfig, Runner
-    from harness.training import TrainConfig
+def report_lines(args, steps: int, device: str, wall: float, rows: list[dict], records: list[dict]) -> list[str]:
+    """The Markdown report: setup, the table of both formats, and the full leaderboard."""
+    from tabulate import tabulate
 
-    device = resolve_device(args.device)
-    if device == "cpu":  # small models run faster on one thread than on two contended ones
-        import torch
-
-        torch.set_num_threads(1)
-    task = f"tree@stage={args.stage}"
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    print(f"gpu_tree: {task}, {args.model}, device {device}: {hardware(device)}", file=sys.stderr)
-
-    steps, per_step = args.steps, {}
-    if steps is None:
-        for comp in ("raw", args.compressor):
-            per_step[comp] = seconds_per_step(task, comp, args, device)
-        # leave room for data preparation, evaluation and prefill timing: 70% of what remains trains
-        remaining = args.minutes * 60 - (time.perf_counter() - start)
-        steps = max(10, int(0.70 * remaining / sum(per_step.values())))
-        print(f"gpu_tree: calibrated {steps} steps per format (s/step: "
-              + ", ".join(f"{k} {v:.4f}" for k, v in per_step.items()) + ")", file=sys.stderr)
-    train = TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, prompt_loss=args.prompt_loss, seed=args.seed,
-                        warmup=min(200, max(1, steps // 10)))
-    config = RunConfig(tasks=[task], compressors=["raw", args.compressor], model=args.model, tokenizer=args.tokenizer,
-                       seed=args.seed, train_examples=args.train_examples, test_examples=args.test_examples,
-                       train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True,
-                       threads=1 if device == "cpu" else None)
-    workdir = Path(args.workdir or f"runs/gpu_tree-{args.stage}" + ("-smoke" if args.smoke else ""))
-    runner = Runner(config, workdir)
-    rows = runner.run()
-    write_leaderboard(rows, workdir)
-    cells = {row["cell"] for row in rows}
-    records = [r for r in read_records(workdir / "records.jsonl") if r["cell"] in cells]
-    wall = time.perf_counter() - start
+    from harness.leaderboard import render
 
     lines = [f"# Textualized Tree ({args.stage}): raw vs {args.compressor}, {args.model} trained from scratch", "",
              f"- hardware: {hardware(device)}",
@@ -170,11 +144,47 @@ def main(argv=None) -> int:
             "prefill ms": f"{row['prefill_ms']:.3f}",
             "prefill speed-up": "" if row["prefill_speedup"] is None else f"{row['prefill_speedup']:.2f}x",
         })
-    from tabulate import tabulate
-
     lines.append(tabulate(table, headers="keys", tablefmt="github", disable_numparse=True))
     lines += ["", "Paper (arXiv 2506.00307, abstract): 27% length and 47% attention-compute reduction on its tree task.",
               "", "Full leaderboard (all columns):", "", render(rows, "markdown")]
+    return lines
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    start = time.perf_counter()
+    from harness.env import resolve_device
+    from harness.leaderboard import write_leaderboard
+    from harness.records import read_records
+    from harness.runner import RunConfig, Runner
+    from harness.training import TrainConfig
+
+    device = resolve_device(args.device)
+    if device == "cpu":  # small models run faster on one thread than on two contended ones
+        import torch
+
+        torch.set_num_threads(1)
+    task = f"tree@stage={args.stage}"
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"gpu_tree: {task}, {args.model}, device {device}: {hardware(device)}", file=sys.stderr)
+
+    steps = args.steps or calibrate_steps(task, args, device, start)
+    train = TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, prompt_loss=args.prompt_loss, seed=args.seed,
+                        warmup=min(200, max(1, steps // 10)))
+    config = RunConfig(tasks=[task], compressors=["raw", args.compressor], model=args.model, tokenizer=args.tokenizer,
+                       seed=args.seed, train_examples=args.train_examples, test_examples=args.test_examples,
+                       train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True,
+                       threads=1 if device == "cpu" else None)
+    workdir = Path(args.workdir or f"runs/gpu_tree-{args.stage}" + ("-smoke" if args.smoke else ""))
+    runner = Runner(config, workdir)
+    rows = runner.run()
+    write_leaderboard(rows, workdir)
+    cells = {row["cell"] for row in rows}
+    records = [r for r in read_records(workdir / "records.jsonl") if r["cell"] in cells]
+    wall = time.perf_counter() - start
+
+    lines = report_lines(args, steps, device, wall, rows, records)
     report = "\n".join(lines) + "\n"
     out.write_text(report)
     print(report)
