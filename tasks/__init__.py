@@ -6,7 +6,7 @@ Every task is built through :meth:`harness.registry.Registry.build` (via :func:`
 """
 
 from ..registry import Registry
-from .base import Example, Task, compress_prompt, encode_parts
+from .base import Example, Task
 from .scoring import edit_similarity, exact_match, levenshtein
 
 tasks: Registry = Registry("task")
@@ -35,5 +35,5 @@ from . import code_edit  # noqa: E402,F401
 from . import commitpackft  # noqa: E402,F401
 from . import recall  # noqa: E402,F401
 
-__all__ = ["Example", "Task", "build_task", "compress_prompt", "edit_similarity", "encode_parts", "exact_match",
+__all__ = ["Example", "Task", "build_task", "edit_similarity", "exact_match",
            "levenshtein", "tasks"]

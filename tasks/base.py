@@ -85,22 +85,3 @@ class Task:
         """Every extra scorer's score in [0, 1], by name."""
         return {name: checked_score(f(prediction, target), f"scorer {name!r} of task {self.name!r}")
                 for name, f in self.extra_scorers.items()}
-
-
-def encode_parts(tokenizer, example: Example) -> tuple[list[int], list[int], list[int]]:
-    """Token ids of (prefix, context, suffix), each part tokenized on its own."""
-    return tokenizer.encode(example.prefix), tokenizer.encode(example.context), tokenizer.encode(example.suffix)
-
-
-def compress_prompt(compressor, parts: tuple[list[int], list[int], list[int]], scope: str = "prompt", question: str | None = None):
-    """Compress a tokenized prompt in the given scope; returns (model_input_ids, Compressed)."""
-    prefix, context, suffix = parts
-    if scope == "prompt":
-        out = compressor.compress(prefix + context + suffix, question=question)
-        return out.ids, out
-    if scope == "context":
-        out = compressor.compress(context, question=question)
-        return prefix + out.ids + suffix, out
-    from ..errors import HarnessError
-
-    raise HarnessError(f"unknown scope {scope!r}; use 'prompt' or 'context'")

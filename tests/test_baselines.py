@@ -128,7 +128,8 @@ def test_fraction_rate_adherence(tok, ids, tiny_lingua2, name):
 def test_match_ltsc_reproduces_its_length(tok, tiny_lingua2, name):
     if "ltsc" not in compressors:
         pytest.skip("the ltsc compressor is not registered yet")
-    from harness.tasks import build_task, encode_parts
+    from harness.pipeline import encode_parts
+    from harness.tasks import build_task
 
     ltsc = build_compressor("ltsc", tok)
     comp = build(f"{name}@rate=match:ltsc", tok, tiny_lingua2)

@@ -9,7 +9,8 @@ import pytest
 from harness.cli import main
 from harness.compressors import Compressed, Compressor, compressors
 from harness.stats import compression_stats
-from harness.tasks import build_task, encode_parts
+from harness.pipeline import encode_parts
+from harness.tasks import build_task
 from harness.tokenizers import get_tokenizer
 
 from test_tasks import COMMITPACK, TASK_SPECS, available
