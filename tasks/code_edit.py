@@ -18,7 +18,7 @@ import re
 
 from .. import corpora
 from ..validate import positive_int
-from . import tasks
+from .registry import tasks
 from .base import Task
 from .scoring import edit_similarity
 from .windows import Question, Window, WindowSource, chunks, window_task

@@ -23,7 +23,7 @@ import os
 
 from ..errors import HarnessError, missing_package
 from ..validate import text
-from . import tasks
+from .registry import tasks
 from .base import Example, Task
 from .code_edit import EDIT_PREFIX, edit_suffix
 from .scoring import edit_similarity

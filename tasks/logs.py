@@ -9,7 +9,7 @@ the run, and stopping before the host) and asks for the host it reports.
 from __future__ import annotations
 
 from .. import corpora
-from . import tasks
+from .registry import tasks
 from .base import Task
 from ..validate import positive_int
 from .windows import Question, Window, WindowSource, chunks, window_task

@@ -14,7 +14,7 @@ import json
 
 from .. import corpora
 from ..validate import number, one_of, positive_int
-from . import tasks
+from .registry import tasks
 from .base import Task
 from .windows import Question, Window, WindowSource, chunks, window_task
 

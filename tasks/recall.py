@@ -31,7 +31,7 @@ from __future__ import annotations
 import random
 
 from ..validate import InvalidParameter, integer, one_of
-from . import tasks
+from .registry import tasks
 from .base import Example, Task
 from .splits import check_split, split_of
 

@@ -11,7 +11,7 @@ import re
 
 from .. import corpora
 from ..validate import one_of, positive_int
-from . import tasks
+from .registry import tasks
 from .base import Task
 from .windows import Question, Window, WindowSource, window_task
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from ..errors import HarnessError
 from ..validate import InvalidParameter, boolean, one_of
-from . import tasks
+from .registry import tasks
 from .base import Example, Task, exact_match
 from .splits import check_split, rng, split_of
 
