@@ -15,7 +15,7 @@ recorded (``round_trip_ok``); lossy compressors record ``None``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 from .errors import HarnessError
@@ -80,11 +80,9 @@ class Pipeline:
     scope: str = "prompt"
     #: check the round trip of lossless compressors (always on in the harness; benchmarks may time without it)
     check_round_trip: bool = True
-    _lossless: bool = field(init=False, default=False)
 
     def __post_init__(self):
         check_scope(self.scope)
-        self._lossless = bool(getattr(self.compressor, "lossless", False))
 
     def prepare(self, example) -> Prompt:
         parts = encode_parts(self.tokenizer, example)
@@ -92,7 +90,7 @@ class Pipeline:
         ids, out, source = compress_prompt(self.compressor, parts, self.scope, question=example.question)
         seconds = time.perf_counter() - start
         ok = None
-        if self._lossless and self.check_round_trip:
+        if self.compressor.lossless and self.check_round_trip:
             ok = round_trip_ok(self.compressor, out.ids, source)
         return Prompt(example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds)
 
