@@ -164,6 +164,13 @@ def _round_trip_rate(g):
     return float(checked.astype(bool).mean()) if len(checked) else None
 
 
+@metric("answer_retention", "percent", True, needs=("answer_retained",))
+def _answer_retention(g):
+    """Fraction of examples whose answer evidence survives verbatim in what the model reads (model-free upper bound)"""
+    checked = g["answer_retained"].dropna()
+    return float(checked.astype(bool).mean()) if len(checked) else None
+
+
 @metric("codec_ms", "ms", False, needs=("codec_seconds",))
 def _codec_ms(g):
     """Mean compression time per example, milliseconds (tokenization excluded)"""

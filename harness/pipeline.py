@@ -63,6 +63,8 @@ class Prompt:
     #: ``decompress(compress(x)) == x`` for lossless compressors; None for lossy ones
     round_trip_ok: bool | None
     codec_seconds: float
+    #: does the evidence the answer needs survive in what the model reads? None when the task declares none
+    answer_retained: bool | None = None
 
     def info(self) -> dict:
         """The per-example compression fields every record carries."""
@@ -92,7 +94,19 @@ class Pipeline:
         ok = None
         if self.compressor.lossless and self.check_round_trip:
             ok = round_trip_ok(self.compressor, out.ids, source)
-        return Prompt(example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds)
+        retained = self.retained(example, ids, ok)
+        return Prompt(example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds, retained)
+
+    def retained(self, example, ids: list[int], ok: bool | None) -> bool | None:
+        """Answer retention: every piece of :func:`evidence` is verbatim in what the model reads (for a lossless
+        compressor: in the decompressed input, i.e. whenever the round trip holds)."""
+        pieces = evidence(example)
+        if pieces is None:
+            return None
+        if self.compressor.lossless:
+            return bool(ok) if self.check_round_trip else None
+        text = self.tokenizer.decode(ids)
+        return all(piece in text for piece in pieces)
 
     def prepare_all(self, examples) -> list[Prompt]:
         return [self.prepare(ex) for ex in examples]
@@ -100,6 +114,15 @@ class Pipeline:
     def split(self, task, split: str, n: int | None, seed: int) -> list[Prompt]:
         """The task's ``split`` (``n`` examples, ``seed``) through the pipeline."""
         return self.prepare_all(task.examples(split, n, seed))
+
+
+def evidence(example) -> list[str] | None:
+    """What the answer needs from the prompt: the task's declared ``meta["evidence"]`` strings, else the target
+    itself when it appears in the prompt; None when neither (e.g. a yes/no answer)."""
+    declared = example.meta.get("evidence") if isinstance(example.meta, dict) else None
+    if declared:
+        return [str(piece) for piece in declared]
+    return [example.target] if example.target and example.target in example.prompt else None
 
 
 def round_trip_ok(compressor, compressed_ids: Sequence[int], source: Sequence[int]) -> bool:

@@ -11,6 +11,10 @@ leaderboard uses. Row fields (output names, a contract of ``stats --format json`
 - ``length_reduction`` (mean of 1 - n_c/n_raw), ``length_reduction_pooled`` (1 - Σn_c/Σn_raw),
   ``attention_reduction`` (1 - Σn_c²/Σn_raw², the paper's proxy);
 - ``dictionary_entries``; ``lossless_rate`` (round trip checked on every example; None for lossy);
+- ``answer_retention``: the fraction of examples whose evidence (the task's declared evidence strings, else
+  the answer itself when it appears in the prompt) survives verbatim in what the model reads: in the
+  decompressed input for lossless compressors, in the compressed text for lossy ones. An upper bound on
+  the accuracy of any reader; None for tasks whose answer cannot be found in the prompt (e.g. yes/no);
 - ``codec_ms`` (compression time per example, tokenization excluded);
 - ``rate_adherence`` (mean tokens_out / target_tokens, for compressors that aim at a length).
 """
@@ -39,7 +43,8 @@ COLUMNS = {
     "examples": "n", "mean_tokens_raw": "mean_raw_tokens", "mean_tokens": "mean_tokens",
     "length_reduction": "length_reduction", "length_reduction_pooled": "length_reduction_sums",
     "attention_reduction": "attention_reduction", "dictionary_entries": "dictionary_entries",
-    "lossless_rate": "round_trip_rate", "codec_ms": "codec_ms", "rate_adherence": "rate_adherence",
+    "lossless_rate": "round_trip_rate", "answer_retention": "answer_retention", "codec_ms": "codec_ms",
+    "rate_adherence": "rate_adherence",
 }
 
 
@@ -70,7 +75,7 @@ def task_label(task) -> str:
 def example_record(prompt) -> dict:
     """The model-free per-example record of one prompt (the fields the compression metrics read)."""
     return {"raw_tokens": prompt.raw_tokens, "input_tokens": len(prompt.ids), "round_trip_ok": prompt.round_trip_ok,
-            "codec_seconds": prompt.codec_seconds, **prompt.info()}
+            "codec_seconds": prompt.codec_seconds, "answer_retained": prompt.answer_retained, **prompt.info()}
 
 
 def aggregate(records: list[dict]) -> dict:
@@ -126,7 +131,8 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
 
 
 CONFIG_KEYS = ("compressor_config", "tokenizer", "scope", "split", "seed")
-PERCENT = ("length_reduction", "length_reduction_pooled", "attention_reduction", "lossless_rate", "rate_adherence")
+PERCENT = ("length_reduction", "length_reduction_pooled", "attention_reduction", "lossless_rate", "answer_retention",
+           "rate_adherence")
 
 
 def markdown_rows(rows: list[dict]) -> list[dict]:

@@ -6,7 +6,7 @@ on a factory ``f(**params) -> Task``; third-party tasks use the entry-point grou
 (via :func:`build_task`).
 """
 
-from . import code_edit, commitpackft, logs, lookup, recall, sql, tree  # noqa: F401  (each registers itself)
+from . import code_edit, commitpackft, logs, lookup, paths, recall, sql, tree  # noqa: F401  (each registers itself)
 from .base import Example, Task
 from .registry import build_task, tasks
 from .scoring import edit_similarity, exact_match, levenshtein

@@ -14,6 +14,8 @@ BAD = {
     "recall": [("records=0", "records"), ("records=91", "records"), ("ask=id", "ask"), ("by=name", "by"),
                ("digits=0", "digits"), ("digits=7", "digits"), ("keys=3", "keys"), ("keys=x", "keys"),
                ("records=2.5", "records")],
+    "path_recall": [("records=1", "records"), ("records=51", "records"), ("depth=0", "depth"), ("depth=x", "depth"),
+                    ("keys=3", "keys")],
     "tree": [("stage=huge", "stage"), ("balance=maybe", "balance"), ("balance_test=1", "balance_test"),
              ("pairs_per_tree=0", "pairs_per_tree"), ("pairs_per_tree=all", "pairs_per_tree")],
     "json_lookup": [("dataset=iso", "dataset"), ("records=0", "records"), ("per_window=0", "per_window")],
