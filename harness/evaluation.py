@@ -1,8 +1,8 @@
 """Evaluating one cell: batched greedy decoding (or label scoring), scoring, one record per example.
 
-Batches are fixed over the whole test split (example i is always in batch i // size),
-so a resumed run decodes every example in the same batch as an uninterrupted one and
-gets the same predictions. Records of a batch are handed to ``write`` as soon as the
+Batches are fixed over the whole test split: examples sorted by (length, index) and cut
+into batches (little padding), so a resumed run decodes every example in the same batch
+as an uninterrupted one and gets the same predictions. Records of a batch are handed to ``write`` as soon as the
 batch is done.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .compute import forward_flops
+from .models.batching import sorted_batches
 from .progress import progress
 from .records import Record
 
@@ -62,8 +63,9 @@ def evaluate(model, task, tokenizer, test: list, todo: list[int], cell, summary:
     for _ in range(3):  # warm-up, not recorded
         measure_prefill(model, model.model_ids(test[0].ids))
     written = 0
-    for start in sorted({i // batch * batch for i in todo}):
-        idx = list(range(start, min(start + batch, len(test))))
+    for idx in sorted_batches([len(p.ids) for p in test], batch):
+        if todo_set.isdisjoint(idx):
+            continue
         prompts = [model.model_ids(test[i].ids) for i in idx]
         preds = predict(model, task, tokenizer, prompts, max_new)
         records = [make_record(cell, test[i], pred, task, arch, measure_prefill(model, prompt, prefill_repeats),

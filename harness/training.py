@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from .models.base import LanguageModel, require_torch
-from .models.batching import pad_right
+from .models.batching import bucketed_batches, pad_right
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class TrainConfig:
     #: weight of the next-token loss on the prompt (0 = answer-only loss)
     prompt_loss: float = 0.0
     seed: int = 0
+    #: length-aware batching: batches are formed within windows of this many batches sorted by length
+    #: (1 = plain random batches, the behaviour before length-aware batching)
+    bucket_window: int = 50
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +66,25 @@ def batch_loss(model: LanguageModel, prompts, answers, prompt_weight: float):
     return loss, answer_loss
 
 
+def next_batch(queue: list[list[int]], lengths: list[int], cfg: TrainConfig, gen) -> list[int]:
+    """The next training batch of ``cfg.batch_size`` indices; ``queue`` holds the rest of the epoch.
+
+    ``bucket_window=1`` keeps the original stream (a random permutation consumed batch_size at a time,
+    carried over epoch boundaries); larger windows batch similar lengths together
+    (:func:`~harness.models.batching.bucketed_batches`), dropping an epoch's short last batch.
+    """
+    if cfg.bucket_window <= 1:
+        flat = queue[0] if queue else []
+        if len(flat) < cfg.batch_size:
+            flat += require_torch().randperm(len(lengths), generator=gen).tolist()
+        queue[:] = [flat[cfg.batch_size:]]
+        return flat[: cfg.batch_size]
+    while not queue:
+        queue += [b for b in bucketed_batches(lengths, cfg.batch_size, gen, cfg.bucket_window)
+                  if len(b) == cfg.batch_size or len(lengths) < cfg.batch_size]
+    return queue.pop(0)
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
     """Linear warm-up, then cosine decay to 10% of the peak."""
     if step < cfg.warmup:
@@ -83,15 +105,14 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
     params = model.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
     model.train_mode(True)
-    order: list[int] = []
+    lengths = [len(p) + len(a) for p, a in zip(prompts, answers)]
+    queue: list[list[int]] = []
     losses: list[float] = []
     cuda = str(model.device).startswith("cuda")
     start = time.perf_counter()
     bar = progress_bar(cfg.steps, desc, progress, unit="step")
     for step in range(cfg.steps):
-        if len(order) < cfg.batch_size:
-            order += torch.randperm(len(prompts), generator=gen).tolist()
-        pick, order = order[: cfg.batch_size], order[cfg.batch_size:]
+        pick = next_batch(queue, lengths, cfg, gen)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         with torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext():
