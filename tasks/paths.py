@@ -2,10 +2,11 @@
 
 Each prompt holds a few job records, e.g.::
 
-    {"id": 62, "status": "ok", "path": "/data/config/tmp/eva/settings.json"}
-    {"id": 65, "status": "error", "path": "/var/site-packages/config/carl/report.csv"}
+    {"id": 62, "done": "/data/config/tmp/eva/settings.json"}
+    {"id": 65, "error": "/var/site-packages/config/carl/report.csv"}
 
-and asks for the path of the one failed job. The answer is a long exact span (about 12
+and asks for the path of the one failed job (the path follows its ``"error"`` key, as
+``recall``'s error code does, so a tiny model finds where to start copying). The answer is a long exact span (about 12
 tokens) copied from the input. Field names and punctuation repeat on every line, so a
 lossless meta-token codec shortens the prompt without touching the answer; a lossy
 compressor at the same length must drop tokens, and the path's predictable pieces
@@ -47,10 +48,10 @@ def make_example(rng: random.Random, records: int, depth: int, keys: int) -> Exa
         if p not in paths:
             paths.append(p)
     pick = rng.randrange(records)
-    context = "".join(f'{{"id": {rid}, "status": "{"error" if i == pick else "ok"}", "path": "{path}"}}\n'
+    context = "".join(f'{{"id": {rid}, "{"error" if i == pick else "done"}": "{path}"}}\n'
                       for i, (rid, path) in enumerate(zip(ids, paths)))
     return Example(id="", prefix="Records:\n", context=context, suffix="Question: the path of the failed job? Answer: ",
-                   target=paths[pick], meta={"position": pick, "evidence": [f'"status": "error", "path": "{paths[pick]}"']})
+                   target=paths[pick], meta={"position": pick, "evidence": [f'"error": "{paths[pick]}"']})
 
 
 def load(records: int, depth: int, keys: int, split: str, n: int, seed: int) -> list[Example]:

@@ -40,17 +40,19 @@ def test_lossless_retention_follows_the_round_trip():
 
 
 def test_stats_reports_retention_per_compressor():
-    rows = compression_stats(["path_recall"], ["raw", "ltsc", "truncate@rate=match:ltsc"], limit=40, progress=False)
+    rows = compression_stats(["path_recall@records=6"], ["raw", "ltsc", "truncate@rate=match:ltsc"], limit=40,
+                             progress=False)
     got = {r["compressor"]: r["answer_retention"] for r in rows}
     assert got["raw"] == 1.0 and got["ltsc"] == 1.0
-    assert got["truncate@rate=match:ltsc"] < 0.8  # the middle records are cut at ltsc's length
+    assert got["truncate@rate=match:ltsc"] == pytest.approx(33 / 40)  # 7 answers sit in the cut middle
     (tree,) = compression_stats(["tree@stage=medium"], ["raw"], limit=3, progress=False)
     assert tree["answer_retention"] is None
 
 
 def test_path_recall_examples_are_pinned():
     (ex,) = build_task("path_recall").examples("test", 1, seed=0)
-    assert ex.target == "/backup/config/data/leo/notes.txt"
-    assert ex.context.splitlines()[0] == '{"id": 38, "status": "error", "path": "/backup/config/data/leo/notes.txt"}'
-    assert ex.meta["evidence"] == ['"status": "error", "path": "/backup/config/data/leo/notes.txt"']
-    assert ex.target in ex.context and ex.context.count('"status": "error"') == 1
+    assert ex.target == "/lib/home/local/ben/error.log"
+    assert ex.context.splitlines()[:2] == ['{"id": 4, "done": "/tmp/opt/cache/omar/notes.txt"}',
+                                           '{"id": 49, "error": "/lib/home/local/ben/error.log"}']
+    assert ex.meta["evidence"] == ['"error": "/lib/home/local/ben/error.log"']
+    assert ex.target in ex.context and ex.context.count('"error"') == 1
