@@ -1,7 +1,7 @@
 """Codec benchmark: length reduction, speed and memory of the meta-token codecs vs the delta-ltsc peer.
 
-    .venv/bin/python benchmarks/codec.py            # the full table (1-2 minutes on 2 cores)
-    .venv/bin/python benchmarks/codec.py --quick    # one or two sequences per length
+    .venv/bin/python benchmarks/codec.py            # the full table (2-4 minutes on 2 cores)
+    .venv/bin/python benchmarks/codec.py --quick    # one or two sequences per length, degenerate inputs of 100,000
 
 Data: the top-level ``*.py`` files of the running CPython's standard library, sorted by
 name, concatenated and tokenized with cl100k_base (the table's header names the
@@ -11,6 +11,10 @@ the peer's failures are counted, and its reduction is averaged over the sequence
 where it round-trips (an output that loses data is no reference). Times are medians
 of one codec call per sequence (the peer: its own compression time); peak memory is
 measured in a separate, untimed call under tracemalloc. Prints Markdown.
+
+Then the degenerate inputs (``--degenerate N``, default 1,000,000 tokens): one token repeated, and
+uniformly random 0/1 ids, compressed by ``ltsc``, ``ltsc-opt`` and ``ltsc-nested`` in the same run, with
+the check that the improved codecs' output is never longer than ``ltsc``'s.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ DELTA_DEFAULT, DELTA_FLAT = "delta-ltsc", "delta-ltsc@hierarchical=false"
 PEERS = [DELTA_DEFAULT, DELTA_FLAT]
 FULL = {512: 16, 2048: 16, 8192: 4, 65536: 1}
 QUICK = {512: 2, 2048: 2, 8192: 1, 65536: 1}  # a prefix of FULL's sequences
+#: length of the degenerate inputs (one token repeated; uniformly random 0/1 ids), full run and --quick
+DEGENERATE, DEGENERATE_QUICK = 1_000_000, 100_000
 
 
 def corpus(tokenizer, need: int) -> tuple[list[int], str]:
@@ -143,7 +149,7 @@ def table_row(name: str, length: int, seqs: list, res: dict, delta: dict | None,
     }
 
 
-def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
+def run(plan: dict[int, int], peers: bool, sample: int = 0, degenerate: int = 0) -> None:
     tok = get_tokenizer("cl100k_base")
     ids, about = corpus(tok, CORPUS_TOKENS)
     notes: list[str] = []
@@ -164,6 +170,47 @@ def run(plan: dict[int, int], peers: bool, sample: int = 0) -> None:
                          "minutes)")
         checks += target_checks(length, results)
     report(about, rows, notes, checks, codecs, ids, sample)
+    if degenerate:
+        from tabulate import tabulate
+
+        rows, checks = degenerate_rows(codecs, degenerate)
+        print(f"\nDegenerate inputs ({degenerate:,} tokens; seconds of one call, peak memory of another under "
+              "tracemalloc):\n")
+        print(tabulate(rows, headers="keys", tablefmt="github", disable_numparse=True))
+        print()
+        for line in checks:
+            print(f"- {line}")
+
+
+def degenerate_inputs(n: int) -> dict[str, list[int]]:
+    """Inputs on which a ranking by savings can go wrong: all equal (one run, every length) and random binary
+    (short frequent runs that fragment the input)."""
+    import numpy as np
+
+    return {"identical": [7] * n, "random binary": np.random.default_rng(0).integers(0, 2, n).tolist()}
+
+
+def degenerate_rows(codecs: dict, n: int) -> tuple[list[dict], list[str]]:
+    """Our codecs on the degenerate inputs, in this run: tokens out, time, peak memory; and the checks that
+    no improved codec does worse than ``ltsc`` there."""
+    rows, checks = [], []
+    for kind, seq in degenerate_inputs(n).items():
+        out = {}
+        for name in OURS:
+            start = time.perf_counter()
+            res = codecs[name].compress(seq)
+            seconds = time.perf_counter() - start
+            if codecs[name].decompress(res.ids) != seq:
+                raise HarnessError(f"{name} failed to round-trip the {kind} input")
+            out[name] = res.tokens_out
+            mem = peak_mib(codecs[name], seq)
+            rows.append({"input": f"{kind}, {n:,} tokens", "codec": name, "tokens out": f"{res.tokens_out:,}",
+                         "entries": res.dictionary_entries, "s": f"{seconds:.2f}", "peak MiB": f"{mem:.0f}",
+                         "bytes/token": f"{mem * 2**20 / n:,.0f}"})
+        for name in IMPROVED:
+            ok = "PASS" if out[name] <= out["ltsc"] else "FAIL"
+            checks.append(f"{kind} ({n:,}): {name} {out[name]:,} tokens ≤ ltsc {out['ltsc']:,}: {ok}")
+    return rows, checks
 
 
 def report(about: str, rows: list[dict], notes: list[str], checks: list[str], codecs: dict, ids: list[int], sample: int):
@@ -222,10 +269,14 @@ def main(argv=None) -> int:
     parser.add_argument("--failure-sample", type=int, default=None, metavar="N",
                         help="also count delta-ltsc's round-trip failures on N sequences of 2,048 tokens "
                              "(default: 64, 0 with --quick)")
+    parser.add_argument("--degenerate", type=int, default=None, metavar="N",
+                        help=f"length of the degenerate inputs (default {DEGENERATE:,}, {DEGENERATE_QUICK:,} with --quick; "
+                             "0 skips them)")
     args = parser.parse_args(argv)
     try:
         sample = args.failure_sample if args.failure_sample is not None else (0 if args.quick else 64)
-        run(QUICK if args.quick else FULL, peers=not args.no_peers, sample=sample)
+        degenerate = args.degenerate if args.degenerate is not None else (DEGENERATE_QUICK if args.quick else DEGENERATE)
+        run(QUICK if args.quick else FULL, peers=not args.no_peers, sample=sample, degenerate=degenerate)
     except HarnessError as exc:
         print(f"codec benchmark: error: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ Importing this module stays light: torch is imported only when a device other th
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -24,6 +25,33 @@ def cache_dir() -> Path:
 def hub_allowed() -> bool:
     """The user allows model-hub downloads only by setting LTSC_ALLOW_HUB=1 (or true/yes)."""
     return os.environ.get("LTSC_ALLOW_HUB", "").lower() in ("1", "true", "yes")
+
+
+def refuse_remote_code(directory: Path, what: str) -> None:
+    """Refuse a local Hugging Face directory whose configuration asks for custom code (``auto_map``):
+    loading it would run Python from that directory. ltsc-bench never does (``trust_remote_code=False``)."""
+    for name in ("config.json", "tokenizer_config.json"):
+        try:
+            data = json.loads((Path(directory) / name).read_text())
+        except (OSError, ValueError):
+            continue  # absent or unreadable: transformers reports it
+        auto_map = data.get("auto_map") if isinstance(data, dict) else None
+        if auto_map:
+            first = next(iter(auto_map.values())) if isinstance(auto_map, dict) else auto_map
+            ref = first[0] if isinstance(first, (list, tuple)) and first else first
+            raise HarnessError(f"{what} {str(directory)!r} needs custom code: its {name} maps to {ref!r} (auto_map), "
+                               "Python from that directory that ltsc-bench never runs; use a model whose architecture "
+                               "transformers itself implements")
+
+
+def hf_load_error(what: str, target: str, exc: Exception, local: bool) -> HarnessError:
+    """The one-line error for a failed Hugging Face load: custom code is refused; the hub hint only for hub names."""
+    message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    if "trust_remote_code" in str(exc):
+        return HarnessError(f"{what} {target!r} needs custom code (Python shipped with the model), which ltsc-bench "
+                            "never runs; use a model whose architecture transformers itself implements")
+    hint = "" if local or hub_allowed() else " (set LTSC_ALLOW_HUB=1 to allow downloading from the Hugging Face hub)"
+    return HarnessError(f"cannot load Hugging Face {what} {target!r}: {message}{hint}")
 
 
 def require_torch():

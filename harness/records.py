@@ -1,17 +1,24 @@
-"""Append-only, crash-safe JSON-lines records (``DIR/records.jsonl``).
+"""Append-only, crash-safe JSON-lines records (``DIR/records.jsonl``), one writer per directory.
 
-Every append writes whole lines in one ``write`` and then flushes and fsyncs, so a
-run killed at any moment (SIGKILL included) loses nothing already written. A torn
-last line (the write the kill interrupted) is cut off when the file is opened again;
-records are keyed by ``(cell, example_id)`` so a resumed run skips finished work and
-never writes a record twice.
+Every append writes whole lines in one ``write`` under an exclusive ``flock`` and then
+flushes and fsyncs, so a run killed at any moment (SIGKILL included) loses nothing
+already written. A torn last line (the write a kill interrupted) is ignored by readers
+and cut off by the next append, under that lock, so the repair never races a writer.
+Records are keyed by ``(cell, example_id)``: a resumed run skips finished work and
+never writes a record twice, and readers keep the first of any duplicates (reporting them).
+
+:class:`RunLock` makes one run the only writer of its directory (``DIR/.lock``, holding
+its PID): a second run refuses at once, naming the holder, or waits (``--wait``). The
+worker processes of a run append under their parent's lock.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,9 +103,11 @@ def check_record(rec: dict, where: str, required: dict = REQUIRED) -> None:
 
 
 def read_records(path: Path, repair: bool = False, required: dict = REQUIRED) -> list[dict]:
-    """All complete records in ``path``; a torn last line is ignored (and cut off when ``repair``).
+    """All complete records in ``path``, the first of each ``(cell, example_id)`` only; a torn last line
+    is ignored (and cut off when ``repair``: only for the directory's writer, see :class:`RunLock`).
 
     Each record must have the ``required`` fields with their types (:func:`check_record`).
+    Duplicates (two writers in one directory before :class:`RunLock` existed) are reported on stderr.
     """
     path = Path(path)
     if not path.exists():
@@ -109,32 +118,62 @@ def read_records(path: Path, repair: bool = False, required: dict = REQUIRED) ->
         raise HarnessError(f"cannot read records file {path}: {exc.strerror}") from None
     end = data.rfind(b"\n") + 1
     if repair and end < len(data):
-        with open(path, "r+b") as fh:
-            fh.truncate(end)
-            fh.flush()
-            os.fsync(fh.fileno())
-    out = []
+        _truncate(path, end)
+    out, seen, duplicates = [], set(), 0
     for lineno, line in enumerate(data[:end].splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            raise HarnessError(f"{path}:{lineno} is not a JSON record; the file is corrupt: move it away to start afresh") from None
-        if not isinstance(rec, dict):
-            raise HarnessError(f"{path}:{lineno} is not a JSON object; the file is corrupt: move it away to start afresh")
-        check_record(rec, f"{path}:{lineno}", required)
+        rec = _parse(line, f"{path}:{lineno}", required)
+        key = (rec.get("cell"), rec.get("example_id"))
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
         out.append(rec)
+    if duplicates and (str(path), duplicates) not in _WARNED:  # once per process, however often it is read
+        _WARNED.add((str(path), duplicates))
+        print(f"ltsc-bench: warning: {path}: {duplicates} duplicate record(s) of the same cell and example ignored "
+              "(each counted once)", file=sys.stderr)
     return out
 
 
+_WARNED: set[tuple[str, int]] = set()
+
+
+def _parse(line: bytes, where: str, required: dict) -> dict:
+    try:
+        rec = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise HarnessError(f"{where} is not a JSON record; the file is corrupt: move it away to start afresh") from None
+    if not isinstance(rec, dict):
+        raise HarnessError(f"{where} is not a JSON object; the file is corrupt: move it away to start afresh")
+    check_record(rec, where, required)
+    return rec
+
+
+def _truncate(path: Path, end: int) -> None:
+    with open(path, "r+b") as fh:
+        fh.truncate(end)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_error(path: Path, exc: OSError) -> HarnessError:
+    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return HarnessError(f"cannot write {path}: {why}; the records written so far are kept, and rerunning the same "
+                        "command resumes after freeing space (or pass another --output)")
+
+
 class RecordStore:
-    """The records of one output directory, with resume bookkeeping."""
+    """The records of one output directory, with resume bookkeeping.
+
+    Opening it only reads; :meth:`append` writes (and cuts a torn tail) under an exclusive lock.
+    """
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self.path = self.directory / RECORDS_FILE
-        self.records = read_records(self.path, repair=True, required=KEYS)
+        self.records = read_records(self.path, required=KEYS)
         self._done = {(r.get("cell"), r.get("example_id")) for r in self.records}
 
     def done(self, cell: str, example_id: str) -> bool:
@@ -146,14 +185,109 @@ class RecordStore:
         if not fresh:
             return
         payload = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in fresh).encode()
-        with open(self.path, "ab") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # parallel workers append whole lines, one writer at a time
-            try:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        try:
+            with open(self.path, "ab") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)  # parallel workers append whole lines, one writer at a time
+                try:
+                    _cut_torn_tail(fh)
+                    fh.write(payload)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        except OSError as exc:
+            raise _write_error(self.path, exc) from None
         for r in fresh:
             self._done.add((r["cell"], r["example_id"]))
         self.records.extend(fresh)
+
+
+def _cut_torn_tail(fh) -> None:
+    """Cut a partial last line (a killed write) off the file ``fh`` (opened for append, lock held)."""
+    size = os.fstat(fh.fileno()).st_size
+    if not size:
+        return
+    with open(fh.name, "rb") as reader:
+        reader.seek(size - 1)
+        if reader.read(1) == b"\n":
+            return
+        reader.seek(0)
+        end = reader.read(size).rfind(b"\n") + 1
+    fh.truncate(end)
+
+
+LOCK_FILE = ".lock"
+#: locks this process holds: resolved directory -> [open lock file, depth] (a run takes it once per level)
+_HELD: dict[str, list] = {}
+
+
+class RunLock:
+    """The exclusive writer lock of an output directory (``DIR/.lock``, an ``flock`` holding the PID).
+
+    Held for a whole run; released when the run ends or its process dies (SIGKILL included: the
+    kernel drops the lock, the stale PID in the file means nothing). Re-entrant within a process.
+    ``wait``: block until the holder is done instead of refusing.
+    """
+
+    def __init__(self, directory: Path, wait: bool = False):
+        self.directory, self.wait = Path(directory), wait
+        self.key = os.path.realpath(self.directory)
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        if self.key in _HELD:
+            _HELD[self.key][1] += 1
+            return
+        path = self.directory / LOCK_FILE
+        try:
+            fh = open(path, "a+")
+        except OSError as exc:
+            raise HarnessError(f"cannot write to output directory {self.directory} ({exc.strerror}); the records in it "
+                               f"stay readable with `ltsc-bench leaderboard {self.directory}`; pass a writable --output") from None
+        try:
+            self._lock(fh)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{os.getpid()}\n")
+            fh.flush()
+        except BaseException:
+            fh.close()
+            raise
+        _HELD[self.key] = [fh, 1]
+
+    def _lock(self, fh) -> None:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = holder_pid(self.directory)
+        if not self.wait:
+            raise HarnessError(f"output directory {self.directory} is in use by another ltsc-bench run (PID {holder}); "
+                               "wait for it to finish, pass --wait to queue behind it, or pass another --output")
+        print(f"ltsc-bench: waiting for the run in {self.directory} (PID {holder}) to finish", file=sys.stderr, flush=True)
+        fcntl.flock(fh, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        held = _HELD.get(self.key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            del _HELD[self.key]
+            held[0].close()  # closing drops the flock
+
+
+def holder_pid(directory: Path) -> str:
+    """The PID written by the run holding ``directory``'s lock ("?" when unreadable)."""
+    try:
+        text = (Path(directory) / LOCK_FILE).read_text().strip()
+    except OSError:
+        return "?"
+    return text if text.isdigit() else "?"

@@ -20,7 +20,7 @@ from .config import RunConfig
 from .errors import HarnessError
 from .pipeline import Pipeline
 from .progress import log
-from .records import RecordStore
+from .records import RecordStore, RunLock
 from .spec import Spec
 
 __all__ = ["RunConfig", "Runner"]
@@ -40,9 +40,14 @@ class Components:
 
 
 class Runner:
-    def __init__(self, config: RunConfig, output: str | Path, validate: bool = True):
+    """``wait``: queue behind another run of the same output directory instead of refusing;
+    ``retrain``: train this run's cells anew, replacing their checkpoints (not part of the configuration)."""
+
+    def __init__(self, config: RunConfig, output: str | Path, validate: bool = True, *, wait: bool = False,
+                 retrain: bool = False):
         self.config = config
         self.output = Path(output)
+        self.wait, self.retrain = wait, retrain
         if validate:  # worker processes skip it: the parent validated (and it builds every compressor)
             self.validate()
         try:
@@ -130,7 +135,9 @@ class Runner:
         cfg, model = self.config, parts.model
         ckpt = checkpoints.checkpoint_dir(self.output, cell.train_id)
         require_torch().manual_seed(parts.train.seed)
-        if checkpoints.exists(ckpt):
+        # --retrain replaces the checkpoints this run trains; raw-trained cells load the one phase 1 just wrote
+        fresh = self.retrain and parts.trainer is parts.compressor
+        if checkpoints.exists(ckpt) and not fresh:
             summary = checkpoints.load(model, ckpt, cell.train_id, parts.device)
             log(f"[load]  {cell.label}: checkpoint {ckpt}")
         else:
@@ -161,19 +168,25 @@ class Runner:
         from .backends.local import run_cells, set_threads
         from .leaderboard import compute_rows
 
-        (self.output / "run_config.json").write_text(json.dumps(asdict(self.config), indent=2, default=str))
-        if self.config.threads:
-            set_threads(self.config.threads)
-        done: list[str] = []
-        for cells in self.grid():
-            jobs = [(self.config, str(self.output), t, c) for t, c in cells]
-            done += run_cells(jobs, _run_cell_job, workers=self.config.jobs, threads=self.config.threads)
-        self.store = RecordStore(self.output)
+        with RunLock(self.output, wait=self.wait):  # the only writer of this directory until the grid is done
+            self.store = RecordStore(self.output)  # what earlier runs (or the one waited for) wrote
+            try:
+                (self.output / "run_config.json").write_text(json.dumps(asdict(self.config), indent=2, default=str))
+            except OSError as exc:
+                raise HarnessError(f"cannot write {self.output / 'run_config.json'}: {exc.strerror}; "
+                                   "pass a writable --output DIR") from None
+            if self.config.threads:
+                set_threads(self.config.threads)
+            done: list[str] = []
+            for cells in self.grid():
+                jobs = [(self.config, str(self.output), t, c, self.retrain) for t, c in cells]
+                done += run_cells(jobs, _run_cell_job, workers=self.config.jobs, threads=self.config.threads)
+            self.store = RecordStore(self.output)
         mine = set(done)
         return compute_rows([r for r in self.store.records if r["cell"] in mine])
 
 
 def _run_cell_job(job) -> str:
-    """One cell in a worker process."""
-    config, output, task_spec, compressor_spec = job
-    return Runner(config, output, validate=False).run_cell(task_spec, compressor_spec)
+    """One cell (in a worker process when ``jobs`` > 1: it appends under its parent's :class:`RunLock`)."""
+    config, output, task_spec, compressor_spec, retrain = job
+    return Runner(config, output, validate=False, retrain=retrain).run_cell(task_spec, compressor_spec)

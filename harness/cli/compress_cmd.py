@@ -24,14 +24,21 @@ def add_parser(sub, name):
 
 
 def read_input(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+    """The input text, exactly as given (no newline translation) and strictly UTF-8: a file and standard
+    input are read the same way, and invalid bytes are an error, never U+FFFD."""
+    where = "standard input" if path == "-" else f"input file {path!r}"
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-        raise HarnessError(f"cannot read input file {path!r}: {reason}; pass a readable UTF-8 text file or -") from None
+        if path == "-":
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        return data.decode("utf-8")
+    except OSError as exc:
+        raise HarnessError(f"cannot read {where}: {exc.strerror}; pass a readable UTF-8 text file or -") from None
+    except UnicodeDecodeError as exc:
+        raise HarnessError(f"cannot read {where}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                           "pass UTF-8 text, or token ids with --ids") from None
 
 
 def parse_ids(text: str) -> list[int]:
@@ -45,12 +52,21 @@ def parse_ids(text: str) -> list[int]:
     return ids
 
 
+def compressor_spec(text: str, params: list[str]) -> Spec:
+    """``NAME@k=v`` plus ``--param k=v``; a parameter given in both is an error (never last-wins)."""
+    spec, extra = Spec.parse(text), parse_params(params)
+    twice = sorted(set(spec.params) & set(extra))
+    if twice:
+        raise HarnessError(f"parameter {twice[0]!r} is given twice (in {text!r} and in --param); give each parameter once")
+    return Spec(spec.name, {**spec.params, **extra})
+
+
 def run(args) -> int:
     from ..compressors import build_compressor
     from ..tokenizers import get_tokenizer
 
     tokenizer = get_tokenizer(args.tokenizer)
-    compressor = build_compressor(Spec.parse(args.compressor, parse_params(args.param)), tokenizer)
+    compressor = build_compressor(compressor_spec(args.compressor, args.param), tokenizer)
     text = read_input(args.file)
     ids = parse_ids(text) if args.ids else tokenizer.encode(text)
 

@@ -9,6 +9,7 @@ contiguous stretches (numpy, O(n log n) time, O(n log max_len) memory).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -74,6 +75,10 @@ class Groups:
     firsts: np.ndarray  # first occurrence per run
 
 
+#: from this many positions on, :func:`take_free` works on arrays (the same result, no per-position Python)
+VECTOR_FROM = 2048
+
+
 class RepeatIndex:
     """All window start positions sorted by content, with common-prefix lengths of neighbours.
 
@@ -104,9 +109,25 @@ class RepeatIndex:
         self.lcp = lcp
         #: the longest repeated run (capped at max_len): no longer length needs a look
         self.longest = int(lcp.max()) if len(lcp) else 0
-        self.order_list = self.order.tolist()
+        #: where each entry of ``order`` sits in the unnarrowed index's order (None: this is that index)
+        self.base: np.ndarray | None = None
 
-    def narrowed(self, length: int) -> "RepeatIndex":
+    @cached_property
+    def order_list(self) -> list[int]:
+        return self.order.tolist()
+
+    def _copy(self, **changes) -> RepeatIndex:
+        new = object.__new__(RepeatIndex)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k != "order_list"}, **changes)
+        return new
+
+    def capped(self, length: int) -> RepeatIndex:
+        """This index seen with runs of at most ``length`` tokens: its groups of every length <= ``length``
+        are those of an index built with ``max_len=length`` (the same occurrence sets), so a selection over
+        it is the selection at that ``max_len``."""
+        return self._copy(longest=min(self.longest, length))
+
+    def narrowed(self, length: int) -> RepeatIndex:
         """This index restricted to the windows that repeat with at least ``length`` tokens.
 
         Groups of every length >= ``length`` are unchanged; the smaller arrays make them cheaper.
@@ -116,13 +137,9 @@ class RepeatIndex:
         active[:-1] |= inner
         active[1:] |= inner
         keep = np.flatnonzero(active)
-        new = object.__new__(RepeatIndex)
-        new.n, new.tokens, new.max_len, new.longest = self.n, self.tokens, self.max_len, self.longest
-        new.order = self.order[keep]
         # neighbours that were not adjacent had a short window between them: a boundary for good
-        new.lcp = np.where(keep[1:] == keep[:-1] + 1, self.lcp[keep[:-1]], 0)
-        new.order_list = new.order.tolist()
-        return new
+        return self._copy(order=self.order[keep], lcp=np.where(keep[1:] == keep[:-1] + 1, self.lcp[keep[:-1]], 0),
+                          base=keep if self.base is None else self.base[keep])
 
     def groups(self, length: int, min_count: int, used: np.ndarray | None = None) -> Groups:
         """Runs of ``length`` with at least ``min_count`` occurrences (free ones, if ``used`` is given)."""
@@ -142,18 +159,44 @@ class RepeatIndex:
         keep = counts >= min_count
         return Groups(length, starts[keep], ends[keep], counts[keep], firsts[keep])
 
-    def occurrences(self, start: int, end: int) -> list[int]:
+    def occurrences(self, start: int, end: int) -> list[int] | np.ndarray:
+        """The start positions of the windows ``order[start:end]``, ascending: a list, or an int64 array
+        from :data:`VECTOR_FROM` positions on (what :func:`take_free` reads fastest)."""
+        if end - start >= VECTOR_FROM:
+            return np.sort(self.order[start:end])
         return sorted(self.order_list[start:end])
 
 
 def take_free(positions: Iterable[int], length: int, used: bytearray) -> list[int]:
     """Leftmost-greedy non-overlapping occurrences among ``positions`` (ascending) that are still free."""
+    if isinstance(positions, np.ndarray) or (isinstance(positions, list) and len(positions) >= VECTOR_FROM):
+        return _take_free_vector(np.asarray(positions, dtype=np.int64), length, used)
     taken = []
     next_free = -1
     for p in positions:
         if p >= next_free and used.find(1, p, p + length) < 0:
             taken.append(p)
             next_free = p + length
+    return taken
+
+
+def _take_free_vector(positions: np.ndarray, length: int, used: bytearray) -> list[int]:
+    """:func:`take_free` for many positions: drop windows that touch a used position, then follow the
+    leftmost-greedy chain (each pick jumps to the first window starting at or after its end)."""
+    if not len(positions):
+        return []
+    flags = np.frombuffer(used, dtype=np.uint8)
+    if len(positions) * length < len(flags):  # look at the windows themselves
+        free = positions[~flags[positions[:, None] + np.arange(length)].any(axis=1)]
+    else:  # one prefix sum over the whole input
+        csum = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
+        free = positions[csum[positions + length] == csum[positions]]
+    jump = np.searchsorted(free, free + length).tolist()
+    free_list = free.tolist()
+    taken, i, count = [], 0, len(free_list)
+    while i < count:
+        taken.append(free_list[i])
+        i = jump[i]
     return taken
 
 

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..env import hub_allowed
+from ..env import hf_load_error, hub_allowed, refuse_remote_code
 from ..errors import HarnessError, missing_package
 from ..validate import one_of, positive_int, text
 from .base import LanguageModel, models, require_torch
@@ -84,6 +84,7 @@ class Pretrained(LanguageModel):
         if local.is_dir():
             if not (local / "config.json").is_file():
                 raise HarnessError(f"{local} has no config.json: not a Hugging Face model directory")
+            refuse_remote_code(local, "directory")
             return str(local.resolve())
         if local.exists() or target.startswith((".", "/", "~")):
             raise HarnessError(f"model path {target!r} is not a directory; pass a Hugging Face model directory")
@@ -105,8 +106,8 @@ class Pretrained(LanguageModel):
             model = tr.AutoModelForCausalLM.from_pretrained(self.source, torch_dtype=self._dtype(device),
                                                             local_files_only=local_only, trust_remote_code=False)
             hf_tok = tr.AutoTokenizer.from_pretrained(self.source, local_files_only=local_only, trust_remote_code=False)
-        except (OSError, ValueError) as exc:
-            raise HarnessError(f"cannot load model {self.source!r}: {str(exc).splitlines()[0]}") from None
+        except Exception as exc:  # noqa: BLE001  (transformers raises many kinds; each is one line here)
+            raise hf_load_error("model", self.source, exc, Path(self.source).exists()) from None
         self.base_vocab, self.extra_vocab = base_vocab, extra_vocab
         self.eos = hf_tok.eos_token_id if hf_tok.eos_token_id is not None else 0
         self.pad = hf_tok.pad_token_id if hf_tok.pad_token_id is not None else self.eos
