@@ -1,0 +1,191 @@
+"""lm-eval results as harness records, so ``ltsc-bench`` leaderboards show them next to ``run``'s.
+
+Reads an lm-eval ``--output_path`` (or one ``results_*.json``) written with ``--log_samples``:
+the results JSON, its ``samples_<task>_<time>.jsonl`` files and, for ``ltsc-hf`` runs, the
+request log the results name (``config.ltsc_bench.log``), which gives each example's raw and
+compressed lengths. One record per (task, document), in the schema of
+:class:`harness.records.Record`: the score is the task's ``exact_match`` (tasks exported by
+``export-lm-eval``) or lm-eval's first metric; n² and FLOPs come from the lengths and the
+model's architecture. Runs of lm-eval's plain ``hf`` model are read as ``raw``, their lengths
+counted with the model's tokenizer. Cells pair up for Δ vs raw when model, task, limit, few-shot
+count and scope agree; models exported from one run (``export-model``) count as one model,
+as they do in the run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import HarnessError
+from .lm_eval_tasks import is_exported_doc
+
+RESULTS_GLOB = "results_*.json"
+
+
+def is_lm_eval_output(path) -> bool:
+    """Is ``path`` an lm-eval results file, or a directory holding one (and no ``ltsc-bench run`` records)?"""
+    path = Path(path)
+    if path.is_file():
+        return path.name.startswith("results_") and path.suffix == ".json"
+    return path.is_dir() and not (path / "records.jsonl").exists() and next(path.rglob(RESULTS_GLOB), None) is not None
+
+
+def results_files(path) -> list[Path]:
+    """The lm-eval results files under ``path`` (a results .json, or a directory searched recursively)."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise HarnessError(f"{path} does not exist; pass an lm-eval --output_path directory or results_*.json file "
+                           "(or an `ltsc-bench run` directory)")
+    found = sorted(path.rglob(RESULTS_GLOB))
+    if not found:
+        raise HarnessError(f"{path} holds no lm-eval {RESULTS_GLOB}; run lm-eval with --output_path {path} --log_samples")
+    return found
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise HarnessError(f"cannot read {path}: {exc.__class__.__name__}; is it an lm-eval or ltsc-hf file?") from None
+
+
+def _hash(obj) -> str:
+    from ..cells import config_hash
+
+    return config_hash(obj)
+
+
+def _request_log(results_path: Path, info: dict) -> dict:
+    """``(task, doc_id) -> log entry`` of this run (the first request of each document)."""
+    logged = Path(info.get("log", ""))
+    candidates = [logged, results_path.parent / logged.name, results_path.parent.parent / logged.name]
+    path = next((p for p in candidates if p.name and p.is_file()), None)
+    if path is None:
+        raise HarnessError(f"{results_path}: the ltsc-hf request log {logged} is missing; it holds the lengths")
+    out: dict = {}
+    for entry in _read_jsonl(path):
+        if entry.get("run") == info.get("run"):
+            out.setdefault((entry["task"], entry["doc_id"]), entry)
+    return out
+
+
+def _plain_hf_info(cfg: dict) -> dict:
+    """What a plain ``hf`` run lacks: the tokenizer and architecture, from the model directory (raw prompts)."""
+    from transformers import AutoConfig
+
+    from ..tokenizers import get_tokenizer
+
+    args = cfg.get("model_args") or {}
+    if isinstance(args, str):
+        args = dict(kv.split("=", 1) for kv in args.split(",") if "=" in kv)
+    pretrained = args.get("pretrained")
+    if not pretrained:
+        raise HarnessError("an lm-eval run without pretrained=...: cannot tell its tokenizer")
+    hf_cfg = AutoConfig.from_pretrained(pretrained, local_files_only=True)
+    return {"compressor": "raw", "compressor_label": "raw", "compressor_params": {}, "lossless": True, "scope": "prompt",
+            "tokenizer": get_tokenizer(f"hf:{args.get('tokenizer') or pretrained}").name, "plain_hf": True,
+            "architecture": {"params": int(cfg.get("model_num_parameters") or 0), "layers": hf_cfg.num_hidden_layers,
+                             "d_model": hf_cfg.hidden_size}}
+
+
+def _prediction(sample: dict, doc: dict):
+    resps = sample.get("filtered_resps") or []
+    if isinstance(doc, dict) and doc.get("choices") and resps and isinstance(resps[0], (list, tuple)):
+        lls = [float(r[0]) for r in resps]
+        return doc["choices"][max(range(len(lls)), key=lls.__getitem__)]
+    first = resps[0] if resps else ""
+    return first if isinstance(first, str) else json.dumps(first)
+
+
+def records_from_results(results_path) -> list[dict]:
+    """The records of one lm-eval results file (see the module docstring)."""
+    from ..compute import forward_flops
+    from ..records import SCHEMA_VERSION
+    from ..tokenizers import get_tokenizer
+
+    results_path = Path(results_path)
+    try:
+        res = json.loads(results_path.read_text(encoding="utf-8"))
+        cfg = res["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise HarnessError(f"{results_path} is not an lm-eval results file") from None
+    info = cfg.get("ltsc_bench") or _plain_hf_info(cfg)
+    log = {} if info.get("plain_hf") else _request_log(results_path, info)
+    arch = info["architecture"]
+    stamp = results_path.stem[len("results_"):]
+    model_args = cfg.get("model_args")
+    pretrained = model_args.get("pretrained") if isinstance(model_args, dict) else str(model_args)
+    lm_model = cfg.get("model", "hf")
+    # a model exported from a run is named as in the run; any other by its path
+    model = f"{info['run_model']} (lm-eval {lm_model})" if info.get("run_model") else f"{lm_model}:{pretrained}"
+    tokenizer = get_tokenizer(info["tokenizer"]) if info.get("plain_hf") else None
+    trained_on = info.get("trained_on")
+    if not trained_on or trained_on == info["compressor"]:
+        relation = "self" if trained_on or info["compressor_label"] == "raw" else "raw"
+    else:
+        relation = "raw" if trained_on.partition("@")[0] == "raw" else trained_on
+    records = []
+    for task, task_res in res.get("results", {}).items():
+        files = sorted(results_path.parent.glob(f"samples_{task}_{stamp}.jsonl"))
+        if not files:
+            raise HarnessError(f"{results_path}: no samples for task {task}; run lm-eval with --log_samples")
+        metric_names = [k.split(",")[0] for k in task_res if "," in k and "_stderr" not in k]
+        n_shot = (res.get("n-shot") or {}).get(task)
+        base = info.get("comparison") or {"model": pretrained, "tokenizer": info["tokenizer"]}
+        comparison = _hash({"base": base, "task": task, "limit": cfg.get("limit"), "n_shot": n_shot,
+                            "scope": info["scope"], "source": "lm-eval"})
+        config = {"source": "lm-eval", "results": str(results_path), "model": cfg.get("model"), "model_args": model_args,
+                  "task": task, "limit": cfg.get("limit"), "n_shot": n_shot, "compressor": info["compressor_label"],
+                  "compressor_config": info["compressor"], "compressor_params": info["compressor_params"],
+                  "compressor_lossless": info["lossless"], "scope": info["scope"], "tokenizer": info["tokenizer"]}
+        cell = _hash(dict(config, results=None, comparison=comparison))
+        seen = set()
+        for sample in _read_jsonl(files[0]):
+            doc, doc_id = sample.get("doc"), sample.get("doc_id")
+            if doc_id in seen:  # one document under several filters: the first one counts
+                continue
+            seen.add(doc_id)
+            ours = is_exported_doc(doc)
+            if tokenizer is not None:
+                args = sample.get("arguments", {}).get("gen_args_0", {})
+                n = n_raw = len(tokenizer.encode(str(args.get("arg_0", ""))))
+                entry = {"raw_tokens": n, "input_tokens": n, "dictionary_entries": 0, "dictionary_tokens": 0,
+                         "changed": False, "target_tokens": None, "round_trip_ok": True, "codec_seconds": 0.0}
+            else:
+                entry = log.get((task, doc_id))
+                if entry is None:
+                    raise HarnessError(f"{results_path}: the request log has no entry for {task} document {doc_id}")
+                n, n_raw = entry["input_tokens"], entry["raw_tokens"]
+            metric = "exact_match" if "exact_match" in sample else next((m for m in metric_names if m in sample), None)
+            if metric is None:
+                raise HarnessError(f"{results_path}: samples of {task} carry no metric value")
+            score = float(sample[metric])
+            target = doc["target"] if ours else str(sample.get("target"))
+            records.append({
+                "cell": cell, "comparison": comparison, "example_id": doc["id"] if ours else f"{task}-{doc_id}",
+                "task": doc.get("task_spec", task) if ours else task, "compressor": info["compressor_label"],
+                "compressor_params": info["compressor_params"], "model": model, "tokenizer": info["tokenizer"],
+                "scope": info["scope"], "seed": int(info.get("seed") or cfg.get("random_seed") or 0),
+                "train_steps": int(info.get("train_steps") or 0), "trained_on": relation,
+                "input_tokens": n, "raw_tokens": n_raw, "dictionary_entries": entry["dictionary_entries"],
+                "dictionary_tokens": entry["dictionary_tokens"], "changed": entry["changed"],
+                "compressed_tokens": n, "target_tokens": entry["target_tokens"],
+                "attention_n2": n * n, "raw_attention_n2": n_raw * n_raw,
+                "flops": forward_flops(n, arch["params"], arch["layers"], arch["d_model"]),
+                "raw_flops": forward_flops(n_raw, arch["params"], arch["layers"], arch["d_model"]),
+                "codec_seconds": entry["codec_seconds"], "round_trip_ok": entry["round_trip_ok"],
+                "prediction": _prediction(sample, doc), "target": target, "score": min(max(score, 0.0), 1.0),
+                "correct": score == 1.0,
+                "scores": {m: float(sample[m]) for m in metric_names if m != metric and m in sample},
+                "prefill_seconds": None, "train_final_answer_loss": None, "config": config,
+                "schema_version": SCHEMA_VERSION,
+            })
+    return records
+
+
+def read_lm_eval(paths) -> list[dict]:
+    """The records of every lm-eval results file under ``paths``."""
+    return [r for path in paths for f in results_files(path) for r in records_from_results(f)]
