@@ -65,6 +65,6 @@ def validate_train(train: TrainConfig) -> None:
     number("--prompt-loss", train.prompt_loss, 0)
     integer("--seed", train.seed, 0, MAX_SEED)
     integer("warmup", train.warmup, 0)
-    positive_int("bucket_window", train.bucket_window)
+    positive_int("--bucket-window", train.bucket_window)
     number("weight_decay", train.weight_decay, 0)
     number("grad_clip", train.grad_clip, 0)
