@@ -10,12 +10,17 @@ this input format (``self``) or trained on raw prompts (``raw``, ``--no-finetune
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 from .errors import HarnessError, missing_package
 from .metrics import compute, format_value, get_metric, wilson  # noqa: F401  (wilson: re-exported)
-from .records import RECORDS_FILE, read_records
+from .records import RECORDS_FILE, check_record, read_records
+from .tables import json_safe
 
+#: the compressed records of a published results folder (``ltsc-bench publish``)
+PUBLISHED_RECORDS = "records.jsonl.gz"
 #: per-cell metrics, in the order of the JSON rows (delta_vs_raw and prefill_speedup slot in after them)
 CELL_METRICS = ("n", "accuracy", "ci_low", "ci_high", "majority_baseline", "mean_tokens", "mean_raw_tokens",
                 "length_reduction", "length_reduction_sums", "attention_reduction", "flops_reduction", "prefill_ms",
@@ -23,6 +28,8 @@ CELL_METRICS = ("n", "accuracy", "ci_low", "ci_high", "majority_baseline", "mean
 #: metrics added to the JSON rows when the records carry them (schema 2 records and tasks with extra scores)
 EXTRA_METRICS = ("round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy")
 IDENTITY = ("tokenizer", "seed", "train_steps", "comparison")
+#: rows with the same values here are told apart by the configuration fields in which they differ
+ROW_NAME = ("task", "compressor", "model", "trained_on")
 
 
 def _pandas():
@@ -35,6 +42,16 @@ def _pandas():
 
 def is_raw(compressor: str) -> bool:
     return compressor.partition("@")[0] == "raw"
+
+
+def _lossless(first, g) -> bool | None:
+    """Is the cell's compressor lossless? From its configuration, else from the round-trip field (schema 2)."""
+    config = first["config"] if "config" in g else None
+    if isinstance(config, dict) and isinstance(config.get("compressor_lossless"), bool):
+        return config["compressor_lossless"]
+    if "round_trip_ok" in g:
+        return bool(g["round_trip_ok"].notna().any())
+    return None
 
 
 def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
@@ -51,12 +68,49 @@ def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
     trained_on = first["trained_on"] if "trained_on" in g else None
     row["trained_on"] = trained_on if isinstance(trained_on, str) else "self"
     row.update(tokenizer=first["tokenizer"], seed=int(first["seed"]), train_steps=int(first["train_steps"]),
-               comparison=first["comparison"], cell=cell)
+               comparison=first["comparison"], cell=cell, lossless=_lossless(first, g))
     for name, value in compute(EXTRA_METRICS, g).items():
         if value is not None:
             row[name] = value
     row.update(compute(extra, g))
     return row
+
+
+def _flat(config: dict, prefix: str = "") -> dict:
+    """``{"train": {"lr": 1}}`` -> ``{"train.lr": 1}``."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def _cell_config(g) -> dict:
+    """A cell's configuration, flattened (records without ``config``: the identity fields they carry)."""
+    first = g.iloc[0]
+    config = first["config"] if "config" in g else None
+    if isinstance(config, dict):
+        return _flat(config)
+    return json_safe({k: first[k] for k in ("tokenizer", "scope", "seed", "train_steps") if k in g})  # numpy -> Python
+
+
+def mark_config_differences(rows: list[dict], configs: dict[str, dict]) -> None:
+    """Rows with the same task, compressor, model and training input differ in configuration only: give every
+    row a ``config_diff`` naming the fields in which its group differs (set only when some group needs it)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in ROW_NAME), []).append(r)
+    diffs = {}
+    for group in (g for g in groups.values() if len(g) > 1):
+        flat = [configs.get(r["cell"], {}) for r in group]
+        keys = sorted({k for f in flat for k in f if len({json.dumps(c.get(k), sort_keys=True, default=str) for c in flat}) > 1})
+        for r, f in zip(group, flat):
+            diffs[r["cell"]] = ", ".join(f"{k}={f.get(k)}" for k in keys) or "(identical configuration)"
+    if diffs:
+        for r in rows:
+            r["config_diff"] = diffs.get(r["cell"])
 
 
 def compute_rows(records: list[dict], metrics: tuple[str, ...] = ()) -> list[dict]:
@@ -69,7 +123,8 @@ def compute_rows(records: list[dict], metrics: tuple[str, ...] = ()) -> list[dic
     for name in metrics:
         get_metric(name)  # an unknown name fails before any work
     df = _pandas().DataFrame(records)
-    rows = [cell_row(cell, g, tuple(metrics)) for cell, g in df.groupby("cell", sort=False)]
+    cells = list(df.groupby("cell", sort=False))
+    rows = [cell_row(cell, g, tuple(metrics)) for cell, g in cells]
     rows.sort(key=lambda r: (r["task"], r["model"], not is_raw(r["compressor"]), r["compressor"]))
     raw = {r["comparison"]: r for r in rows if is_raw(r["compressor"])}
     for r in rows:
@@ -77,17 +132,86 @@ def compute_rows(records: list[dict], metrics: tuple[str, ...] = ()) -> list[dic
         if base is not None:
             r["delta_vs_raw"] = r["accuracy"] - base["accuracy"]
             r["prefill_speedup"] = base["prefill_ms"] / r["prefill_ms"] if r["prefill_ms"] else None
+    mark_config_differences(rows, {cell: _cell_config(g) for cell, g in cells})
     return rows
 
 
-def rows_from_dir(directory: str | Path, metrics: tuple[str, ...] = ()) -> list[dict]:
+# -- reading run directories and published results folders ---------------------------
+def records_file(directory: str | Path) -> Path:
+    """The records of ``directory``: ``records.jsonl`` (a run) or ``records.jsonl.gz`` (a published folder)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise HarnessError(f"{directory} is not a directory; pass the --output directory of an `ltsc-bench run`")
-    path = directory / RECORDS_FILE
-    if not path.is_file():
-        raise HarnessError(f"{path} does not exist; pass the --output directory of an `ltsc-bench run`")
-    return compute_rows(read_records(path), metrics)
+        raise HarnessError(f"{directory} is not a directory; pass the --output directory of an `ltsc-bench run` "
+                           "or a results folder written by `ltsc-bench publish`")
+    for name in (RECORDS_FILE, PUBLISHED_RECORDS):
+        if (directory / name).is_file():
+            return directory / name
+    raise HarnessError(f"{directory} holds neither {RECORDS_FILE} (a run directory) nor {PUBLISHED_RECORDS} "
+                       "(a published results folder); pass the --output directory of an `ltsc-bench run`")
+
+
+def _read_published(path: Path) -> list[dict]:
+    """The records of a published folder's ``records.jsonl.gz``, each checked like a run's."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise HarnessError(f"cannot read records file {path}: {getattr(exc, 'strerror', None) or exc}; the folder is "
+                           "malformed: publish it again with `ltsc-bench publish`") from None
+    out = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            rec = None
+        if not isinstance(rec, dict):
+            raise HarnessError(f"{path}:{lineno} is not a JSON record; the folder is malformed: publish it again")
+        check_record(rec, f"{path}:{lineno}")
+        out.append(rec)
+    return out
+
+
+def read_dir(directory: str | Path) -> list[dict]:
+    """Every complete record of a run directory (:func:`harness.records.read_records`), a published folder, or
+    lm-eval output written through ``ltsc-bench lm-eval`` (results, samples and request log, as records)."""
+    from .interop.lm_eval_results import is_lm_eval_output, read_lm_eval
+
+    if is_lm_eval_output(directory):
+        return read_lm_eval([directory])
+    path = records_file(directory)
+    return read_records(path) if path.name == RECORDS_FILE else _read_published(path)
+
+
+def merge_dirs(directories, notify=None) -> list[dict]:
+    """The records of several directories, each (cell, example) once: a duplicate (a directory read twice, a
+    run and its published copy, a record written twice) is skipped and reported through ``notify(message)``."""
+    seen: dict[tuple, str] = {}
+    out = []
+    for directory in directories:
+        dups: dict[str, int] = {}
+        for rec in read_dir(directory):
+            key = (rec["cell"], rec["example_id"])
+            if key in seen:
+                dups[seen[key]] = dups.get(seen[key], 0) + 1
+                continue
+            seen[key] = str(directory)
+            out.append(rec)
+        for first, count in dups.items():
+            if notify:
+                notify(f"{directory}: {count} duplicate records (cell and example already read from {first}) "
+                       "ignored, never counted twice")
+    return out
+
+
+def rows_from_dirs(directories, metrics: tuple[str, ...] = (), notify=None) -> list[dict]:
+    """Leaderboard rows of the merged records of one or more run directories or published folders."""
+    return compute_rows(merge_dirs(directories, notify), metrics)
+
+
+def rows_from_dir(directory: str | Path, metrics: tuple[str, ...] = ()) -> list[dict]:
+    return rows_from_dirs([directory], metrics)
 
 
 def _metric_cell(name: str):
@@ -100,15 +224,16 @@ DISPLAY_COLUMNS = (
     ("task", lambda r: r["task"]),
     ("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else "")),
     ("model", lambda r: r["model"]),
+    ("configuration", lambda r: r.get("config_diff") or ""),
     ("n", lambda r: r["n"]),
     ("accuracy (95% CI)", lambda r: f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]"),
     ("majority", _metric_cell("majority_baseline")),
     ("Δ vs raw", lambda r: "" if r["delta_vs_raw"] is None else f"{100 * r['delta_vs_raw']:+.1f} pts"),
-    ("mean tokens", lambda r: f"{r['mean_tokens']:.1f}"),
+    ("mean tokens", _metric_cell("mean_tokens")),
     ("length red.", _metric_cell("length_reduction")),
     ("attention red. (n²)", _metric_cell("attention_reduction")),
     ("FLOPs red.", _metric_cell("flops_reduction")),
-    ("prefill ms", lambda r: f"{r['prefill_ms']:.2f}"),
+    ("prefill ms", _metric_cell("prefill_ms")),
     ("prefill speed-up", lambda r: "" if r["prefill_speedup"] is None else f"{r['prefill_speedup']:.2f}x"),
     ("rate adherence", _metric_cell("rate_adherence")),
 )
@@ -120,9 +245,10 @@ def display_rows(rows: list[dict], metrics: tuple[str, ...] = ()) -> list[dict]:
     """The human-readable table: one string per cell, percentages formatted (``metrics``: extra columns)."""
     optional = [(header, name) for header, name in OPTIONAL_COLUMNS if any(r.get(name) is not None for r in rows)]
     optional += [(name, name) for name in metrics if name not in dict(optional).values()]
+    columns = [(h, fn) for h, fn in DISPLAY_COLUMNS if h != "configuration" or any(r.get("config_diff") for r in rows)]
     out = []
     for r in rows:
-        shown = {header: fn(r) for header, fn in DISPLAY_COLUMNS}
+        shown = {header: fn(r) for header, fn in columns}
         for header, name in optional:
             shown[header] = _metric_cell(name)(r)
         out.append(shown)

@@ -19,6 +19,8 @@ from .errors import HarnessError, missing_package
 FORMATS = ("markdown", "latex", "csv", "html", "json")
 _TABULATE = {"markdown": "github", "latex": "latex_booktabs", "html": "html"}
 _FORMULA = ("=", "+", "-", "@")
+#: characters pdfLaTeX does not know in text mode, as LaTeX (after tabulate's escaping)
+_LATEX = {"Δ": r"$\Delta$", "Σ": r"$\Sigma$", "²": r"$^2$", "−": "-", "→": r"$\to$", "≥": r"$\geq$", "—": "---"}
 
 
 def _clean(value):
@@ -44,8 +46,18 @@ def fieldnames(rows: list[dict]) -> list[str]:
     return list(names)
 
 
-def to_json(rows: list[dict]) -> str:
-    return json.dumps([{k: _clean(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False)
+def json_safe(obj):
+    """``obj`` with every nested value made JSON-safe (:func:`_clean`)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return _clean(obj)
+
+
+def to_json(rows) -> str:
+    """``rows`` (a list of dicts, or any JSON-like object) as indented JSON, NaN as null."""
+    return json.dumps(json_safe(rows), indent=2, ensure_ascii=False)
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -80,4 +92,8 @@ def render_rows(rows: list[dict], fmt: str = "markdown", *, display: Callable[[l
         return empty
     if fmt == "markdown":
         shown = _escape_markdown(shown)
-    return tabulate(shown, headers="keys", tablefmt=_TABULATE[fmt], floatfmt=floatfmt, disable_numparse=display is not None)
+    table = tabulate(shown, headers="keys", tablefmt=_TABULATE[fmt], floatfmt=floatfmt, disable_numparse=display is not None)
+    if fmt == "latex":
+        for char, latex in _LATEX.items():
+            table = table.replace(char, latex)
+    return table

@@ -1,7 +1,8 @@
 """The ``ltsc-bench`` command line.
 
 Each subcommand lives in its own module exposing ``add_parser(subparsers)`` and
-``run(args) -> int``. User errors (:class:`HarnessError`) print one line and exit 2.
+``run(args) -> int``. User errors (:class:`HarnessError`) and operating-system errors
+(a read-only or full disk) print one line and exit 2.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ COMMANDS = {
     "stats": "harness.cli.stats_cmd",
     "run": "harness.cli.run_cmd",
     "leaderboard": "harness.cli.leaderboard_cmd",
+    "compare": "harness.cli.compare_cmd",
+    "check": "harness.cli.check_cmd",
+    "publish": "harness.cli.publish_cmd",
+    "export-lm-eval": "harness.cli.export_lm_eval_cmd",
+    "export-model": "harness.cli.export_model_cmd",
+    "lm-eval": "harness.cli.lm_eval_cmd",
+    "lm-eval-results": "harness.cli.lm_eval_results_cmd",
 }
 
 
@@ -51,6 +59,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a read-only mount, a full disk, a vanished file: one line, not a traceback
+        print(f"ltsc-bench: error: {os_error(exc)}", file=sys.stderr)
+        return 2
+
+
+def os_error(exc: OSError) -> str:
+    """One line for an operating-system error the user can act on (which file, and why)."""
+    import errno
+
+    why = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only"}.get(exc.errno)
+    why = why or exc.strerror or str(exc) or exc.__class__.__name__
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{why}"
 
 
 if __name__ == "__main__":

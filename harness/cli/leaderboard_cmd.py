@@ -1,22 +1,36 @@
-"""``ltsc-bench leaderboard DIR [--format ...] [--metrics ...]``: re-render the leaderboard of a run from its records."""
+"""``ltsc-bench leaderboard DIR... [--format ...] [--metrics ...] [--plot FILE]``: the leaderboard of one or more
+runs (or published results folders) from their records; duplicate cells are reported and counted once."""
 
 from __future__ import annotations
+
+import sys
 
 
 def add_parser(sub, name):
     from ..tables import FORMATS
 
-    p = sub.add_parser(name, help="print the leaderboard of a run directory from its records")
-    p.add_argument("directory", metavar="DIR", help="the --output directory of an `ltsc-bench run`")
+    p = sub.add_parser(name, help="print the leaderboard of run directories or published results folders from their records")
+    p.add_argument("directories", nargs="+", metavar="DIR",
+                   help="the --output directory of an `ltsc-bench run` or a folder written by `ltsc-bench publish`; "
+                        "several are merged (a cell and example present twice is counted once, and reported)")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default markdown)")
     p.add_argument("--metrics", nargs="+", metavar="METRIC", default=[],
                    help="further registered metrics to add as columns (see `ltsc-bench list metrics`)")
+    p.add_argument("--plot", metavar="FILE", help="also draw accuracy against attention-compute reduction per task "
+                   "(Pareto front, 95%% CI error bars, lossless vs lossy); .png or .svg")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    from ..leaderboard import render, rows_from_dir
+    from ..leaderboard import render, rows_from_dirs
+    from ..plots import check_plot_path, leaderboard_plot
 
+    if args.plot:
+        check_plot_path(args.plot)
     metrics = tuple(args.metrics)
-    print(render(rows_from_dir(args.directory, metrics), args.format, metrics))
+    rows = rows_from_dirs(args.directories, metrics, notify=lambda msg: print(f"ltsc-bench: {msg}", file=sys.stderr))
+    print(render(rows, args.format, metrics))
+    if args.plot:
+        leaderboard_plot(rows, args.plot)
+        print(f"ltsc-bench: plot written to {args.plot}", file=sys.stderr)
     return 0

@@ -34,6 +34,9 @@ def add_parser(sub, name):
     p.add_argument("--train-examples", type=int, metavar="N", help="train examples per cell (default: 12000)")
     p.add_argument("--train-steps", type=int, metavar="N", help="optimizer steps per cell, the same for every input format (default 600; the suite uses 800)")
     p.add_argument("--batch-size", type=int, metavar="N", help="training batch size (default 32)")
+    p.add_argument("--bucket-window", type=int, metavar="N",
+                   help="length-aware batching: training batches are formed within windows of N batches sorted by "
+                        "length (default 50; 1 = plain random batches, as the default suite uses)")
     p.add_argument("--lr", type=float, help="peak learning rate (default: the model's; tiny 3e-3, LoRA 5e-4, full 3e-5)")
     p.add_argument("--prompt-loss", type=float, metavar="W",
                    help="add W x next-token loss on the prompt (default 0 = answer-only); from-scratch models may need it")
@@ -47,6 +50,10 @@ def add_parser(sub, name):
     p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch (default: torch's; the default suite uses 1)")
     p.add_argument("--jobs", type=int, metavar="N", help="cells run in N parallel processes (default 1; the default suite uses 2)")
     p.add_argument("--eval-batch", type=int, metavar="N", help="evaluation batch size (default 32)")
+    p.add_argument("--wait", action="store_true",
+                   help="if another run is writing the same output directory, wait for it instead of refusing")
+    p.add_argument("--retrain", action="store_true",
+                   help="train this run's cells anew, replacing their checkpoints (e.g. after a checkpoint error)")
     p.add_argument("--no-stats", action="store_true", help="default suite: skip the model-free statistics of every task")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(handler=run)
@@ -68,7 +75,8 @@ def build_config(args):
                                                                compressors=list(default_suite.COMPRESSORS))
     train = cfg.train if suite else TrainConfig()
     train = replace(train, **{k: v for k, v in dict(steps=args.train_steps, batch_size=args.batch_size, lr=args.lr,
-                                                     prompt_loss=args.prompt_loss, seed=args.seed).items() if v is not None})
+                                                     prompt_loss=args.prompt_loss, seed=args.seed,
+                                                     bucket_window=args.bucket_window).items() if v is not None})
     cfg = replace(cfg, train=train, device=args.device, progress=not args.quiet,
                   **{k: v for k, v in dict(tasks=tasks, compressors=compressors, model=args.model, tokenizer=args.tokenizer,
                                            scope=args.scope, seed=args.seed, test_examples=args.limit,
@@ -90,6 +98,8 @@ def default_output(cfg, suite: bool) -> Path:
 
 def run(args) -> int:
     from ..leaderboard import write_leaderboard
+    from ..provenance import record_run
+    from ..records import RunLock
     from ..runner import Runner
     from ..suite import run_suite_stats
 
@@ -98,15 +108,17 @@ def run(args) -> int:
     output = Path(args.output) if args.output else default_output(cfg, suite)
     if output.exists() and not output.is_dir():
         raise HarnessError(f"--output {output} exists and is not a directory; pass a directory")
-    runner = Runner(cfg, output)
+    runner = Runner(cfg, output, wait=args.wait, retrain=args.retrain)
     print(f"ltsc-bench run: output in {output}", file=sys.stderr)
-    if suite and not args.no_stats:
-        stats = run_suite_stats(cfg, output)
-        if stats:
-            print("## Model-free compression statistics (every offline task)\n")
-            print(stats + "\n", flush=True)
-    rows = runner.run()
-    table = write_leaderboard(rows, output)
+    with RunLock(output, wait=args.wait):  # one writer per directory: statistics, records, leaderboard
+        if suite and not args.no_stats:
+            stats = run_suite_stats(cfg, output)
+            if stats:
+                print("## Model-free compression statistics (every offline task)\n")
+                print(stats + "\n", flush=True)
+        rows = runner.run()
+        table = write_leaderboard(rows, output)
+        record_run(output, start)  # run_meta.json: command line, wall time, git commit, package versions, machine
     print("## Accuracy leaderboard\n")
     print(table)
     print(f"\nrecords: {output / 'records.jsonl'}; leaderboard: {output / 'leaderboard.md'}, {output / 'leaderboard.json'}; "

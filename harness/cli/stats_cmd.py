@@ -21,6 +21,8 @@ def add_parser(sub, name):
     p.add_argument("--split", choices=["train", "test"], default="test", help="split to measure (default: test)")
     p.add_argument("--format", choices=["markdown", "csv", "json"], default="markdown")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
+    p.add_argument("--plot", metavar="FILE", help="also draw length reduction against context length per compressor "
+                   "(.png or .svg)")
     p.set_defaults(handler=run)
 
 
@@ -32,8 +34,11 @@ def names(items):
 
 
 def run(args) -> int:
+    from ..plots import check_plot_path, stats_plot
     from ..stats import compression_stats, render_stats
 
+    if args.plot:
+        check_plot_path(args.plot)
     rows = compression_stats(names(args.tasks), names(args.compressors), args.tokenizer, scope=args.scope, limit=args.limit,
                              seed=args.seed, split=args.split, progress=not args.no_progress,
                              notify=lambda msg: print(f"ltsc-bench: {msg}", file=sys.stderr))
@@ -41,4 +46,7 @@ def run(args) -> int:
         print(f"tokenizer {args.tokenizer}, scope {args.scope}, split {args.split}, seed {args.seed}, "
               f"up to {args.limit} examples per task\n")
     print(render_stats(rows, args.format))
+    if args.plot:
+        stats_plot(rows, args.plot)
+        print(f"ltsc-bench: plot written to {args.plot}", file=sys.stderr)
     return 0

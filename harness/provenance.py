@@ -1,0 +1,119 @@
+"""What produced a result: command line, git commit, package versions, machine, date and wall time.
+
+``ltsc-bench run`` appends one entry per invocation to ``DIR/run_meta.json``
+(:func:`record_run`); ``ltsc-bench publish`` copies it and shows it in the published
+README. Every lookup fails soft: a missing ``git`` or package is recorded as ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+RUN_META = "run_meta.json"
+#: the packages whose versions decide the numbers (plus every installed ltsc-bench plugin)
+PACKAGES = ("ltsc-bench", "numpy", "pandas", "torch", "transformers", "peft", "accelerate", "tiktoken", "quicktok-v1",
+            "llmlingua", "delta-ltsc", "duckdb", "tabulate", "matplotlib")
+
+
+def git_commit() -> str | None:
+    """The commit of the checkout the harness runs from, ``+dirty`` when tracked files are modified."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def _plugins() -> list[str]:
+    names = set()
+    for dist in metadata.distributions():
+        groups = {ep.group for ep in dist.entry_points}
+        if any(g.startswith("ltsc_bench.") for g in groups) and dist.metadata["Name"] != "ltsc-bench":
+            names.add(dist.metadata["Name"])
+    return sorted(names)
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in (*PACKAGES, *_plugins()):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _gpus() -> list[str]:
+    """GPU names through torch (only when torch is already imported: no import cost for a report)."""
+    torch = sys.modules.get("torch")
+    try:
+        if torch is not None and torch.cuda.is_available():
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # a broken driver must not break a report
+        pass
+    return []
+
+
+def machine() -> dict:
+    return {"platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(), "gpus": _gpus()}
+
+
+def environment() -> dict:
+    return {"git_commit": git_commit(), "packages": package_versions(), "machine": machine()}
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def command_line(subcommand: str) -> str | None:
+    """This process's command line as ``ltsc-bench SUBCOMMAND ...``, or None when not started from the shell."""
+    argv = sys.argv[1:]
+    return shlex.join(["ltsc-bench", *argv]) if argv[:1] == [subcommand] else None
+
+
+def invocation(command: str | None, started: float) -> dict:
+    """One invocation's record: ``command``, dates, wall time since ``started`` (a ``time.perf_counter()``
+    value) and the environment."""
+    wall = time.perf_counter() - started
+    finished = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return {"command": command, "cwd": os.getcwd(),
+            "started_utc": (finished - datetime.timedelta(seconds=round(wall))).isoformat(),
+            "finished_utc": finished.isoformat(), "wall_seconds": round(wall, 1), **environment()}
+
+
+def record_run(output, started: float) -> dict:
+    """Append this ``ltsc-bench run`` invocation (:func:`invocation`) to ``output/run_meta.json``; returns it."""
+    entry = invocation(command_line("run"), started)
+    path = Path(output) / RUN_META
+    try:
+        meta = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        meta = {}
+    invocations = meta.get("invocations") if isinstance(meta, dict) and isinstance(meta.get("invocations"), list) else []
+    path.write_text(json.dumps({"invocations": [*invocations, entry]}, indent=2) + "\n")
+    return entry
