@@ -170,7 +170,9 @@ def stats_plot(rows: list[dict], path) -> Path:
         ax.plot([r["mean_tokens_raw"] for r in mine], [100 * r["length_reduction"] for r in mine],
                 marker=markers[i % len(markers)] if lossless else "^", color=color, label=comp, linewidth=1.2,
                 linestyle="-" if lossless else "--", markerfacecolor=color if lossless else "white")
-    lengths = {r["task"]: r["mean_tokens_raw"] for r in rows}
+    lengths = {}  # a task's label sits at the length its largest sample measured
+    for r in sorted(rows, key=lambda r: r.get("examples") or 0):
+        lengths[r["task"]] = r["mean_tokens_raw"]
     if max(lengths.values()) > 4 * max(1.0, min(lengths.values())):
         from matplotlib.ticker import FuncFormatter
 
@@ -182,8 +184,10 @@ def stats_plot(rows: list[dict], path) -> Path:
         ax.text(x, 1.01, task, transform=ax.get_xaxis_transform(), rotation=40, fontsize=7, ha="left", va="bottom")
     ax.set_xlabel("context length: mean raw prompt tokens of the task" + (" (log scale)" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel("length reduction, mean of 1 − n_c/n_raw (%)")
-    ax.set_title(f"tokenizer {', '.join(sorted({str(r.get('tokenizer')) for r in rows}))}: solid = lossless, "
-                 "dashed = lossy", fontsize=9, pad=40)
+    mixed = len({r.get("examples") for r in rows}) > 1
+    ax.set_title(f"tokenizer {', '.join(sorted({str(r.get('tokenizer')) for r in rows}))}: solid = lossless, dashed = "
+                 "lossy" + ("\nrows measured on fewer examples sit at their own sample's mean length" if mixed else ""),
+                 fontsize=9, pad=40)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     _save(plt, fig, path)
