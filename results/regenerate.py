@@ -79,7 +79,7 @@ def stats(tokenizer: str, out: Path) -> None:
     intro = [f"Model-free compression statistics (`ltsc-bench stats`), tokenizer `{tokenizer}`, whole prompt, test split,",
              f"seed 42: every offline task x every compressor that runs offline. {', '.join(CHEAP)}: the first",
              f"{DEFAULT_LIMIT} test examples of each task; {', '.join(COSTLY)}: the first {COSTLY_LIMIT} only",
-             "(LLM-scored on CPU: measured 8-150 s per example on json_lookup and table_lookup), so their rows",
+             "(LLM-scored on CPU: seconds to minutes per example, see codec_ms), so their rows",
              "are indicative. Lossy rows target the length `ltsc` reaches on each example (`rate=match:ltsc`).",
              *[f"Not measured: `{name}`: {why}." for name, why in MISSING.items()],
              "`stats.md` is rendered from `stats.json` (tests/test_results.py checks both, and recomputes the",
