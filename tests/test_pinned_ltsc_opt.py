@@ -223,3 +223,80 @@ def test_large_inputs_match_the_reference(cleanup):
         index = RepeatIndex(np.asarray(tokens, dtype=np.int64), 32)
         for max_entries in (3, 1000):
             assert greedy_by_savings(index, max_entries, cleanup) == reference_ranking(tokens, 32, max_entries, cleanup)
+
+
+# -- the queue and the free-position bounds that make it fast ---------------------------------------------
+
+def test_free_positions_and_their_bounds():
+    from harness.compressors.ltsc_opt import _Free
+
+    free = _Free(10)
+    assert (free.count, free.longest_gap, free.stale, free.misses, free.patience) == (10, 10, False, 0, 32)
+    assert _Free(4096).patience == 34 and _Free(6143).patience == 34
+    assert free.missed() is False and free.misses == 1  # nothing taken: nothing to recompute
+    free.take([0, 5], 2)  # 0 1 and 5 6 used: free runs 2..4 and 7..9
+    assert (free.count, free.stale, free.misses) == (6, True, 0) and free.used[:7] == bytearray(b"\x01\x01\0\0\0\x01\x01")
+    assert free.fit(3, 5) == 2 and free.fit(2, 2) == 2 and free.fit(4, 5) == 1 and free.fit(10, 5) == 0
+    assert free.fit(11, 5) == 0 and type(free.fit(4, 5)) is int
+    assert [free.missed() for _ in range(31)] == [False] * 31 and free.longest_gap == 10
+    assert free.missed() is True  # the 32nd fruitless pop recomputes the longest gap: 3, it shrank
+    assert (free.longest_gap, free.stale, free.misses) == (3, False, 32)
+    assert free.fit(3, 5) == 2 and free.fit(4, 5) == 0
+    assert free.missed() is False  # not stale: no recomputation
+    free.take([2], 3)  # 2 3 4 used: only 7..9 free, the longest gap stays 3
+    assert free.count == 3 and [free.missed() for _ in range(32)] == [False] * 32 and free.longest_gap == 3
+    free.take([7], 3)
+    assert [free.missed() for _ in range(32)][-1] is True and free.longest_gap == 0 and free.count == 0
+    assert free.fit(1, 5) == 0
+
+
+def test_queue_merges_the_sorted_table_with_the_heap():
+    from harness.compressors.ltsc_opt import _Queue
+
+    # rows (savings, length, first, stretch start, stretch end, rank), best first
+    table = np.array([[9, 4, 0, 0, 3, 0], [5, 2, 7, 3, 8, 1], [5, 2, 9, 8, 12, 2], [2, 3, 1, 12, 14, 3],
+                      [1, 2, 4, 14, 18, 4]], dtype=np.int64)
+    queue = _Queue(table)
+    queue.CHUNK = 2  # read the table two rows at a time
+    assert queue.best() == (-9, -4, 0, 0)
+    assert queue.pop() == (-9, -4, 0, 0, (0, 3))
+    queue.push((-6, -2, 5, 1, [5, 11, 20]))  # a re-pushed candidate: its recounted occurrences
+    queue.push((-5, -2, 8, 2, (8, 12)))
+    assert queue.best() == (-6, -2, 5, 1)
+    assert queue.pop() == (-6, -2, 5, 1, [5, 11, 20])
+    assert queue.pop() == (-5, -2, 7, 1, (3, 8))  # the table's (-5, -2, 7) comes before the heap's (-5, -2, 8)
+    assert queue.best() == (-5, -2, 8, 2)
+    queue.drop_longer(2)  # the 3-run (row 3) can no longer fit anywhere; rows of length <= 2 stay
+    assert [tuple(r) for r in queue.table.tolist()] == [(5, 2, 9, 8, 12, 2), (1, 2, 4, 14, 18, 4)]
+    assert queue.pop() == (-5, -2, 8, 2, (8, 12))
+    assert queue.pop() == (-5, -2, 9, 2, (8, 12))
+    assert queue.pop() == (-1, -2, 4, 4, (14, 18))
+    assert queue.best() is None
+    empty = _Queue(np.zeros((0, 6), np.int64))
+    assert empty.best() is None
+    empty.push((-1, -2, 0, 7, [0, 4]))
+    assert empty.best() == (-1, -2, 0, 7) and empty.pop() == (-1, -2, 0, 7, [0, 4]) and empty.best() is None
+
+
+def test_must_beat_returns_none_exactly_when_it_cannot_be_reached():
+    """The ranking gives up when saved + free positions < must_beat; at its end that is its savings plus the
+    positions it left free."""
+    for tokens in CORPUS[:30] + LARGE[:2]:
+        index = RepeatIndex(np.asarray(tokens, dtype=np.int64), 32)
+        ranked = reference_ranking(tokens, 32, 1000, cleanup=False)
+        reach = total_savings(ranked) + len(tokens) - sum(e.length * len(e.positions) for e in ranked)
+        assert greedy_by_savings(index, 1000, cleanup=False, must_beat=reach) == ranked
+        assert greedy_by_savings(index, 1000, cleanup=False, must_beat=reach + 1) is None
+
+
+def test_queue_drop_longer_keeps_the_buffered_rows_in_order():
+    from harness.compressors.ltsc_opt import _Queue
+
+    table = np.array([[9, 2, 0, 0, 2, 0], [5, 2, 3, 2, 4, 1], [4, 3, 5, 4, 6, 2], [3, 2, 8, 6, 8, 3],
+                      [1, 2, 9, 8, 10, 4]], dtype=np.int64)
+    queue = _Queue(table)
+    queue.CHUNK = 4
+    assert queue.pop() == (-9, -2, 0, 0, (0, 2))  # rows 1..3 wait in the buffer, row 4 in the table
+    queue.drop_longer(2)
+    assert queue.table.tolist() == [[5, 2, 3, 2, 4, 1], [3, 2, 8, 6, 8, 3], [1, 2, 9, 8, 10, 4]]
+    assert [queue.pop()[2] for _ in range(3)] == [3, 8, 9] and queue.best() is None

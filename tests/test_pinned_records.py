@@ -67,6 +67,12 @@ def test_append_cuts_a_torn_tail_under_the_lock(tmp_path):
     path.write_bytes(b'{"cell": "torn, no newline at all')
     RecordStore(tmp_path).append([R3])
     assert path.read_bytes() == line(R3)
+    path.write_bytes(line(R1) + b"{")  # a one-byte torn tail: the byte before it is a newline
+    RecordStore(tmp_path).append([R2])
+    assert path.read_bytes() == line(R1) + line(R2)
+    path.write_bytes(b"\n" + line(R1) + b'{"torn')  # a file that starts with a newline, torn at its end
+    RecordStore(tmp_path).append([R2])
+    assert path.read_bytes() == b"\n" + line(R1) + line(R2)
 
 
 def test_a_failed_write_is_one_line_and_not_marked_done(tmp_path, monkeypatch):
@@ -264,3 +270,35 @@ def _resume(tmp_path, monkeypatch, evaluation, main):
     evaluated.clear()
     assert main([*ARGS, "--output", str(out)]) == 0
     assert evaluated == [] and path.read_bytes() == resumed
+
+
+def test_data_is_in_the_file_before_each_fsync(tmp_path, monkeypatch):
+    """fsync makes durable what the OS has: the appended lines (flushed) and the repaired length must be in the
+    file when fsync runs, not in a Python buffer."""
+    path = tmp_path / "records.jsonl"
+    sizes = []
+    real = os.fsync
+
+    def spy(fd):
+        sizes.append(os.fstat(fd).st_size)
+        return real(fd)
+
+    monkeypatch.setattr(records.os, "fsync", spy)
+    RecordStore(tmp_path).append([R1, R2])
+    assert sizes == [len(line(R1) + line(R2))]
+    path.write_bytes(line(R1) + b'{"torn')
+    assert read_records(path, repair=True, required=KEYS) == [R1]
+    assert sizes == [len(line(R1) + line(R2)), len(line(R1))]  # the repair is fsynced too
+
+
+def test_a_refused_lock_leaks_no_file(tmp_path):
+    other = open(tmp_path / ".lock", "a+")
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            with pytest.raises(HarnessError, match="is in use by another ltsc-bench run"):
+                RunLock(tmp_path).acquire()
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        other.close()
