@@ -10,7 +10,12 @@ The folder holds:
   in the gzip header), from which ``ltsc-bench leaderboard results/NAME`` re-renders the
   tables and ``ltsc-bench compare`` reads the cells;
 - ``run_config.json``, ``run_meta.json`` and the default suite's ``stats.md``/``stats.json``,
-  copied when the run has them; ``publish.json`` (the source folder and the ``--note``).
+  copied when the run has them; ``publish.json`` (the source folder and the ``--note``);
+- ``examples.jsonl.gz``: what each cell's model read on a few examples per task, rebuilt once through the
+  pipeline (:mod:`harness.site.examples`), for the site's drill-down (kept when the source already has one
+  for the same cells).
+
+When the folder's parent holds a site built by ``ltsc-bench site`` in ``site/``, that site is rebuilt.
 
 A published folder can be published again, also onto itself (``publish results/NAME
 results/NAME`` re-renders its tables after a change to the renderer); it keeps its source and note.
@@ -90,7 +95,8 @@ def _readme(dest: Path, run_dir: str, rows: list[dict], n_records: int, meta: di
         parts += ["## Model-free compression statistics", "", stats.strip(), ""]
     parts += ["## Files", "",
               f"`leaderboard.md`, `.csv`, `.tex` (booktabs), `.json`; `{PLOT}`; `{PUBLISHED_RECORDS}` (every record, one "
-              "JSON object a line); the run's `run_config.json` and `run_meta.json`. The tables are re-rendered from "
+              "JSON object a line); `examples.jsonl.gz` (what each model read on a few examples per task, for the "
+              "site's drill-down); the run's `run_config.json` and `run_meta.json`. The tables are re-rendered from "
               f"the records by {_fence(f'ltsc-bench leaderboard {dest}')} (a test checks they are identical), "
               f"and {_fence(f'ltsc-bench compare {dest} NEW_RUN')} gates a new run against them.", ""]
     return "\n".join(parts)
@@ -121,7 +127,11 @@ def _write_folder(dest: Path, run_dir: Path, records: list[dict], rows: list[dic
 
 
 def publish(run_dir, dest, note: str | None = None, notify=None) -> Path:
-    """Write the results folder ``dest`` from the records of ``run_dir`` (a run, or a published folder)."""
+    """Write the results folder ``dest`` from the records of ``run_dir`` (a run, or a published folder), then
+    refresh the site of its parent folder when there is one."""
+    from .site.build import refresh_site
+    from .site.examples import store
+
     run_dir, dest = Path(run_dir), Path(dest)
     records = merge_dirs([run_dir], notify)
     if not records:
@@ -135,4 +145,6 @@ def publish(run_dir, dest, note: str | None = None, notify=None) -> Path:
     stats = (run_dir / "stats.md").read_text() if (run_dir / "stats.md").is_file() else None
     readme = _readme(dest, source, rows, len(records), _read_json(run_dir / RUN_META), note, stats)
     (dest / "README.md").write_text(readme)
+    store(dest, records, run_dir, notify)
+    refresh_site(dest.parent, notify)
     return dest

@@ -2,12 +2,15 @@
 
     .venv/bin/python results/regenerate.py codec                      # results/codec/
     .venv/bin/python results/regenerate.py stats --tokenizer llama3   # results/stats-llama3/
+    .venv/bin/python results/regenerate.py site                       # results/site/ (and examples.jsonl.gz)
 
 ``codec`` saves the output of ``benchmarks/codec.py --quick``. ``stats`` measures every offline
 task x every compressor that runs offline here: the cheap ones on ``stats``' default 100 test
 examples, the LLM-scored lossy baselines (selective-context, LLMLingua, LongLLMLingua; tens of
 seconds to minutes per example on CPU) on the first ``COSTLY_LIMIT``. Each folder gets a README
-with the command, git commit, package versions, machine, date and wall time.
+with the command, git commit, package versions, machine, date and wall time. ``site`` writes each
+published folder's ``examples.jsonl.gz`` where it is missing (or, with ``--refresh-examples``, again: the
+LLM-scored baselines take a minute) and rebuilds the static site ``results/site/`` from every folder.
 """
 
 from __future__ import annotations
@@ -89,15 +92,33 @@ def stats(tokenizer: str, out: Path) -> None:
                                            invocation(_command(), started), body))
 
 
+SITE_COMMAND = ".venv/bin/python results/regenerate.py site"
+
+
+def site(refresh: bool = False) -> None:
+    from harness.leaderboard import read_dir
+    from harness.site import build_site
+    from harness.site.examples import store
+
+    note = lambda msg: print(f"regenerate: {msg}", file=sys.stderr)  # noqa: E731
+    for folder in sorted(p.parent for p in HERE.glob("*/records.jsonl.gz")):
+        store(folder, read_dir(folder), notify=note, refresh=refresh)
+    build_site(HERE, HERE / "site", SITE_COMMAND)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("codec", help="results/codec/: benchmarks/codec.py --quick")
     p = sub.add_parser("stats", help="results/stats-TOKENIZER/: every offline task x every compressor")
     p.add_argument("--tokenizer", default="cl100k_base")
+    p = sub.add_parser("site", help="results/site/: the static site of every folder (examples.jsonl.gz where missing)")
+    p.add_argument("--refresh-examples", action="store_true", help="recompute every examples.jsonl.gz")
     args = parser.parse_args(argv)
     if args.what == "codec":
         codec(HERE / "codec")
+    elif args.what == "site":
+        site(args.refresh_examples)
     else:
         stats(args.tokenizer, HERE / f"stats-{args.tokenizer}")
     return 0

@@ -19,6 +19,8 @@ if [ ! -d "$F2B/usr/lib/python3/dist-packages/fail2ban/tests/files/logs" ] && co
   fi
   rm -rf "$f2b_tmp"
 fi
+# Debian's Chromium for the results site's browser tests (tests/test_site.py); idempotent, never fails.
+bash scripts/install_browser.sh
 stamp="$VENV/.ltsc-bootstrap"
 want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

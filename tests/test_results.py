@@ -63,3 +63,31 @@ def test_codec_benchmark_output_is_saved_unedited():
     assert text.startswith("Corpus: CPython") and "Targets (measured in this run):" in text
     assert text.strip() in (RESULTS / "codec" / "README.md").read_text()
     assert "results/regenerate.py codec" in (RESULTS / "codec" / "README.md").read_text()
+
+
+def test_site_is_the_build_of_the_committed_folders(tmp_path):
+    """results/site/ is exactly what `results/regenerate.py site` builds from the committed folders."""
+    import importlib.util
+
+    from harness.site import build_site
+
+    spec = importlib.util.spec_from_file_location("regenerate", RESULTS / "regenerate.py")
+    regenerate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(regenerate)
+    build_site(RESULTS, tmp_path / "site", regenerate.SITE_COMMAND)
+    fresh = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    committed = {p.relative_to(RESULTS / "site"): p.read_bytes() for p in (RESULTS / "site").rglob("*") if p.is_file()}
+    assert sorted(map(str, fresh)) == sorted(map(str, committed)), "stale site: run results/regenerate.py site"
+    stale = [str(k) for k in fresh if fresh[k] != committed[k]]
+    assert not stale, f"stale site pages {stale[:5]}: run .venv/bin/python results/regenerate.py site"
+
+
+@pytest.mark.parametrize("folder", PUBLISHED, ids=lambda p: p.name)
+def test_stored_examples_recompute(folder):
+    """The drill-down views of the cheap compressors, rebuilt here through the pipeline, equal the stored ones."""
+    from harness.site.examples import compute, read_examples
+
+    cheap = ("raw", "ltsc", "truncate", "random-drop")
+    stored = [v for v in read_examples(folder) if v["compressor"].partition("@")[0] in cheap]
+    assert stored and all(v.get("matches_record") for v in stored)
+    assert compute(read_dir(folder), only={v["cell"] for v in stored}) == stored

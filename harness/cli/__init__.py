@@ -23,6 +23,7 @@ COMMANDS = {
     "compare": "harness.cli.compare_cmd",
     "check": "harness.cli.check_cmd",
     "publish": "harness.cli.publish_cmd",
+    "site": "harness.cli.site_cmd",
     "export-lm-eval": "harness.cli.export_lm_eval_cmd",
     "export-model": "harness.cli.export_model_cmd",
     "lm-eval": "harness.cli.lm_eval_cmd",

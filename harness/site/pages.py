@@ -1,0 +1,150 @@
+"""The index and one page per results folder: leaderboard (sortable, filterable), plot, provenance."""
+
+from __future__ import annotations
+
+import json
+
+from ..metrics import format_value, get_metric
+from . import readme
+from .html import Column, definition_list, esc, link, page, table, tag
+
+
+def _metric(name: str, header: str) -> Column:
+    fmt = get_metric(name).fmt
+    return Column(header, lambda r: format_value(fmt, r.get(name)), lambda r: r.get(name))
+
+
+def _accuracy(r: dict) -> str:
+    return f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]"
+
+
+def _delta(r: dict) -> str:
+    return "" if r.get("delta_vs_raw") is None else f"{100 * r['delta_vs_raw']:+.1f} pts"
+
+
+LEADERBOARD = [
+    Column("task", lambda r: r["task"], filter=True),
+    Column("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else ""),
+           filter=True),
+    Column("model", lambda r: r["model"], filter=True),
+    Column("n", lambda r: r["n"], lambda r: r["n"]),
+    Column("accuracy (95% CI)", _accuracy, lambda r: r["accuracy"]),
+    Column("Δ vs raw", _delta, lambda r: r.get("delta_vs_raw")),
+    _metric("mean_tokens", "mean tokens"),
+    _metric("length_reduction", "length red."),
+    _metric("attention_reduction", "attention red. (n²)"),
+    _metric("flops_reduction", "FLOPs red."),
+    _metric("rate_adherence", "rate adherence"),
+]
+#: shown when some row has a value
+OPTIONAL = [_metric("answer_retention", "answer retention"), _metric("round_trip_rate", "round trip"),
+            _metric("edit_similarity", "edit similarity")]
+CONFIG = Column("configuration", lambda r: r.get("config_diff") or "")
+
+
+def leaderboard_columns(rows: list[dict]) -> list[Column]:
+    names = {"answer retention": "answer_retention", "round trip": "round_trip_rate", "edit similarity": "edit_similarity"}
+    extra = [c for c in OPTIONAL if any(r.get(names[c.header]) is not None for r in rows)]
+    config = [CONFIG] if any(r.get("config_diff") for r in rows) else []
+    return LEADERBOARD[:3] + config + LEADERBOARD[3:] + extra
+
+
+def when(folder) -> str:
+    return (folder.prov.get("finished") or folder.prov.get("started") or "")[:10]
+
+
+def _headline(folder) -> str:
+    """The card's numbers: a run's accuracy and length reduction per task and compressor, a statistics folder's
+    mean length reduction per compressor over its tasks."""
+    if folder.kind == "run":
+        rows = folder.data["rows"]
+        cols = [Column("task", lambda r: r["task"]), Column("compressor", lambda r: r["compressor"]), Column("accuracy", lambda r: format_value("percent", r["accuracy"]),
+                lambda r: r["accuracy"]), _metric("length_reduction", "length red.")]
+        return table(cols, rows)
+    if folder.kind == "stats":
+        by: dict[str, list[float]] = {}
+        for r in folder.data["rows"]:
+            if r.get("length_reduction") is not None:
+                by.setdefault(r["compressor"], []).append(r["length_reduction"])
+        rows = [{"compressor": c, "v": sum(v) / len(v), "tasks": len(v)} for c, v in by.items()]
+        cols = [Column("compressor", lambda r: r["compressor"]), Column("tasks", lambda r: r["tasks"], lambda r: r["tasks"]),
+                Column("mean length red.", lambda r: format_value("percent", r["v"]), lambda r: r["v"])]
+        return table(cols, rows)
+    return tag("p", readme.inline(folder.prov.get("intro", "")[:400]))
+
+
+def _card(folder) -> str:
+    tasks = sorted({r["task"] for r in folder.data.get("rows", [])})
+    models = sorted({r["model"] for r in folder.data.get("rows", []) if "model" in r})
+    items = [("kind", esc({"run": "published run", "stats": "compression statistics", "notes": "notes"}[folder.kind])),
+             ("date", esc(when(folder) or "not recorded")),
+             ("command", tag("code", esc(folder.prov.get("command") or "not recorded")))]
+    items += [("model", esc(", ".join(models)))] if models else []
+    items += [("tasks", esc(", ".join(tasks)))] if tasks else []
+    items.append(("page", link(f"{folder.name}/index.html", {"run": "leaderboard, plot, per-example views, provenance",
+                  "stats": "statistics table, plot, provenance", "notes": "README"}[folder.kind])))
+    body = tag("h2", link(f"{folder.name}/index.html", folder.name)) + definition_list(items) + _headline(folder)
+    return tag("section", body, class_="card")
+
+
+def index_page(folders: list) -> str:
+    intro = tag("p", f"{len(folders)} results folders. Tables sort by a click on a column header; leaderboards "
+                     "filter by task, compressor and model; each run links to per-example views of what every "
+                     "compressor's model read.")
+    return page("Results", intro + tag("div", "\n".join(_card(f) for f in folders), class_="cards"), "")
+
+
+def _provenance(folder) -> str:
+    meta, out = folder.data.get("meta") or {}, []
+    for i, run in enumerate(meta.get("invocations") or [], 1):
+        mach = run.get("machine") or {}
+        packages = ", ".join(f"{k} {v}" for k, v in (run.get("packages") or {}).items() if v)
+        out.append(tag("h3", f"invocation {i}") + definition_list([
+            ("command", tag("code", esc(run.get("command")))), ("directory", tag("code", esc(run.get("cwd")))),
+            ("started", esc(run.get("started_utc"))), ("finished", esc(run.get("finished_utc"))),
+            ("wall time", esc(f"{run.get('wall_seconds')} s")), ("git commit", tag("code", esc(run.get("git_commit")))),
+            ("machine", esc(f"{mach.get('cpu')}, {mach.get('cpu_count')} CPU cores, GPU: "
+                            f"{', '.join(mach.get('gpus') or []) or 'none'}; {mach.get('platform')}")),
+            ("packages", esc(packages))]))
+    if not out:
+        out.append(tag("p", "The run recorded no provenance (no run_meta.json)."))
+    source = (folder.data.get("publish") or {}).get("source")
+    if source:
+        out.append(tag("p", "Published from " + tag("code", esc(source)) + "."))
+    if folder.data.get("config"):
+        out.append(tag("details", tag("summary", "run configuration (run_config.json)") +
+                       tag("pre", esc(json.dumps(folder.data["config"], indent=2)))))
+    return "\n".join(out)
+
+
+def run_page(folder, examples_html: str) -> str:
+    rows, note = folder.data["rows"], (folder.data.get("publish") or {}).get("note")
+    parts = [tag("p", readme.inline(note))] if note else []
+    parts += [tag("h2", "Leaderboard"), table(leaderboard_columns(rows), rows, id_="leaderboard")]
+    if "leaderboard.png" in folder.images:
+        parts += [tag("h2", "Accuracy against attention-compute reduction"),
+                  '<img class="plot" src="leaderboard.png" alt="accuracy against attention-compute reduction per task, '
+                  'with the Pareto front">']
+    parts += [tag("h2", "Examples: what each model read"), examples_html, tag("h2", "Provenance"), _provenance(folder)]
+    return page(folder.name, "\n".join(parts), "../", [("", folder.name)])
+
+
+def stats_page(folder) -> str:
+    rows = folder.data["rows"]
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    fmt = {k: "percent" for k in ("length_reduction", "length_reduction_pooled", "attention_reduction", "lossless_rate",
+                                  "answer_retention", "rate_adherence")}
+    cols = [Column(k, (lambda r, k=k: format_value(fmt.get(k, "number"), r.get(k))), (lambda r, k=k: r.get(k)),
+                   filter=k in ("task", "compressor")) for k in keys]
+    sections = readme.sections(folder.readme)
+    parts = [readme.render(sections.get("", "")), tag("h2", "Statistics"), table(cols, rows, id_="stats")]
+    if "stats.png" in folder.images:
+        parts.append('<img class="plot" src="stats.png" alt="length reduction against context length">')
+    how = "How it was produced"
+    parts += [tag("h2", how), readme.render(sections.get(how, ""))] if how in sections else []
+    return page(folder.name, "\n".join(parts), "../", [("", folder.name)])
+
+
+def notes_page(folder) -> str:
+    files = tag("p", "Files: " + ", ".join(tag("code", esc(f)) for f in folder.data["files"]))
+    return page(folder.name, readme.render(folder.readme) + files, "../", [("", folder.name)])
