@@ -48,7 +48,7 @@ def save(model, directory: Path, cell_id: str, summary: dict) -> None:
     """Save ``model`` and ``summary`` into ``directory`` atomically (a temporary folder, then a rename)."""
     directory = Path(directory)
     tmp = directory.with_name(directory.name + f".tmp{os.getpid()}")
-    _remove_stale(directory)
+    remove_stale(directory)
     try:
         model.save(tmp)
         (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
@@ -86,15 +86,15 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _remove_stale(directory: Path) -> None:
+def remove_stale(directory: Path) -> None:
     """Remove ``<cell>.tmp<PID>`` folders of this cell whose process is gone (a save killed mid-way)."""
     for tmp in directory.parent.glob(directory.name + ".tmp*"):
         pid = tmp.name[len(directory.name) + 4:]
-        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+        if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

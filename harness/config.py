@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .errors import HarnessError
 from .pipeline import check_scope
 from .training import TrainConfig
-from .validate import integer, number, positive_int
+from .validate import integer, number, positive_int, text
 
 #: seeds feed torch, numpy and Python generators alike: keep them in the range all accept
 MAX_SEED = 2**32 - 1
@@ -35,6 +35,16 @@ class RunConfig:
     #: compressors evaluated with the checkpoint trained on raw prompts (not fine-tuned on their output)
     no_finetune: list[str] = field(default_factory=list)
     progress: bool = True
+    #: how cells are scheduled (:mod:`.backends`): ``local`` (this machine) or ``ray`` (a Ray cluster);
+    #: this and the options below never enter a cell's id, so every backend writes the same records
+    backend: str = "local"
+    #: ray: the address of the cluster to join (None: a local Ray instance sized for ``jobs`` cells)
+    ray_address: str | None = None
+    #: ray: the CPUs and GPUs each cell's task reserves (None: 1 CPU, no GPU)
+    cpus_per_cell: float | None = None
+    gpus_per_cell: float | None = None
+    #: where checkpoints go (None: OUTPUT/checkpoints); with ``ray`` only the driver writes there
+    checkpoint_dir: str | None = None
 
     def validate(self) -> None:
         """Every option in its domain (one-line errors naming the option), before any work or output."""
@@ -51,10 +61,31 @@ class RunConfig:
         if self.threads is not None:
             positive_int("--threads", self.threads)
         validate_train(self.train)
+        validate_backend(self)
         for spec in self.no_finetune:
             if spec not in self.compressors:
                 raise HarnessError(f"--no-finetune {spec!r} is not among the compressors of this run "
                                    f"({', '.join(self.compressors)}); name it in --compressors too")
+
+
+def validate_backend(cfg: RunConfig) -> None:
+    """A registered backend, and only options that backend reads (a Ray option with ``local`` is an error)."""
+    from .backends import BACKEND_OPTIONS, backend_names, get_backend
+
+    backend = get_backend(cfg.backend)
+    for name, flag in BACKEND_OPTIONS.items():
+        if getattr(cfg, name) is not None and name not in backend.options:
+            users = [b for b in backend_names() if name in get_backend(b).options]
+            raise HarnessError(f"{flag} applies to --backend {' or '.join(users)}, not {cfg.backend}; "
+                               f"add --backend {users[0]} or drop {flag}")
+    if cfg.ray_address is not None:
+        text("--ray-address", cfg.ray_address)
+    if cfg.cpus_per_cell is not None:
+        number("--cpus-per-cell", cfg.cpus_per_cell, 0, low_open=True)
+    if cfg.gpus_per_cell is not None:
+        number("--gpus-per-cell", cfg.gpus_per_cell, 0)
+    if cfg.checkpoint_dir is not None:
+        text("--checkpoint-dir", cfg.checkpoint_dir)
 
 
 def validate_train(train: TrainConfig) -> None:

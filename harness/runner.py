@@ -3,9 +3,9 @@
 One cell: build its components (registries) -> plan it (:mod:`.cells`) -> the test split
 through the prompt pipeline (:mod:`.pipeline`) -> train, or load the verified checkpoint
 (:mod:`.checkpoints`) -> evaluate (:mod:`.evaluation`) -> records (:mod:`.records`). A
-backend (:mod:`.backends`) schedules the cells. Records are written as soon as a batch
-is done; a rerun skips finished examples and reuses checkpoints, so a killed run resumes
-without losing or duplicating anything.
+backend (:mod:`.backends`, ``run --backend``) schedules the cells: ``local`` writes records
+as soon as a batch is done, ``ray`` as soon as a cell is done. A rerun skips finished
+examples and reuses checkpoints, so a killed run resumes without losing or duplicating anything.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import checkpoints
+from .backends import get_backend
 from .cells import Cell, plan_cell
 from .config import RunConfig
 from .errors import HarnessError
@@ -41,20 +42,23 @@ class Components:
 
 class Runner:
     """``wait``: queue behind another run of the same output directory instead of refusing;
-    ``retrain``: train this run's cells anew, replacing their checkpoints (not part of the configuration)."""
+    ``retrain``: train this run's cells anew, replacing their checkpoints (not part of the configuration).
+    ``store`` (a :class:`RecordStore` of ``output`` by default) and ``checkpoint_root`` (the folder of the
+    checkpoints: ``config.checkpoint_dir``, else ``OUTPUT/checkpoints``) let a Ray worker keep both in scratch space."""
 
     def __init__(self, config: RunConfig, output: str | Path, validate: bool = True, *, wait: bool = False,
-                 retrain: bool = False):
+                 retrain: bool = False, store=None, checkpoint_root: str | Path | None = None):
         self.config = config
         self.output = Path(output)
         self.wait, self.retrain = wait, retrain
+        self.checkpoint_root = Path(checkpoint_root or config.checkpoint_dir or self.output / checkpoints.CHECKPOINTS)
         if validate:  # worker processes skip it: the parent validated (and it builds every compressor)
             self.validate()
         try:
             self.output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise HarnessError(f"cannot create output directory {self.output}: {exc.strerror}; pass a writable --output DIR") from None
-        self.store = RecordStore(self.output)
+        self.store = store if store is not None else RecordStore(self.output)
 
     # -- validation -------------------------------------------------------------------
     def validate(self) -> None:
@@ -65,7 +69,10 @@ class Runner:
         from .tasks import build_task
 
         self.config.validate()
-        resolve_device(self.config.device)
+        backend = get_backend(self.config.backend)
+        backend(self.config).check()
+        if backend.checks_device:  # elsewhere the workers' devices count: each worker resolves its own
+            resolve_device(self.config.device)
         model = build_model(self.config.model)
         tokenizer = self._tokenizer(model)
         for spec in self.config.tasks:
@@ -86,14 +93,15 @@ class Runner:
         return compressor_spec in self.config.no_finetune and Spec.parse(compressor_spec).name != "raw"
 
     # -- one cell ---------------------------------------------------------------------
-    def components(self, task_spec: str, compressor_spec: str) -> Components:
+    def components(self, task_spec: str, compressor_spec: str, device: str | None = None) -> Components:
+        """The parts of one cell, on ``device`` (default: ``config.device`` resolved on this machine)."""
         from .compressors import build_compressor
         from .env import resolve_device
         from .models import build_model
         from .tasks import build_task
 
         cfg = self.config
-        device = resolve_device(cfg.device)
+        device = device or resolve_device(cfg.device)
         model = build_model(cfg.model)
         tokenizer = self._tokenizer(model)
         compressor = build_compressor(compressor_spec, tokenizer)
@@ -105,6 +113,10 @@ class Runner:
         trainer_spec = "raw" if parts.trainer is not parts.compressor else compressor_spec
         return plan_cell(self.config, task_spec, parts.task, parts.model, parts.tokenizer, compressor_spec,
                          parts.compressor, trainer_spec, parts.trainer, parts.train)
+
+    def cell(self, task_spec: str, compressor_spec: str) -> Cell:
+        """The plan of one cell (its id, label, checkpoint) without resolving a device: what a scheduler needs."""
+        return self.plan(task_spec, compressor_spec, self.components(task_spec, compressor_spec, self.config.device))
 
     def run_cell(self, task_spec: str, compressor_spec: str) -> str:
         """Train (or load) and evaluate one cell; returns its id (the ``cell`` field of its records)."""
@@ -133,7 +145,7 @@ class Runner:
         from .training import train as train_model
 
         cfg, model = self.config, parts.model
-        ckpt = checkpoints.checkpoint_dir(self.output, cell.train_id)
+        ckpt = self.checkpoint_path(cell.train_id)
         require_torch().manual_seed(parts.train.seed)
         # --retrain replaces the checkpoints this run trains; raw-trained cells load the one phase 1 just wrote
         fresh = self.retrain and parts.trainer is parts.compressor
@@ -153,6 +165,10 @@ class Runner:
         model.train_mode(False)
         return summary
 
+    def checkpoint_path(self, train_id: str) -> Path:
+        """The checkpoint folder of the cell ``train_id`` (under ``--checkpoint-dir``, else ``OUTPUT/checkpoints``)."""
+        return self.checkpoint_root / train_id
+
     # -- the grid ---------------------------------------------------------------------
     def grid(self) -> list[list[tuple[str, str]]]:
         """The cells in phases: cells that train first, then raw-trained cells (they need the raw checkpoint)."""
@@ -165,9 +181,9 @@ class Runner:
     def run(self) -> list[dict]:
         """Run every cell of the grid; returns the leaderboard rows of these cells (records of other
         configurations in the same directory stay in ``records.jsonl`` and in ``ltsc-bench leaderboard``)."""
-        from .backends.local import run_cells, set_threads
         from .leaderboard import compute_rows
 
+        backend = get_backend(self.config.backend)(self.config)
         with RunLock(self.output, wait=self.wait):  # the only writer of this directory until the grid is done
             self.store = RecordStore(self.output)  # what earlier runs (or the one waited for) wrote
             try:
@@ -175,18 +191,17 @@ class Runner:
             except OSError as exc:
                 raise HarnessError(f"cannot write {self.output / 'run_config.json'}: {exc.strerror}; "
                                    "pass a writable --output DIR") from None
-            if self.config.threads:
-                set_threads(self.config.threads)
             done: list[str] = []
-            for cells in self.grid():
-                jobs = [(self.config, str(self.output), t, c, self.retrain) for t, c in cells]
-                done += run_cells(jobs, _run_cell_job, workers=self.config.jobs, threads=self.config.threads)
+            with backend:
+                for cells in self.grid():
+                    done += backend.run_cells(self, cells)
             self.store = RecordStore(self.output)
         mine = set(done)
         return compute_rows([r for r in self.store.records if r["cell"] in mine])
 
 
-def _run_cell_job(job) -> str:
-    """One cell (in a worker process when ``jobs`` > 1: it appends under its parent's :class:`RunLock`)."""
+def run_cell_job(job) -> str:
+    """One cell of the local backend (in a worker process when ``jobs`` > 1: it appends under its parent's
+    :class:`RunLock`)."""
     config, output, task_spec, compressor_spec, retrain = job
     return Runner(config, output, validate=False, retrain=retrain).run_cell(task_spec, compressor_spec)

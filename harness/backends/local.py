@@ -2,12 +2,41 @@
 
 Workers are spawned (not forked: torch and tokenizers hold threads) and die with their
 parent, so a killed run leaves no orphan writing records. Each worker appends its own
-records to the run's store (whole lines, under a file lock).
+records to the run's store (whole lines, under a file lock), batch by batch, and writes its
+checkpoint to the run's checkpoint folder: one machine, one filesystem.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+
+
+class LocalBackend:
+    """``run --backend local`` (the default): ``--jobs`` cells at a time on this machine."""
+
+    name = "local"
+    options: frozenset[str] = frozenset()
+    checks_device = True
+
+    def __init__(self, config):
+        self.config = config
+
+    def check(self) -> None:
+        """Nothing to check: this machine runs the cells."""
+
+    def __enter__(self) -> LocalBackend:
+        if self.config.threads:
+            set_threads(self.config.threads)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def run_cells(self, runner, cells: Sequence[tuple[str, str]]) -> list[str]:
+        from ..runner import run_cell_job
+
+        jobs = [(runner.config, str(runner.output), t, c, runner.retrain) for t, c in cells]
+        return run_cells(jobs, run_cell_job, workers=self.config.jobs, threads=self.config.threads)
 
 
 def run_cells(jobs: Sequence, run_one: Callable, workers: int = 1, threads: int | None = None) -> list:

@@ -25,6 +25,8 @@ def _names(values: list[str] | None) -> list[str] | None:
 
 
 def add_parser(sub, name):
+    from ..backends import backend_names
+
     p = sub.add_parser(name, help="fine-tune and evaluate a model on raw vs compressed inputs (no arguments: the default suite)")
     p.add_argument("--tasks", nargs="+", metavar="TASK", help="task specs, e.g. recall tree@stage=large (default: the suite's task)")
     p.add_argument("--compressors", nargs="+", metavar="COMPRESSOR", help="compressor specs (default: the suite's list, raw first)")
@@ -48,7 +50,19 @@ def add_parser(sub, name):
                         "instead of fine-tuning on their output (default suite: the llmlingua row)")
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch (default: torch's; the default suite uses 1)")
-    p.add_argument("--jobs", type=int, metavar="N", help="cells run in N parallel processes (default 1; the default suite uses 2)")
+    p.add_argument("--jobs", type=int, metavar="N", help="cells run in N parallel processes (default 1; the default suite uses 2); "
+                   "--backend ray without --ray-address: a local Ray instance for N cells at a time")
+    p.add_argument("--backend", choices=backend_names(), default="local",
+                   help="where cells run: local (default: this machine, --jobs at a time) or ray (one Ray task per cell; "
+                        "install with pip install 'ltsc-bench[ray]')")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="--backend ray: the cluster to join, e.g. 10.0.0.1:6379 or auto (default: start a local Ray "
+                        "instance for --jobs cells at a time)")
+    p.add_argument("--cpus-per-cell", type=float, metavar="N", help="--backend ray: CPUs each cell reserves (default 1)")
+    p.add_argument("--gpus-per-cell", type=float, metavar="N", help="--backend ray: GPUs each cell reserves (default 0)")
+    p.add_argument("--checkpoint-dir", metavar="DIR",
+                   help="where trained checkpoints go (default: OUTPUT/checkpoints); with --backend ray only this "
+                        "machine writes there, so it need not be shared with the workers")
     p.add_argument("--eval-batch", type=int, metavar="N", help="evaluation batch size (default 32)")
     p.add_argument("--wait", action="store_true",
                    help="if another run is writing the same output directory, wait for it instead of refusing")
@@ -81,9 +95,17 @@ def build_config(args):
                   **{k: v for k, v in dict(tasks=tasks, compressors=compressors, model=args.model, tokenizer=args.tokenizer,
                                            scope=args.scope, seed=args.seed, test_examples=args.limit,
                                            train_examples=args.train_examples, eval_batch=args.eval_batch,
-                                           threads=args.threads, jobs=args.jobs, no_finetune=no_finetune).items()
+                                           threads=args.threads, jobs=args.jobs, no_finetune=no_finetune,
+                                           backend=args.backend, ray_address=args.ray_address,
+                                           cpus_per_cell=args.cpus_per_cell, gpus_per_cell=args.gpus_per_cell,
+                                           checkpoint_dir=args.checkpoint_dir).items()
                      if v is not None})
     return cfg, suite
+
+
+#: RunConfig fields that say how, not what, a run computes: they do not name its default output directory
+EXECUTION = ("progress", "device", "jobs", "threads", "backend", "ray_address", "cpus_per_cell", "gpus_per_cell",
+             "checkpoint_dir")
 
 
 def default_output(cfg, suite: bool) -> Path:
@@ -92,7 +114,7 @@ def default_output(cfg, suite: bool) -> Path:
 
     if suite:
         return Path(OUTPUT)
-    key = {k: v for k, v in cfg.__dict__.items() if k not in ("progress", "device", "jobs", "threads")}
+    key = {k: v for k, v in cfg.__dict__.items() if k not in EXECUTION}
     return Path("runs") / f"run-{config_hash(key)[:10]}"
 
 

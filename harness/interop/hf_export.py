@@ -191,7 +191,7 @@ def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str |
     runner, task_spec, comp_spec = find_cell(run_dir, cell, compressor, task)
     parts = runner.components(task_spec, comp_spec)
     plan = runner.plan(task_spec, comp_spec, parts)
-    ckpt = checkpoints.checkpoint_dir(Path(run_dir), plan.train_id)
+    ckpt = runner.checkpoint_path(plan.train_id)  # honours the run's --checkpoint-dir
     if not checkpoints.exists(ckpt):
         raise HarnessError(f"cell {plan.label} has no checkpoint ({ckpt}); run `ltsc-bench run` for it first")
     model = parts.model
