@@ -169,52 +169,73 @@ class LtscText(Compressor):
         sym = self.header_at(seq)
         if sym is None:
             return seq  # an unchanged input
-        pos, n = len(self.headers[sym]), len(seq)
+        reader = _Reader(self, seq, sym)
+        runs = reader.dictionary(len(self.headers[sym]))
+        return reader.expand(runs)
 
-        def fail(where: int, what: str):
-            raise HarnessError(f"ltsc-text: malformed input at position {where}: {what}")
 
-        def next_sym(start: int) -> int:
-            try:
-                return seq.index(sym, start)
-            except ValueError:
-                fail(start, "a marker or definition is not closed")
+class _Reader:
+    """Reads one ``ltsc-text`` sequence: its dictionary lines, then the body with markers expanded."""
 
-        runs: list[list[int]] = []
+    def __init__(self, codec, seq: list[int], sym: int):
+        self.codec, self.seq, self.sym, self.pos = codec, seq, sym, 0
+
+    def fail(self, where: int, what: str):
+        raise HarnessError(f"ltsc-text: malformed input at position {where}: {what}")
+
+    def next_sym(self, start: int) -> int:
+        try:
+            return self.seq.index(self.sym, start)
+        except ValueError:
+            self.fail(start, "a marker or definition is not closed")
+
+    def dictionary(self, pos: int) -> list[list[int]]:
+        """The runs defined from ``pos`` up to the end line; leaves ``self.pos`` after it."""
+        seq, sym, nl, runs = self.seq, self.sym, self.codec.nl, []
         while True:
-            if pos >= n or seq[pos] != sym:
-                fail(pos, "expected a definition line or the end line of the dictionary")
-            if pos + 1 < n and seq[pos + 1] == sym:  # the end line
-                if seq[pos + 2:pos + 2 + len(self.nl)] != self.nl:
-                    fail(pos + 2, "the end line of the dictionary is not followed by a newline")
-                pos += 2 + len(self.nl)
+            if pos >= len(seq) or seq[pos] != sym:
+                self.fail(pos, "expected a definition line or the end line of the dictionary")
+            if pos + 1 < len(seq) and seq[pos + 1] == sym:  # the end line
+                if seq[pos + 2:pos + 2 + len(nl)] != nl:
+                    self.fail(pos + 2, "the end line of the dictionary is not followed by a newline")
+                self.pos = pos + 2 + len(nl)
                 break
-            close = next_sym(pos + 1)
-            if tuple(seq[pos + 1:close]) != self.digits(len(runs) + 1):
-                fail(pos + 1, f"expected the definition of entry {len(runs) + 1}")
-            pos = close + 1
-            if seq[pos:pos + len(self.eq)] != self.eq:
-                fail(pos, "a definition lacks its '='")
-            pos += len(self.eq)
-            end = next_sym(pos)
-            content = seq[pos:end]
-            if len(content) <= len(self.nl) or content[-len(self.nl):] != self.nl:
-                fail(pos, "a definition is empty or does not end with a newline")
-            runs.append(content[:-len(self.nl)])
-            pos = end
+            runs.append(self.definition(pos, len(runs) + 1))
+            pos = self.pos
         if not runs:
-            fail(pos, "the dictionary is empty")
-        number = {self.digits(k): k for k in range(1, len(runs) + 1)}
+            self.fail(self.pos, "the dictionary is empty")
+        return runs
+
+    def definition(self, pos: int, number: int) -> list[int]:
+        """Entry ``number``'s line starting at ``pos``: its run; leaves ``self.pos`` at the next line."""
+        seq, codec = self.seq, self.codec
+        close = self.next_sym(pos + 1)
+        if tuple(seq[pos + 1:close]) != codec.digits(number):
+            self.fail(pos + 1, f"expected the definition of entry {number}")
+        pos = close + 1
+        if seq[pos:pos + len(codec.eq)] != codec.eq:
+            self.fail(pos, "a definition lacks its '='")
+        pos += len(codec.eq)
+        self.pos = self.next_sym(pos)
+        content, nl = seq[pos:self.pos], codec.nl
+        if len(content) <= len(nl) or content[-len(nl):] != nl:
+            self.fail(pos, "a definition is empty or does not end with a newline")
+        return content[:-len(nl)]
+
+    def expand(self, runs: list[list[int]]) -> list[int]:
+        """The body from ``self.pos`` with every marker replaced by its run."""
+        seq, sym, pos = self.seq, self.sym, self.pos
+        number = {self.codec.digits(k): k for k in range(1, len(runs) + 1)}
         out: list[int] = []
-        while pos < n:
+        while pos < len(seq):
             if seq[pos] != sym:
                 out.append(seq[pos])
                 pos += 1
                 continue
-            close = next_sym(pos + 1)
+            close = self.next_sym(pos + 1)
             k = number.get(tuple(seq[pos + 1:close]))
             if k is None:
-                fail(pos, "a marker the dictionary does not define")
+                self.fail(pos, "a marker the dictionary does not define")
             out += runs[k - 1]
             pos = close + 1
         return out
