@@ -76,9 +76,11 @@ def prompt_compressor(path: str, device: str, llmlingua2: bool = False):
     """One ``llmlingua.PromptCompressor`` per (model, device, kind) per process.
 
     tiktoken's cl100k, which PromptCompressor always loads, is seeded from the offline
-    copy first; remote code is never trusted.
+    copy first; remote code is never trusted. The scoring model takes and returns the
+    library's legacy KV lists on every transformers release (:mod:`.kv_adapter`).
     """
     from ..tokenizers import cl100k_base
+    from .kv_adapter import adapt_kv
 
     cl100k_base()  # seeds tiktoken's cache so PromptCompressor does not download
     try:
@@ -92,6 +94,11 @@ def prompt_compressor(path: str, device: str, llmlingua2: bool = False):
     except OSError as exc:
         raise HarnessError(f"cannot load scoring model {path!r}: {str(exc).splitlines()[0]}") from None
     pc.oai_tokenizer = OrdinaryText(pc.oai_tokenizer)
+    if not llmlingua2:
+        adapt_kv(pc.model)
+        # kept text as it was: no "cleanup" of spaces before punctuation (transformers 4.x applied it to
+        # byte-level BPE too, turning "x ." into "x."; 5.x never does)
+        pc.tokenizer.clean_up_tokenization_spaces = False
     return pc
 
 
@@ -108,8 +115,8 @@ class OrdinaryText:
 
 @contextlib.contextmanager
 def quiet_transformers():
-    """Silence transformers' warnings while llmlingua 0.2.2 runs (its legacy tuple KV caches and
-    embedding resize warn on every call); the previous verbosity is restored afterwards."""
+    """Silence transformers' warnings while llmlingua 0.2.2 runs (its legacy tuple KV caches,
+    deprecated keywords and embedding resize warn); the previous verbosity is restored afterwards."""
     from transformers.utils import logging
 
     level = logging.get_verbosity()

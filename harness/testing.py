@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .contract import Check, ContractReport, check_compressor
 
-__all__ = ["Check", "ContractReport", "assert_contract", "check_compressor"]
+__all__ = ["Check", "ContractReport", "assert_contract", "check_compressor", "random_token_classifier"]
 
 
 def assert_contract(target, tokenizer="cl100k_base", **options) -> ContractReport:
@@ -23,3 +23,26 @@ def assert_contract(target, tokenizer="cl100k_base", **options) -> ContractRepor
     if not report.passed:
         raise AssertionError("compressor contract broken:\n" + report.summary())
     return report
+
+
+def random_token_classifier(path) -> str:
+    """A tiny seeded random BERT token classifier saved in ``path``: an offline stand-in for LLMLingua-2's
+    scoring model in tests and benchmarks (character vocabulary, one layer; never downloads)."""
+    import string
+    from pathlib import Path
+
+    import torch
+    from transformers import BertConfig, BertForTokenClassification, BertTokenizer
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    chars = string.ascii_letters + string.digits
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *string.punctuation, *("##" + c for c in chars)]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    BertTokenizer(str(path / "vocab.txt"), do_lower_case=False).save_pretrained(path)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=512, num_labels=2,
+                        architectures=["BertForTokenClassification"])
+    BertForTokenClassification(config).save_pretrained(path)
+    return str(path)

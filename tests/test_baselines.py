@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 import subprocess
 import sys
 
@@ -36,21 +35,9 @@ def ids(tok):
 @pytest.fixture(scope="module")
 def tiny_lingua2(tmp_path_factory):
     """A tiny random BERT token classifier in a directory whose name LLMLingua-2 does not recognise."""
-    from transformers import BertConfig, BertForTokenClassification, BertTokenizer
-    import torch
+    from harness.testing import random_token_classifier
 
-    path = tmp_path_factory.mktemp("models") / "tiny-token-classifier"
-    path.mkdir()
-    chars = string.ascii_letters + string.digits
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *string.punctuation, *("##" + c for c in chars)]
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    BertTokenizer(str(path / "vocab.txt"), do_lower_case=False).save_pretrained(path)
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=512, num_labels=2,
-                        architectures=["BertForTokenClassification"])
-    BertForTokenClassification(config).save_pretrained(path)
-    return str(path)
+    return random_token_classifier(tmp_path_factory.mktemp("models") / "tiny-token-classifier")
 
 
 def build(spec, tok, tiny_lingua2=None):

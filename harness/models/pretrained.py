@@ -23,6 +23,7 @@ from ..env import hf_load_error, hub_allowed, refuse_remote_code
 from ..errors import HarnessError, missing_package
 from ..validate import one_of, positive_int, text
 from .base import LanguageModel, models, require_torch
+from .hf_compat import cache_kwargs, dtype_kwargs, output_cache
 
 FINETUNE = ("lora", "full")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -103,8 +104,8 @@ class Pretrained(LanguageModel):
         tr = _transformers()
         try:
             local_only = not hub_allowed()
-            model = tr.AutoModelForCausalLM.from_pretrained(self.source, torch_dtype=self._dtype(device),
-                                                            local_files_only=local_only, trust_remote_code=False)
+            model = tr.AutoModelForCausalLM.from_pretrained(self.source, local_files_only=local_only, trust_remote_code=False,
+                                                            **dtype_kwargs(self._dtype(device)))
             hf_tok = tr.AutoTokenizer.from_pretrained(self.source, local_files_only=local_only, trust_remote_code=False)
         except Exception as exc:  # noqa: BLE001  (transformers raises many kinds; each is one line here)
             raise hf_load_error("model", self.source, exc, Path(self.source).exists()) from None
@@ -138,8 +139,8 @@ class Pretrained(LanguageModel):
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past=None, use_cache=False):
         out = self.module(inputs_embeds=self.embed(input_ids), attention_mask=attention_mask, position_ids=position_ids,
-                          past_key_values=past, use_cache=use_cache)
-        return out.logits, out.past_key_values
+                          use_cache=use_cache, **cache_kwargs(past))
+        return out.logits, output_cache(out)
 
     def trainable_parameters(self):
         return [p for p in self.module.parameters() if p.requires_grad] + list(self.embed.extra.parameters())

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 from ..validate import InvalidParameter, integer, positive_int
 from .base import LanguageModel, models, require_torch
+from .hf_compat import cache_kwargs, output_cache
 
 PAD, EOS, UNK = 0, 1, 2
 SPECIALS = 3
@@ -54,9 +55,9 @@ def _net(config, conv: int):
 
         def forward(self, ids, mask=None, positions=None, past=None, use_cache=False):
             if self.conv is None:
-                out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=past,
-                              use_cache=use_cache)
-                return out.logits, out.past_key_values
+                out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=use_cache,
+                              **cache_kwargs(past))
+                return out.logits, output_cache(out)
             emb = self.lm.get_input_embeddings()(ids)
             if mask is not None:  # padding contributes nothing to its neighbours
                 emb = emb * mask[..., None].to(emb.dtype)
