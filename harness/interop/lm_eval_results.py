@@ -14,7 +14,9 @@ as they do in the run.
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HarnessError
@@ -100,13 +102,28 @@ def _prediction(sample: dict, doc: dict):
     return first if isinstance(first, str) else json.dumps(first)
 
 
-def records_from_results(results_path) -> list[dict]:
-    """The records of one lm-eval results file (see the module docstring)."""
-    from ..compute import forward_flops
-    from ..records import SCHEMA_VERSION
+@dataclass
+class _ResultsFile:
+    """One lm-eval results file and what every record built from it shares."""
+
+    path: Path
+    res: dict
+    cfg: dict
+    info: dict
+    log: dict
+    model: str
+    pretrained: str | None
+    tokenizer: object
+    relation: str
+
+    @property
+    def stamp(self) -> str:
+        return self.path.stem[len("results_"):]
+
+
+def _open_results(results_path: Path) -> _ResultsFile:
     from ..tokenizers import get_tokenizer
 
-    results_path = Path(results_path)
     try:
         res = json.loads(results_path.read_text(encoding="utf-8"))
         cfg = res["config"]
@@ -114,8 +131,6 @@ def records_from_results(results_path) -> list[dict]:
         raise HarnessError(f"{results_path} is not an lm-eval results file") from None
     info = cfg.get("ltsc_bench") or _plain_hf_info(cfg)
     log = {} if info.get("plain_hf") else _request_log(results_path, info)
-    arch = info["architecture"]
-    stamp = results_path.stem[len("results_"):]
     model_args = cfg.get("model_args")
     pretrained = model_args.get("pretrained") if isinstance(model_args, dict) else str(model_args)
     lm_model = cfg.get("model", "hf")
@@ -127,63 +142,89 @@ def records_from_results(results_path) -> list[dict]:
         relation = "self" if trained_on or info["compressor_label"] == "raw" else "raw"
     else:
         relation = "raw" if trained_on.partition("@")[0] == "raw" else trained_on
+    return _ResultsFile(results_path, res, cfg, info, log, model, pretrained, tokenizer, relation)
+
+
+def records_from_results(results_path) -> list[dict]:
+    """The records of one lm-eval results file (see the module docstring)."""
+    rf = _open_results(Path(results_path))
     records = []
-    for task, task_res in res.get("results", {}).items():
-        files = sorted(results_path.parent.glob(f"samples_{task}_{stamp}.jsonl"))
-        if not files:
-            raise HarnessError(f"{results_path}: no samples for task {task}; run lm-eval with --log_samples")
-        metric_names = [k.split(",")[0] for k in task_res if "," in k and "_stderr" not in k]
-        n_shot = (res.get("n-shot") or {}).get(task)
-        base = info.get("comparison") or {"model": pretrained, "tokenizer": info["tokenizer"]}
-        comparison = _hash({"base": base, "task": task, "limit": cfg.get("limit"), "n_shot": n_shot,
-                            "scope": info["scope"], "source": "lm-eval"})
-        config = {"source": "lm-eval", "results": str(results_path), "model": cfg.get("model"), "model_args": model_args,
-                  "task": task, "limit": cfg.get("limit"), "n_shot": n_shot, "compressor": info["compressor_label"],
-                  "compressor_config": info["compressor"], "compressor_params": info["compressor_params"],
-                  "compressor_lossless": info["lossless"], "scope": info["scope"], "tokenizer": info["tokenizer"]}
-        cell = _hash(dict(config, results=None, comparison=comparison))
-        seen = set()
-        for sample in _read_jsonl(files[0]):
-            doc, doc_id = sample.get("doc"), sample.get("doc_id")
-            if doc_id in seen:  # one document under several filters: the first one counts
-                continue
-            seen.add(doc_id)
-            ours = is_exported_doc(doc)
-            if tokenizer is not None:
-                args = sample.get("arguments", {}).get("gen_args_0", {})
-                n = n_raw = len(tokenizer.encode(str(args.get("arg_0", ""))))
-                entry = {"raw_tokens": n, "input_tokens": n, "dictionary_entries": 0, "dictionary_tokens": 0,
-                         "changed": False, "target_tokens": None, "round_trip_ok": True, "codec_seconds": 0.0}
-            else:
-                entry = log.get((task, doc_id))
-                if entry is None:
-                    raise HarnessError(f"{results_path}: the request log has no entry for {task} document {doc_id}")
-                n, n_raw = entry["input_tokens"], entry["raw_tokens"]
-            metric = "exact_match" if "exact_match" in sample else next((m for m in metric_names if m in sample), None)
-            if metric is None:
-                raise HarnessError(f"{results_path}: samples of {task} carry no metric value")
-            score = float(sample[metric])
-            target = doc["target"] if ours else str(sample.get("target"))
-            records.append({
-                "cell": cell, "comparison": comparison, "example_id": doc["id"] if ours else f"{task}-{doc_id}",
-                "task": doc.get("task_spec", task) if ours else task, "compressor": info["compressor_label"],
-                "compressor_params": info["compressor_params"], "model": model, "tokenizer": info["tokenizer"],
-                "scope": info["scope"], "seed": int(info.get("seed") or cfg.get("random_seed") or 0),
-                "train_steps": int(info.get("train_steps") or 0), "trained_on": relation,
-                "input_tokens": n, "raw_tokens": n_raw, "dictionary_entries": entry["dictionary_entries"],
-                "dictionary_tokens": entry["dictionary_tokens"], "changed": entry["changed"],
-                "compressed_tokens": n, "target_tokens": entry["target_tokens"],
-                "attention_n2": n * n, "raw_attention_n2": n_raw * n_raw,
-                "flops": forward_flops(n, arch["params"], arch["layers"], arch["d_model"]),
-                "raw_flops": forward_flops(n_raw, arch["params"], arch["layers"], arch["d_model"]),
-                "codec_seconds": entry["codec_seconds"], "round_trip_ok": entry["round_trip_ok"],
-                "prediction": _prediction(sample, doc), "target": target, "score": min(max(score, 0.0), 1.0),
-                "correct": score == 1.0,
-                "scores": {m: float(sample[m]) for m in metric_names if m != metric and m in sample},
-                "prefill_seconds": None, "train_final_answer_loss": None, "config": config,
-                "schema_version": SCHEMA_VERSION,
-            })
+    for task, task_res in rf.res.get("results", {}).items():
+        records += _task_records(rf, task, task_res)
     return records
+
+
+def _task_records(rf: _ResultsFile, task: str, task_res: dict) -> list[dict]:
+    """The records of one task: one per document of its samples file."""
+    info, cfg = rf.info, rf.cfg
+    files = sorted(rf.path.parent.glob(f"samples_{task}_{rf.stamp}.jsonl"))
+    if not files:
+        raise HarnessError(f"{rf.path}: no samples for task {task}; run lm-eval with --log_samples")
+    metric_names = [k.split(",")[0] for k in task_res if "," in k and "_stderr" not in k]
+    n_shot = (rf.res.get("n-shot") or {}).get(task)
+    base = info.get("comparison") or {"model": rf.pretrained, "tokenizer": info["tokenizer"]}
+    comparison = _hash({"base": base, "task": task, "limit": cfg.get("limit"), "n_shot": n_shot,
+                        "scope": info["scope"], "source": "lm-eval"})
+    config = {"source": "lm-eval", "results": str(rf.path), "model": cfg.get("model"),
+              "model_args": cfg.get("model_args"), "task": task, "limit": cfg.get("limit"), "n_shot": n_shot,
+              "compressor": info["compressor_label"], "compressor_config": info["compressor"],
+              "compressor_params": info["compressor_params"], "compressor_lossless": info["lossless"],
+              "scope": info["scope"], "tokenizer": info["tokenizer"]}
+    shared = {"cell": _hash(dict(config, results=None, comparison=comparison)), "comparison": comparison,
+              "config": config}
+    records, seen = [], set()
+    for sample in _read_jsonl(files[0]):
+        if sample.get("doc_id") in seen:  # one document under several filters: the first one counts
+            continue
+        seen.add(sample.get("doc_id"))
+        records.append(_sample_record(rf, task, sample, metric_names, shared))
+    return records
+
+
+def _lengths(rf: _ResultsFile, task: str, sample: dict) -> dict:
+    """The compression fields of one sample: counted from its prompt (plain hf), else from the request log."""
+    if rf.tokenizer is not None:
+        args = sample.get("arguments", {}).get("gen_args_0", {})
+        n = len(rf.tokenizer.encode(str(args.get("arg_0", ""))))
+        return {"raw_tokens": n, "input_tokens": n, "dictionary_entries": 0, "dictionary_tokens": 0,
+                "changed": False, "target_tokens": None, "round_trip_ok": True, "codec_seconds": 0.0}
+    entry = rf.log.get((task, sample.get("doc_id")))
+    if entry is None:
+        raise HarnessError(f"{rf.path}: the request log has no entry for {task} document {sample.get('doc_id')}")
+    return entry
+
+
+def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list[str], shared: dict) -> dict:
+    from ..compute import forward_flops
+    from ..records import SCHEMA_VERSION
+
+    info, doc = rf.info, sample.get("doc")
+    ours, arch = is_exported_doc(doc), info["architecture"]
+    entry = _lengths(rf, task, sample)
+    n, n_raw = entry["input_tokens"], entry["raw_tokens"]
+    metric = "exact_match" if "exact_match" in sample else next((m for m in metric_names if m in sample), None)
+    if metric is None:
+        raise HarnessError(f"{rf.path}: samples of {task} carry no metric value")
+    score = float(sample[metric])
+    flops = functools.partial(forward_flops, params=arch["params"], layers=arch["layers"], d_model=arch["d_model"])
+    return {
+        "cell": shared["cell"], "comparison": shared["comparison"],
+        "example_id": doc["id"] if ours else f"{task}-{sample.get('doc_id')}",
+        "task": doc.get("task_spec", task) if ours else task, "compressor": info["compressor_label"],
+        "compressor_params": info["compressor_params"], "model": rf.model, "tokenizer": info["tokenizer"],
+        "scope": info["scope"], "seed": int(info.get("seed") or rf.cfg.get("random_seed") or 0),
+        "train_steps": int(info.get("train_steps") or 0), "trained_on": rf.relation,
+        "input_tokens": n, "raw_tokens": n_raw, "dictionary_entries": entry["dictionary_entries"],
+        "dictionary_tokens": entry["dictionary_tokens"], "changed": entry["changed"],
+        "compressed_tokens": n, "target_tokens": entry["target_tokens"],
+        "attention_n2": n * n, "raw_attention_n2": n_raw * n_raw, "flops": flops(n), "raw_flops": flops(n_raw),
+        "codec_seconds": entry["codec_seconds"], "round_trip_ok": entry["round_trip_ok"],
+        "prediction": _prediction(sample, doc), "target": doc["target"] if ours else str(sample.get("target")),
+        "score": min(max(score, 0.0), 1.0), "correct": score == 1.0,
+        "scores": {m: float(sample[m]) for m in metric_names if m != metric and m in sample},
+        "prefill_seconds": None, "train_final_answer_loss": None, "config": shared["config"],
+        "schema_version": SCHEMA_VERSION,
+    }
 
 
 def read_lm_eval(paths) -> list[dict]:
