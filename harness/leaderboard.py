@@ -27,7 +27,6 @@ CELL_METRICS = ("n", "accuracy", "ci_low", "ci_high", "majority_baseline", "mean
                 "rate_adherence")
 #: metrics added to the JSON rows when the records carry them (schema 2 records and tasks with extra scores)
 EXTRA_METRICS = ("round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy")
-IDENTITY = ("tokenizer", "seed", "train_steps", "comparison")
 #: rows with the same values here are told apart by the configuration fields in which they differ
 ROW_NAME = ("task", "compressor", "model", "trained_on")
 

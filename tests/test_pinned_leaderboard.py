@@ -409,3 +409,14 @@ def test_merge_run_and_published_directories(tmp_path):
     (published / "records.jsonl.gz").write_bytes(b"not gzip")
     with pytest.raises(HarnessError, match="cannot read records file"):
         merge_dirs([published])
+
+
+def test_read_dir_reads_lm_eval_output_through_the_lm_eval_reader(tmp_path, monkeypatch):
+    """A folder of lm-eval output (``ltsc-bench lm-eval``) is read as records by the lm-eval reader, not as a run."""
+    from harness import leaderboard
+    from harness.interop import lm_eval_results
+
+    records = [{"cell": "c", "example_id": "e"}]
+    monkeypatch.setattr(lm_eval_results, "is_lm_eval_output", lambda d: str(d) == str(tmp_path))
+    monkeypatch.setattr(lm_eval_results, "read_lm_eval", lambda dirs: records if dirs == [tmp_path] else None)
+    assert leaderboard.read_dir(tmp_path) is records
