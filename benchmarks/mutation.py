@@ -9,7 +9,8 @@
 
 Prints a Markdown table (module, mutants, killed, survived, equivalent, score), then the
 survivors and the equivalent mutants with their reasons; exits 1 when a module scores below
-``threshold`` (0.90) or cannot be measured (its tests fail without a mutant).
+``threshold`` (0.90) or cannot be measured (its tests fail without a mutant). Ctrl-C or SIGTERM stops
+the run and still prints the modules it finished (exit 130).
 
 A *mutant* is the module with one realistic one-line bug (an operator, comparison,
 constant, ``min``/``max``, a dropped call, a ``return None`` ...; see :data:`OPERATORS`). For each
@@ -458,22 +459,8 @@ def run_tests(module: str, origin: Path, code, work: Path, pytest_args: list[str
         _child(module, origin, code_path, work / "hook", pytest_args, log, selected, trace_file, write_fd)
     RUNNING.append(pid)
     os.close(write_fd)
-    data, status = b"", None
     try:
-        while True:
-            left = timeout - (time.monotonic() - start)
-            if left <= 0:
-                _kill(pid)
-                status = "timeout"
-                break
-            ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
-            if ready:
-                chunk = os.read(read_fd, 65536)
-                if chunk:
-                    data += chunk
-                    continue
-                os.waitpid(pid, 0)
-                break
+        data, status = _collect(pid, read_fd, start + timeout)
     except BaseException:
         _kill(pid)
         raise
@@ -494,6 +481,23 @@ def run_tests(module: str, origin: Path, code, work: Path, pytest_args: list[str
         log.unlink(missing_ok=True)
         return "passed", "", seconds, lines
     return "failed", result.get("failed") or f"pytest exit {exit_code} (see the log)", seconds, lines
+
+
+def _collect(pid: int, read_fd: int, deadline: float) -> tuple[bytes, str | None]:
+    """What the child writes to ``read_fd`` until it exits (status None), or ``"timeout"`` (killed) at ``deadline``."""
+    data = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            _kill(pid)
+            return data, "timeout"
+        ready, _, _ = select.select([read_fd], [], [], min(left, 1.0))
+        if ready:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                os.waitpid(pid, 0)
+                return data, None
+            data += chunk
 
 
 def _kill(pid: int) -> None:
@@ -595,7 +599,7 @@ def table(rows: list[dict]) -> str:
     return "\n".join([head, *body])
 
 
-def main(argv=None) -> int:
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="operators:\n" + "\n".join(f"  {k:9} {v}" for k, v in OPERATORS.items()))
@@ -616,15 +620,21 @@ def main(argv=None) -> int:
         if unknown:
             parser.error(f"not in {args.config}: {', '.join(sorted(unknown))}")
         modules = [m for m in modules if m["name"] in args.module]
-    os.chdir(ROOT)
-    if args.show:
-        for mod in modules:
-            source = (ROOT / mod["path"]).read_text()
-            for m in enumerate_mutants(mod["name"], source, set(config.get("defaults", {}).get("message_calls", []))):
-                if m.id in args.show:
-                    print(f"{m.id} {mod['path']}:{m.line} {m.qualname} {m.what}")
-                    print(f"  - {m.source_line}\n  + {mutated_statement(source, m)}")
-        return 0
+    return args, config, modules
+
+
+def show(modules: list[dict], config: dict, ids: list[str]) -> None:
+    """Print the original and mutated statement of each mutant in ``ids``."""
+    for mod in modules:
+        source = (ROOT / mod["path"]).read_text()
+        for m in enumerate_mutants(mod["name"], source, set(config.get("defaults", {}).get("message_calls", []))):
+            if m.id in ids:
+                print(f"{m.id} {mod['path']}:{m.line} {m.qualname} {m.what}")
+                print(f"  - {m.source_line}\n  + {mutated_statement(source, m)}")
+
+
+def prepare_work() -> Path:
+    """The temporary folder with the import hook; the shared imports every fork inherits."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # forks of a process with BLAS threads; and the cores are shared
     work = Path(tempfile.mkdtemp(prefix="ltsc-mutation-", dir="/tmp"))
@@ -636,12 +646,12 @@ def main(argv=None) -> int:
     import numpy  # noqa: F401
     import pandas  # noqa: F401
     import pytest  # noqa: F401
+    return work
 
-    def stop(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, stop)
-    rows, everything, started = [], [], time.monotonic()
+def run_modules(modules: list[dict], config: dict, work: Path, args) -> tuple[list[dict], list[Mutant], bool]:
+    """Score each module in turn; on Ctrl-C or SIGTERM stop and return what was measured (``interrupted``)."""
+    rows, everything = [], []
     try:
         for mod in modules:
             try:
@@ -658,13 +668,15 @@ def main(argv=None) -> int:
                           f"{'  EQUIVALENT: ' + m.reason if m.status == 'equivalent' else ''}")
                 continue
             rows.append(summarize(mod["name"], mutants))
-    finally:
-        if args.keep:
-            print(f"kept {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    if args.list:
-        return 0
+    except KeyboardInterrupt:
+        done = ", ".join(r["module"] for r in rows) or "none"
+        print(f"interrupted: the table below covers the finished modules only ({done})", file=sys.stderr)
+        return rows, [m for m in everything if m.module in {r["module"] for r in rows}], True
+    return rows, everything, False
+
+
+def report(rows: list[dict], everything: list[Mutant], args) -> None:
+    """The score table, then the survivors and the equivalent mutants with their reasons."""
     total = summarize("all", everything)
     print(table(rows + [total]))
     if args.only:
@@ -674,16 +686,44 @@ def main(argv=None) -> int:
     if survivors:
         print("\nSurvivors:")
         for m in survivors:
-            print(f"- {m.id} {m.module} line {m.line} ({m.qualname}) {m.what}{' [not covered]' if m.status == 'not covered' else ''}: `{m.source_line}`")
+            print(f"- {m.id} {m.module} line {m.line} ({m.qualname}) {m.what}"
+                  f"{' [not covered]' if m.status == 'not covered' else ''}: `{m.source_line}`")
     eq = [m for m in everything if m.status == "equivalent"]
     if eq:
         print("\nEquivalent (excluded from the score):")
         for m in eq:
             print(f"- {m.id} {m.module} line {m.line} ({m.qualname}) {m.what}: {m.reason}")
-    print(f"\n{time.monotonic() - started:.0f} s", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows + [total], "mutants": [m.__dict__ for m in everything]},
                                         indent=1, default=list))
+
+
+def main(argv=None) -> int:
+    args, config, modules = parse_args(argv)
+    os.chdir(ROOT)
+    if args.show:
+        show(modules, config, args.show)
+        return 0
+    work = prepare_work()
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+    started = time.monotonic()
+    try:
+        rows, everything, interrupted = run_modules(modules, config, work, args)
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.list:
+        return 0
+    report(rows, everything, args)
+    print(f"\n{time.monotonic() - started:.0f} s", file=sys.stderr)
+    if interrupted:
+        return 130
     threshold = config.get("defaults", {}).get("threshold")
     return 0 if threshold is None or all(r["score"] is not None and r["score"] >= threshold for r in rows) else 1
 
