@@ -250,7 +250,7 @@ class LtscNested(LtscOpt):
 
     def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
         """One pass: the ranking alone (:meth:`encode` compares whole outputs with ``ltsc``'s)."""
-        return greedy_by_savings(RepeatIndex(tokens, self.max_len), max_entries, cleanup=False)
+        return greedy_by_savings(RepeatIndex(tokens, self.max_len), max_entries, cleanup=self.cleanup)
 
     def encode(self, ids: list[int], metas: list[int]) -> tuple[list[int], list[int], int]:
         """Pass k runs the ranked selection on the body left by pass k-1, whose meta-tokens are then
@@ -264,7 +264,7 @@ class LtscNested(LtscOpt):
             if used >= len(metas):
                 break
             level = metas[used:]
-            entries = (greedy_by_savings(index, len(level), cleanup=False) if depth == 0
+            entries = (greedy_by_savings(index, len(level), cleanup=self.cleanup) if depth == 0
                        else self.select(np.asarray(body, dtype=np.int64), len(level)))
             if not entries:
                 break
