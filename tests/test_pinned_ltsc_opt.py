@@ -150,9 +150,21 @@ def test_ranked_candidates_table():
 def test_greedy_by_savings_matches_the_reference(cleanup, max_len):
     for tokens in CORPUS:
         index = RepeatIndex(np.asarray(tokens, dtype=np.int64), max_len)
-        for max_entries in (1, 2, 1000):
+        for max_entries in (1, 2, 3, 5, 1000):
             want = reference_ranking(tokens, max_len, max_entries, cleanup)
-            assert greedy_by_savings(index, max_entries, cleanup) == want, (tokens, max_entries)
+            got = greedy_by_savings(index, max_entries, cleanup)
+            assert got == want and len(got) <= max_entries, (tokens, max_entries)
+
+
+def test_the_cleanup_pass_stays_within_the_entry_budget():
+    """Here the ranking stops at 1 entry and the longest-first cleanup has 2 more: with a budget of 2 it may add
+    only one (more entries than meta-token ids would not decode)."""
+    tokens = [1, 3, 2, 1, 1, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 1, 0, 1, 2, 2, 2, 1, 2, 1, 2, 3, 3, 1, 0, 2, 1, 2, 1, 1, 1,
+              2, 3, 1, 2]
+    index = RepeatIndex(np.asarray(tokens, dtype=np.int64), 32)
+    assert len(greedy_by_savings(index, 1000, cleanup=False)) == 1 and len(greedy_by_savings(index, 1000)) == 3
+    got = greedy_by_savings(index, 2)
+    assert len(got) == 2 and got == reference_ranking(tokens, 32, 2, cleanup=True)
 
 
 def test_must_beat_gives_up_only_when_it_cannot_win():
