@@ -17,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import HarnessError
+from .errors import HarnessError, first_line
 
 CHECKPOINTS = "checkpoints"
 SUMMARY = "train.json"
@@ -44,24 +44,38 @@ def exists(directory: Path) -> bool:
     return os.path.lexists(directory)
 
 
-def save(model, directory: Path, cell_id: str, summary: dict) -> None:
-    """Save ``model`` and ``summary`` into ``directory`` atomically (a temporary folder, then a rename)."""
+def write_atomically(directory: Path, fill) -> None:
+    """Write the folder ``directory`` atomically: ``fill(tmp)`` fills a temporary folder next to it (removed
+    if anything fails), which then replaces ``directory``. Temporary folders of dead processes go first."""
     directory = Path(directory)
     tmp = directory.with_name(directory.name + f".tmp{os.getpid()}")
     remove_stale(directory)
     try:
-        model.save(tmp)
-        (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
-        (tmp / MANIFEST).write_text(json.dumps({"cell": cell_id, "files": _digests(tmp)}, indent=2))
+        fill(tmp)
         if os.path.lexists(directory):
             _remove(directory)
         tmp.replace(directory)
-    except Exception as exc:  # noqa: BLE001  (torch reports a full disk as RuntimeError)
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def save(model, directory: Path, cell_id: str, summary: dict) -> None:
+    """Save ``model`` and ``summary`` into ``directory`` atomically (a temporary folder, then a rename)."""
+    directory = Path(directory)
+
+    def fill(tmp: Path) -> None:
+        model.save(tmp)
+        (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
+        (tmp / MANIFEST).write_text(json.dumps({"cell": cell_id, "files": _digests(tmp)}, indent=2))
+
+    try:
+        write_atomically(directory, fill)
+    except Exception as exc:  # noqa: BLE001  (torch reports a full disk as RuntimeError)
         if isinstance(exc, HarnessError):
             raise
         raise HarnessError(f"cannot write checkpoint {directory} ({_reason(exc, directory)}); free space and rerun the "
-                           "same command to resume, or pass another --output") from None
+                           "same command to resume, or pass another --output (or --checkpoint-dir)") from None
 
 
 def _reason(exc: Exception, directory: Path) -> str:
@@ -73,7 +87,7 @@ def _reason(exc: Exception, directory: Path) -> str:
         free = shutil.disk_usage(directory.parent).free
     except OSError:
         free = None
-    first = _first_lines(exc)
+    first = first_line(exc)
     if free == 0:
         return f"the disk is full: {first}"
     return f"{first}; {free:,} bytes free on that disk" if free is not None else first
@@ -122,17 +136,8 @@ def load(model, directory: Path, cell_id: str, device) -> dict:
     except HarnessError:
         raise
     except Exception as exc:  # noqa: BLE001  (any reader failure: the message names the directory)
-        raise HarnessError(f"cannot load checkpoint {directory}: {_first_lines(exc)}; {fix}") from None
+        raise HarnessError(f"cannot load checkpoint {directory}: {first_line(exc)}; {fix}") from None
     return summary
-
-
-def _first_lines(exc: Exception) -> str:
-    """The exception's message on one line: its first line, and the next one when the first ends with ':'
-    (torch: "Error(s) in loading state_dict for TinyNet:" / "size mismatch for ...")."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if not lines:
-        return exc.__class__.__name__
-    return f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
 
 
 def _read_json(directory: Path, name: str, fix: str) -> dict:

@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import HarnessError, missing_package
+from .errors import HarnessError, first_line, missing_package
 
 DEVICE_FORMS = "auto, cpu, cuda or cuda:N"
 
@@ -46,7 +46,7 @@ def refuse_remote_code(directory: Path, what: str) -> None:
 
 def hf_load_error(what: str, target: str, exc: Exception, local: bool) -> HarnessError:
     """The one-line error for a failed Hugging Face load: custom code is refused; the hub hint only for hub names."""
-    message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    message = first_line(exc)
     if "trust_remote_code" in str(exc):
         return HarnessError(f"{what} {target!r} needs custom code (Python shipped with the model), which ltsc-bench "
                             "never runs; use a model whose architecture transformers itself implements")

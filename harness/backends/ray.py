@@ -17,7 +17,7 @@ import math
 from dataclasses import replace
 
 from .. import checkpoints
-from ..errors import HarnessError
+from ..errors import HarnessError, first_line
 from ..progress import log
 from . import BACKEND_OPTIONS
 
@@ -178,8 +178,3 @@ def land(runner, cell, result: dict) -> None:
     runner.store.append(result["records"])
     written = len(runner.store.records) - before
     log(f"[ray]   {cell.label}: {written} records written" if written else f"[ray]   {cell.label}: nothing left to do")
-
-
-def first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else exc.__class__.__name__

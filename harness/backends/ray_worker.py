@@ -105,18 +105,12 @@ def unpack(data: bytes, directory: Path) -> None:
 
 
 def install(data: bytes, directory: Path) -> None:
-    """Write a checkpoint a worker trained into ``directory`` (on the driver) atomically: a temporary folder,
-    then a rename, as :func:`harness.checkpoints.save` does."""
+    """Write a checkpoint a worker trained into ``directory`` (on the driver) atomically, as
+    :func:`harness.checkpoints.save` does."""
     directory = Path(directory)
-    tmp = directory.with_name(f"{directory.name}.tmp{os.getpid()}")
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
-        checkpoints.remove_stale(directory)  # left by a killed driver
-        unpack(data, tmp)
-        if os.path.lexists(directory):
-            shutil.rmtree(directory)
-        tmp.replace(directory)
+        checkpoints.write_atomically(directory, lambda tmp: unpack(data, tmp))
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise HarnessError(f"cannot write checkpoint {directory} ({exc.strerror or exc}); free space and rerun the "
                            "same command to resume, or pass another --checkpoint-dir") from None

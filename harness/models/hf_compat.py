@@ -3,7 +3,8 @@
 Each helper asks the installed library what it offers instead of comparing version numbers:
 the dtype keyword of ``from_pretrained`` (``torch_dtype`` became ``dtype`` in 4.56 and is
 deprecated in 5.x), dense loading of GGUF files (5.x may keep GGUF weights packed and then
-refuses to save them) and conversions between legacy ``(key, value)`` lists and cache objects.
+refuses to save them) and the name of the KV-cache keyword. (LLMLingua's legacy ``(key, value)`` lists
+are converted by :mod:`harness.baselines.kv_adapter`, per scoring model.)
 """
 
 from __future__ import annotations

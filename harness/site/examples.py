@@ -17,7 +17,7 @@ import json
 import shutil
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..errors import HarnessError, first_line
 from .views import alignment, dictionary_view, text_segments
 
 EXAMPLES_FILE = "examples.jsonl.gz"
@@ -139,7 +139,7 @@ def compute(records: list[dict], notify=None, only=None) -> list[dict]:
         try:
             out += _cell_views(recs, chosen[recs[0]["task"]], rebuilder)
         except Exception as exc:  # noqa: BLE001  (a drill-down must never stop a publish)
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = first_line(exc)
             out.append({"cell": cell, "task": recs[0]["task"], "compressor": recs[0]["compressor"], "error": message})
             if notify:
                 notify(f"no drill-down for cell {cell} ({recs[0]['task']}, {recs[0]['compressor']}): {message}")
