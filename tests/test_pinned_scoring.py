@@ -20,6 +20,7 @@ from harness.tasks import build_task, edit_similarity, exact_match, levenshtein,
 from harness.tasks.scoring import checked_score
 from harness.tasks.splits import SPLITS, check_split, period_of, rng, split_of
 
+from test_task_scoring import textbook_levenshtein
 from test_tasks import TASK_SPECS, available
 
 SPECS = available(TASK_SPECS)
@@ -74,26 +75,16 @@ def test_levenshtein_golden(a, b, distance):
     assert levenshtein(a, b) == distance and levenshtein(b, a) == distance
 
 
-def _reference(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def test_levenshtein_matches_the_dp_on_short_and_long_strings():
     rand = random.Random(14)
     for _ in range(300):
         a = "".join(rand.choice("abc") for _ in range(rand.randrange(0, 12)))
         b = "".join(rand.choice("abd") for _ in range(rand.randrange(0, 12)))
-        assert levenshtein(a, b) == _reference(a, b), (a, b)
+        assert levenshtein(a, b) == textbook_levenshtein(a, b), (a, b)
     for _ in range(20):  # beyond one 64-bit word
         a = "".join(rand.choice("ab") for _ in range(rand.randrange(60, 140)))
         b = "".join(rand.choice("ab") for _ in range(rand.randrange(60, 140)))
-        assert levenshtein(a, b) == _reference(a, b)
+        assert levenshtein(a, b) == textbook_levenshtein(a, b)
 
 
 @pytest.mark.parametrize("a,b,expected", [
