@@ -97,16 +97,19 @@ def reference(tmp_path_factory) -> Path:
 
 
 def cell_workers() -> dict[int, float]:
-    """PID -> start time of the processes running a cell's Ray task now (titled ``ray::ltsc_cell``)."""
-    out = {}
+    """PID -> time seen of the workers running a cell's Ray task now (titled ``ray::ltsc_cell``). A child a
+    worker forks (e.g. a subprocess between fork and exec) carries the same title for a moment: not counted."""
+    parents = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if fh.read().split(b"\0")[0] == b"ray::ltsc_cell":
-                    out[int(pid)] = time.time()
-        except OSError:
+                if fh.read().split(b"\0")[0] != b"ray::ltsc_cell":
+                    continue
+            with open(f"/proc/{pid}/stat") as fh:
+                parents[int(pid)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-    return out
+    return {pid: time.time() for pid, parent in parents.items() if parent not in parents}
 
 
 @ray_installed
