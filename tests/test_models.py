@@ -227,26 +227,7 @@ def test_compute_accounting():
     assert arch["layers"] == 1 and arch["d_model"] == 32 and arch["params"] > 0
 
 
-# -- Hugging Face adapter, on a tiny random model built locally (no hub) -------------------------
-
-@pytest.fixture(scope="module")
-def hf_dir(tmp_path_factory):
-    from tokenizers import Tokenizer, models as tmodels, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    path = tmp_path_factory.mktemp("hf-tiny")
-    vocab = {"<eos>": 0, "<pad>": 1, "<unk>": 2, **{w: i + 3 for i, w in enumerate("a b c d e f g h yes no".split())}}
-    tok = Tokenizer(tmodels.WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<eos>", pad_token="<pad>", unk_token="<unk>")
-    fast.save_pretrained(path)
-    torch.manual_seed(0)
-    cfg = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
-                      tie_word_embeddings=True, eos_token_id=0, pad_token_id=1, bos_token_id=0)
-    LlamaForCausalLM(cfg).save_pretrained(path)
-    return path
-
+# -- Hugging Face adapter, on a tiny random model built locally (conftest.hf_dir; no hub) ---------
 
 @pytest.mark.parametrize("finetune", ["lora", "full"])
 def test_hf_model_with_meta_token_embeddings(hf_dir, tmp_path, finetune):

@@ -4,11 +4,12 @@ Fine-tuning is LoRA (peft) by default, or full (``finetune=full``). Meta-tokens 
 dictionary delimiters (ids ``vocab_size .. vocab_size + extra_vocab - 1``) get a new,
 always-trainable embedding table next to the frozen (or fully trained) original one.
 
-**Initialisation of the new embeddings** (documented choice): each new row is the mean
-of the model's input-embedding rows plus Gaussian noise with the per-dimension standard
-deviation of those rows, drawn from the run's seed. New tokens thus start as "typical"
-tokens in norm and direction while staying distinguishable from one another, which
-meta-tokens must be (the model matches each one to its dictionary entry).
+**Initialisation of the new embeddings** (``meta_init``, :mod:`.meta_init`): by default
+(``gaussian``) each new row is the mean of the model's input-embedding rows plus Gaussian
+noise with the per-dimension standard deviation of those rows, drawn from the run's seed.
+New tokens thus start as "typical" tokens in norm and direction while staying
+distinguishable from one another, which meta-tokens must be (the model matches each one
+to its dictionary entry). ``random``, ``mean`` and ``orthogonal`` are the alternatives.
 
 Answers never contain meta-tokens, so the output layer is left as it is.
 """
@@ -23,6 +24,7 @@ from ..env import hf_load_error, hub_allowed, refuse_remote_code
 from ..errors import HarnessError, missing_package
 from ..validate import one_of, positive_int, text
 from .base import LanguageModel, models, require_torch
+from .meta_init import check as check_meta_init, new_rows as new_meta_rows
 from .hf_compat import cache_kwargs, dtype_kwargs, output_cache
 
 FINETUNE = ("lora", "full")
@@ -37,19 +39,19 @@ def _transformers():
     return transformers
 
 
-def _extended_embedding(base, base_rows: int, extra: int):
-    """An embedding over ``base_rows + extra`` ids: the original table plus a new trainable one."""
+def _extended_embedding(base, base_rows: int, extra: int, how: str = "gaussian"):
+    """An embedding over ``base_rows + extra`` ids: the original table plus a new trainable one
+    (initialised as :func:`.meta_init.new_rows` ``how`` says)."""
     torch = require_torch()
 
     class ExtendedEmbedding(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.base = base
-            weight = base.weight.detach().float()
-            mean, std = weight.mean(0), weight.std(0)
+            weight = base.weight.detach()
             self.extra = torch.nn.Embedding(max(extra, 1), weight.shape[1], device=weight.device)
             with torch.no_grad():
-                self.extra.weight.copy_(mean + torch.randn_like(self.extra.weight) * std)
+                self.extra.weight.copy_(new_meta_rows(weight, max(extra, 1), how))
 
         def forward(self, ids):
             is_new = ids >= base_rows
@@ -68,10 +70,12 @@ class Pretrained(LanguageModel):
     default_lr = 5e-4
 
     def __init__(self, name: str, finetune: str = "lora", r: int = 8, alpha: int = 16, dtype: str = "auto",
-                 target_modules: str = "all-linear"):
+                 target_modules: str = "all-linear", meta_init: str = "gaussian"):
         params = dict(finetune=one_of("finetune", finetune, FINETUNE), r=positive_int("r", r),
                       alpha=positive_int("alpha", alpha), dtype=one_of("dtype", dtype, DTYPES),
                       target_modules=text("target_modules", target_modules))
+        if check_meta_init(meta_init) != "gaussian":  # the default stays out of the spec (and its run hashes)
+            params["meta_init"] = meta_init
         super().__init__(name, **params)
         if finetune == "full":
             self.default_lr = 3e-5
@@ -113,7 +117,8 @@ class Pretrained(LanguageModel):
         self.eos = hf_tok.eos_token_id if hf_tok.eos_token_id is not None else 0
         self.pad = hf_tok.pad_token_id if hf_tok.pad_token_id is not None else self.eos
         self.tied = bool(getattr(model.config, "tie_word_embeddings", False))
-        self.embed = _extended_embedding(model.get_input_embeddings(), base_vocab, extra_vocab)
+        self.embed = _extended_embedding(model.get_input_embeddings(), base_vocab, extra_vocab,
+                                         self.params.get("meta_init", "gaussian"))
         if self.params["finetune"] == "lora":
             try:
                 from peft import LoraConfig, get_peft_model
@@ -181,7 +186,7 @@ class Pretrained(LanguageModel):
 
 models.register("hf:", Pretrained, prefix=True,
                 description="any Hugging Face causal LM: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1); "
-                            "finetune=lora|full, r, alpha, dtype")
+                            "finetune=lora|full, r, alpha, dtype, meta_init=gaussian|random|mean|orthogonal")
 
 
 @models.register("smollm2-135m")

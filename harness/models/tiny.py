@@ -9,6 +9,10 @@ stays small whatever the tokenizer. Model ids: 0 = padding, 1 = end of answer,
 token embeddings before the first layer, as in H3/Based: each position then sees
 its K-1 predecessors directly, which lets a tiny model learn associative recall
 (key -> value lookups) in hundreds rather than thousands of steps.
+
+``meta_init`` (:mod:`.meta_init`): how the rows of meta-tokens and delimiters start.
+The default, ``random``, leaves them as the network draws every row (``N(0, 0.02^2)``);
+``mean``, ``gaussian`` and ``orthogonal`` overwrite them from the text-token rows.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Iterable, Sequence
 from ..validate import InvalidParameter, integer, positive_int
 from .base import LanguageModel, models, require_torch
 from .hf_compat import cache_kwargs, output_cache
+from .meta_init import check as check_meta_init, new_rows as new_meta_rows
 
 PAD, EOS, UNK = 0, 1, 2
 SPECIALS = 3
@@ -87,9 +92,13 @@ class Tiny(LanguageModel):
     eos, pad = EOS, PAD
 
     def __init__(self, name: str = "tiny", d_model: int = 128, layers: int = 2, heads: int = 4, ffn: int | None = None,
-                 conv: int = 0, max_positions: int = 4096):
+                 conv: int = 0, max_positions: int = 4096, meta_init: str = "random"):
         dims = _check_dims(d_model=d_model, layers=layers, heads=heads, ffn=ffn, conv=conv, max_positions=max_positions)
-        super().__init__(name, **{k: v for k, v in dims.items() if v is not None})
+        params = {k: v for k, v in dims.items() if v is not None}
+        if check_meta_init(meta_init) != "random":  # the default stays out of the spec (and its run hashes)
+            params["meta_init"] = meta_init
+        super().__init__(name, **params)
+        self.meta_init = meta_init
         self.dims = {**dims, "ffn": dims["ffn"] or 3 * dims["d_model"]}
         self.supports_cache = not dims["conv"]
         self.vocab: list[int] = []
@@ -112,8 +121,22 @@ class Tiny(LanguageModel):
         config = _llama_config(len(self.vocab) + SPECIALS, self.dims["d_model"], self.dims["layers"], self.dims["heads"],
                                self.dims["ffn"], self.dims["max_positions"])
         self.module = _net(config, self.dims.get("conv", 0)).to(device)
+        self._init_meta_rows()
         self.supports_cache = not self.dims.get("conv", 0)
         self.device = device
+
+    def _init_meta_rows(self) -> None:
+        """Overwrite the rows of ids at or above the text vocabulary as ``meta_init`` says."""
+        if self.meta_init == "random":
+            return
+        import torch
+
+        rows = self.module.lm.get_input_embeddings().weight
+        text = [i + SPECIALS for i, h in enumerate(self.vocab) if h < self.text_vocab]
+        extra = [i + SPECIALS for i, h in enumerate(self.vocab) if h >= self.text_vocab]
+        if extra:
+            with torch.no_grad():
+                rows[extra] = new_meta_rows(rows[text], len(extra), self.meta_init).to(rows.dtype)
 
     def setup(self, tokenizer, extra_vocab: int, corpus: Iterable[Sequence[int]], device: str) -> None:
         require_torch()
