@@ -1,7 +1,8 @@
 """The default suite: what ``ltsc-bench run`` (``make bench``) runs with no arguments.
 
-Offline on CPU, about three minutes on two cores: the model-free compression statistics
-of every offline task, then an accuracy comparison on ``recall`` with a tiny model
+Offline on CPU, under ten minutes on two cores: the model-free compression statistics
+of every offline task, then an accuracy comparison on ``recall@digits=6,records=8`` (copy
+a 6-digit error code, two tokens, out of eight JSON-lines records) with a tiny model
 trained from scratch (the README's "Running the benchmark" section has the table and
 the reasons for each choice below).
 """
@@ -21,17 +22,25 @@ from .training import TrainConfig
 #: The pool only changes which ids are drawn, never the compressed length.
 COMPRESSORS = ("raw", "ltsc@pool_size=32", "truncate@rate=match:ltsc", "llmlingua@rate=match:ltsc")
 #: evaluated with the model trained on raw prompts (``--no-finetune``): compressing the 12,000
-#: training prompts with LLMLingua (~0.4 s each on CPU) would not fit the suite's 10 minutes.
-NO_FINETUNE = ("llmlingua@rate=match:ltsc",)
-TASKS = ("recall",)
-#: two layers, d_model 64, and a short causal convolution over the embeddings (see models/tiny.py)
-MODEL = "tiny@d_model=64,layers=2,heads=4,conv=4"
+#: training prompts with LLMLingua (~0.3 s each on CPU), or training a third model, would not fit the
+#: suite's 10 minutes. Neither can score above its answer retention (the share of test prompts whose
+#: answer survives compression), which the suite's statistics report.
+NO_FINETUNE = ("truncate@rate=match:ltsc", "llmlingua@rate=match:ltsc")
+#: a 6-digit answer is two cl100k tokens; at the length ltsc reaches on 8 records (36% shorter) truncation and
+#: LLMLingua keep it in about half of the prompts, while a 2-digit answer (``recall``'s default) is one
+#: high-surprisal token that LLMLingua keeps (97.5% accuracy in the suite before this one).
+TASKS = ("recall@digits=6,records=8",)
+#: two layers, d_model 64, and a short causal convolution over the embeddings (see models/tiny.py):
+#: width 5, so both answer tokens see the ``"error"`` key four tokens back (with conv=4 the raw model
+#: read the first token and missed the second)
+MODEL = "tiny@d_model=64,layers=2,heads=4,conv=5"
 OUTPUT = "runs/default-suite"
-#: the training budget (the same for every input format). ``bucket_window=1``: plain random batches.
-#: recall's prompts are within a few tokens of each other, so length-aware batching saves no padding here,
-#: and this from-scratch regime is sensitive to batch order: the same suite trained with bucket_window=50 gave
-#: ltsc 87.0%, truncate 3.5%, llmlingua 67.0% where plain batches give 100%, 71.5%, 97.5% (README).
-TRAIN = TrainConfig(steps=800, batch_size=32, lr=1e-2, prompt_loss=0.0, seed=0, bucket_window=1)
+#: the training budget (the same for every input format). ``prompt_loss=1``: next-token loss on the prompt
+#: too; with the answer-only loss the raw model stayed at chance on 6-digit answers (it must learn
+#: embeddings for ~900 three-digit tokens). lr 3e-3: at 1e-2 it stayed at chance as well (measured).
+#: ``bucket_window=1``: plain random batches; recall's prompts are within a few tokens of each other, so
+#: length-aware batching saves no padding here, and this from-scratch regime is sensitive to batch order.
+TRAIN = TrainConfig(steps=1500, batch_size=32, lr=3e-3, prompt_loss=1.0, seed=0, bucket_window=1)
 TRAIN_EXAMPLES = 12000
 TEST_EXAMPLES = 200
 #: the model-free part: every offline task, these compressors, this many test examples each

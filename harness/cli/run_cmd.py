@@ -34,7 +34,7 @@ def add_parser(sub, name):
     p.add_argument("--output", metavar="DIR", help="output directory (default: runs/default-suite for the suite, else runs/<config hash>)")
     p.add_argument("--limit", type=int, metavar="N", help="test examples per cell (default: 200)")
     p.add_argument("--train-examples", type=int, metavar="N", help="train examples per cell (default: 12000)")
-    p.add_argument("--train-steps", type=int, metavar="N", help="optimizer steps per cell, the same for every input format (default 600; the suite uses 800)")
+    p.add_argument("--train-steps", type=int, metavar="N", help="optimizer steps per cell, the same for every input format (default 600; the suite uses 1500)")
     p.add_argument("--batch-size", type=int, metavar="N", help="training batch size (default 32)")
     p.add_argument("--bucket-window", type=int, metavar="N",
                    help="length-aware batching: training batches are formed within windows of N batches sorted by "

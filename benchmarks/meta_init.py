@@ -1,0 +1,131 @@
+"""Meta-token embedding initialisation study: ``ltsc`` accuracy against raw, by ``meta_init`` and pool size.
+
+    .venv/bin/python benchmarks/meta_init.py --dest results/meta-init-tiny              # tiny, the suite's setup
+    .venv/bin/python benchmarks/meta_init.py --model smollm2-135m --task recall \\
+        --train-steps 150 --batch-size 8 --train-examples 2000 --limit 100 --inits gaussian orthogonal mean \\
+        --pools 32 --dest results/meta-init-smollm2                                      # SmolLM2-135M, CPU
+    .venv/bin/python benchmarks/meta_init.py --smoke --dest /tmp/meta-init-smoke         # ~1 minute
+
+One ``ltsc-bench run`` per initialisation (``MODEL@meta_init=INIT``) with ``ltsc@pool_size=P`` for
+every pool size, each trained on its own compressed input with the same budget; raw (which has
+no meta-tokens) runs once, in the first initialisation's run. Runs land in ``--workdir`` and are
+resumable (rerunning skips finished cells). The merged records, the leaderboard of all runs and
+a README with the command, commit, versions and machine go to ``--dest``; the table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE_MODEL = "tiny@d_model=64,layers=2,heads=4,conv=4"
+SMOKE = dict(train_steps=20, train_examples=200, limit=20, inits=["mean", "orthogonal"], pools=[32])
+
+
+def parse_args(argv=None):
+    from harness.models.meta_init import CHOICES
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--dest", required=True, help="folder for the merged records, leaderboard and README")
+    p.add_argument("--model", default=SUITE_MODEL, help=f"model spec without meta_init (default: the suite's, {SUITE_MODEL})")
+    p.add_argument("--task", default="recall", help="task spec (default: recall)")
+    p.add_argument("--inits", nargs="+", default=list(CHOICES), choices=CHOICES, help="initialisations (default: all)")
+    p.add_argument("--pools", nargs="+", type=int, default=[32, 1024], help="meta-token pool sizes (default: 32 1024)")
+    p.add_argument("--train-steps", type=int, default=800)
+    p.add_argument("--train-examples", type=int, default=12000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-2, help="peak learning rate (default 1e-2, the suite's)")
+    p.add_argument("--limit", type=int, default=200, help="test examples per cell (default 200)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--workdir", help="parent of the per-initialisation run directories (default runs/meta-init-<model>)")
+    p.add_argument("--smoke", action="store_true", help="a tiny configuration that only checks the pipeline")
+    args = p.parse_args(argv)
+    if args.smoke:
+        for key, value in SMOKE.items():
+            setattr(args, key, value)
+    args.workdir = Path(args.workdir or ROOT / "runs" / f"meta-init-{args.model.split('@')[0].replace(':', '_').replace('/', '_')}")
+    return args
+
+
+def model_spec(model: str, init: str) -> str:
+    return f"{model}{',' if '@' in model else '@'}meta_init={init}"
+
+
+def run_command(args, init: str, first: bool) -> list[str]:
+    compressors = (["raw"] if first else []) + [f"ltsc@pool_size={p}" for p in args.pools]
+    return [sys.executable, "-m", "harness", "run", "--tasks", args.task, "--compressors", *compressors,
+            "--model", model_spec(args.model, init), "--train-steps", str(args.train_steps),
+            "--train-examples", str(args.train_examples), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
+            "--bucket-window", "1", "--prompt-loss", "0", "--limit", str(args.limit), "--threads", str(args.threads),
+            "--jobs", str(args.jobs), "--output", str(args.workdir / init), "--quiet"]
+
+
+def study_table(rows: list[dict]) -> str:
+    """One line per (initialisation, pool): ltsc's accuracy with its interval, raw's, and the gap."""
+    from tabulate import tabulate
+
+    from harness.spec import Spec
+
+    raw = next((r for r in rows if r["compressor"] == "raw"), None)
+    table = []
+    for r in rows:
+        if r["compressor"] == "raw":
+            continue
+        model = Spec.parse(r["model"])
+        init = model.params.get("meta_init", "random" if model.name == "tiny" else "gaussian")  # defaults stay out of specs
+        pool = Spec.parse(r["compressor"]).params.get("pool_size", "?")
+        table.append({"meta_init": init, "pool_size": pool, "n": r["n"],
+                      "ltsc accuracy (95% CI)": f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]",
+                      "raw accuracy (95% CI)": "—" if raw is None else
+                      f"{100 * raw['accuracy']:.1f}% [{100 * raw['ci_low']:.1f}, {100 * raw['ci_high']:.1f}]",
+                      "Δ vs raw (pts)": "—" if raw is None else f"{100 * (r['accuracy'] - raw['accuracy']):+.1f}",
+                      "mean tokens (ltsc / raw)": f"{r['mean_tokens']:.1f} / {r['mean_raw_tokens']:.1f}"})
+    table.sort(key=lambda t: (t["meta_init"], int(t["pool_size"]) if str(t["pool_size"]).isdigit() else 0))
+    return tabulate(table, headers="keys", tablefmt="github", disable_numparse=True)
+
+
+def write_dest(args, dest: Path, command: str, started: float) -> str:
+    """Merged records, leaderboard and README (with provenance) in ``dest``; returns the study table."""
+    from harness.leaderboard import merge_dirs, compute_rows, render
+    from harness.provenance import invocation
+    from harness.publish import provenance_lines, write_records_gz
+
+    records = merge_dirs([args.workdir / init for init in args.inits])
+    rows = compute_rows(records)
+    dest.mkdir(parents=True, exist_ok=True)
+    write_records_gz(records, dest / "records.jsonl.gz")
+    table = study_table(rows)
+    (dest / "study.md").write_text(table + "\n")
+    (dest / "leaderboard.md").write_text(render(rows, "markdown") + "\n")
+    readme = [f"# Meta-token embedding initialisation: {args.model} on {args.task}", "",
+              f"`ltsc` trained on its own input with each `meta_init` and pool size, against raw; "
+              f"{args.train_steps} steps x batch {args.batch_size}, lr {args.lr}, {args.train_examples} train / "
+              f"{args.limit} test examples, seed 0. Raw has no meta-tokens, so it runs once (with `{args.inits[0]}`).",
+              "", "## Study", "", table, "", "## Leaderboard (all columns)", "", render(rows, "markdown"), "",
+              "## How it was produced", "", *provenance_lines({"invocations": [invocation(command, started)]}), ""]
+    (dest / "README.md").write_text("\n".join(readme))
+    return table
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    command = shlex.join([".venv/bin/python", "benchmarks/meta_init.py", *(sys.argv[1:] if argv is None else argv)])
+    started = time.perf_counter()
+    for i, init in enumerate(args.inits):
+        cmd = run_command(args, init, first=i == 0)
+        print(f"meta_init: {init} ({i + 1}/{len(args.inits)}): {shlex.join(cmd[2:])}", file=sys.stderr, flush=True)
+        if subprocess.run(cmd, cwd=ROOT).returncode:
+            print(f"meta_init: the run for {init} failed (see above); rerun this command to resume", file=sys.stderr)
+            return 1
+    print(write_dest(args, Path(args.dest), command, started))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
