@@ -22,9 +22,9 @@ from .training import TrainConfig
 #: The pool only changes which ids are drawn, never the compressed length.
 COMPRESSORS = ("raw", "ltsc@pool_size=32", "truncate@rate=match:ltsc", "llmlingua@rate=match:ltsc")
 #: evaluated with the model trained on raw prompts (``--no-finetune``): compressing the 12,000
-#: training prompts with LLMLingua (~0.3 s each on CPU), or training a third model, would not fit the
-#: suite's 10 minutes. Neither can score above its answer retention (the share of test prompts whose
-#: answer survives compression), which the suite's statistics report.
+#: training prompts with LLMLingua (~1 s each on one CPU thread), or training a third model, would not fit
+#: the suite's 10 minutes. No reader can score above a compressor's answer retention (the share of test
+#: prompts whose answer survives it; ``ltsc-bench stats``), which the README reports next to this table.
 NO_FINETUNE = ("truncate@rate=match:ltsc", "llmlingua@rate=match:ltsc")
 #: a 6-digit answer is two cl100k tokens; at the length ltsc reaches on 8 records (36% shorter) truncation and
 #: LLMLingua keep it in about half of the prompts, while a 2-digit answer (``recall``'s default) is one

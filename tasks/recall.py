@@ -20,10 +20,7 @@ Which record is asked for (``by``):
 
 Other parameters: ``records`` (lines per prompt, default 4), ``ask`` (``qty`` or
 ``name``, default ``qty``), ``digits`` (of the quantities, default 2), ``keys`` (ids
-are drawn from 1..keys, default 9), ``style``: ``spaced`` (default, ``{"id": 6, ...}``,
-as ``json.dumps`` writes) or ``compact`` (``{"id":6,...}``, as ``json.dumps(...,
-separators=(",", ":"))`` writes; every token of a multi-token answer then lies within
-three tokens of its key, which a tiny model with ``conv=4`` reads directly).
+are drawn from 1..keys, default 9).
 
 Split (:mod:`harness.tasks.splits`): a prompt's record block is its unit, period 8
 (1 in 8 blocks is test); the seed picks the stream of generated blocks.
@@ -44,26 +41,22 @@ NAMES = (
 )
 ASKABLE = ("qty", "name")
 BY = ("status", "id")
-STYLES = ("spaced", "compact")
 TEST_PERIOD = 8  # 1 in 8 record blocks is test
 
 
-def _record(rid: int, status: str | None, qty: int, name: str, style: str = "spaced") -> str:
+def _record(rid: int, status: str | None, qty: int, name: str) -> str:
     if status:  # a job result: a value, or the error code of the one failed job
-        line = f'{{"id": {rid}, "name": "{name}", "{status}": {qty}}}\n'
-    else:
-        line = f'{{"id": {rid}, "qty": {qty}, "name": "{name}"}}\n'
-    return line if style == "spaced" else line.replace('": ', '":').replace(', "', ',"')
+        return f'{{"id": {rid}, "name": "{name}", "{status}": {qty}}}\n'
+    return f'{{"id": {rid}, "qty": {qty}, "name": "{name}"}}\n'
 
 
-def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: int, by: str,
-                 style: str = "spaced") -> Example:
+def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: int, by: str) -> Example:
     ids = rng.sample(range(1, keys + 1), records)
     qtys = rng.sample(range(10 ** (digits - 1), 10 ** digits), records)  # distinct: one answer per prompt
     names = [rng.choice(NAMES) for _ in range(records)]
     pick = rng.randrange(records)
     statuses = ["error" if i == pick else "result" for i in range(records)] if by == "status" else [None] * records
-    context = "".join(_record(*fields, style) for fields in zip(ids, statuses, qtys, names))
+    context = "".join(_record(*fields) for fields in zip(ids, statuses, qtys, names))
     if by == "status":
         question = "the error code" if ask == "qty" else "the name of the failed job"
     else:
@@ -78,15 +71,14 @@ def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: 
     )
 
 
-def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int,
-         style: str = "spaced") -> list[Example]:
+def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int) -> list[Example]:
     """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split``."""
     check_split(split)
     out: list[Example] = []
     attempt = 0
     while len(out) < n:
         rng = random.Random(f"recall:{seed}:{records}:{ask}:{digits}:{keys}:{by}:{attempt}")
-        ex = make_example(rng, records, ask, digits, keys, by, style)
+        ex = make_example(rng, records, ask, digits, keys, by)
         attempt += 1
         if split_of(ex.context, TEST_PERIOD) == split:
             out.append(Example(f"recall-{split}-{len(out)}", ex.prefix, ex.context, ex.suffix, ex.target, ex.meta))
@@ -101,12 +93,10 @@ def _bounded(name: str, value, low: int, high: int, why: str) -> int:
 
 
 @tasks.register("recall")
-def recall(records: int = 4, ask: str = "qty", by: str = "status", digits: int = 2, keys: int = 9,
-           style: str = "spaced") -> Task:
+def recall(records: int = 4, ask: str = "qty", by: str = "status", digits: int = 2, keys: int = 9) -> Task:
     """Retrieval from JSON-lines records (synthetic; by=status is learnable by a tiny model on CPU)"""
     one_of("ask", ask, ASKABLE)
     one_of("by", by, BY)
-    one_of("style", style, STYLES)
     digits = integer("digits", digits, 1, 6)
     records = _bounded("records", records, 1, 9 * 10 ** (digits - 1), f"quantities are distinct {digits}-digit numbers")
     keys = _bounded("keys", keys, records, 10 ** 6, f"ids are distinct, drawn from 1..keys, for {records} records")
@@ -114,6 +104,6 @@ def recall(records: int = 4, ask: str = "qty", by: str = "status", digits: int =
         name="recall",
         description="find one field of one record among JSON-lines records",
         source="synthetic (seeded)",
-        load=lambda split, n, seed: load(records, ask, digits, keys, by, split, n, seed, style),
+        load=lambda split, n, seed: load(records, ask, digits, keys, by, split, n, seed),
         default_sizes={"train": 20000, "test": 200},
     )

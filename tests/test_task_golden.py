@@ -54,16 +54,3 @@ def test_recall_split_is_the_old_first_byte_rule():
     for e in build_task("recall").examples("test", 50, 0) + build_task("recall").examples("train", 50, 0):
         old = "test" if hashlib.sha256(e.context.encode()).digest()[0] % 8 == 0 else "train"
         assert e.id.startswith(f"recall-{old}-")
-
-
-def test_recall_compact_style_is_the_spaced_records_without_spaces():
-    """``style=compact`` draws the same records as ``spaced`` (same stream) and writes them as
-    ``json.dumps(..., separators=(",", ":"))`` would; the first test example is pinned."""
-    import json
-
-    first = build_task("recall@style=compact,digits=6,records=3").examples("test", 1, 0)[0]
-    assert first.context == ('{"id":9,"name":"Ida","result":172979}\n{"id":2,"name":"Finn","error":511126}\n'
-                             '{"id":7,"name":"Nina","result":501996}\n')
-    assert first.target == "511126" and first.suffix == "Question: the error code? Answer: "
-    for line in first.context.splitlines():
-        assert json.dumps(json.loads(line), separators=(",", ":")) == line

@@ -13,7 +13,7 @@ from harness.tasks import build_task, tasks
 BAD = {
     "recall": [("records=0", "records"), ("records=91", "records"), ("ask=id", "ask"), ("by=name", "by"),
                ("digits=0", "digits"), ("digits=7", "digits"), ("keys=3", "keys"), ("keys=x", "keys"),
-               ("records=2.5", "records"), ("style=pretty", "style")],
+               ("records=2.5", "records")],
     "path_recall": [("records=1", "records"), ("records=51", "records"), ("depth=0", "depth"), ("depth=x", "depth"),
                     ("keys=3", "keys")],
     "tree": [("stage=huge", "stage"), ("balance=maybe", "balance"), ("balance_test=1", "balance_test"),
@@ -48,7 +48,7 @@ def test_bad_value_is_a_one_line_error_naming_the_parameter(spec, param):
 def test_good_values_build_and_params_are_the_given_ones():
     task = build_task("recall@records=3,digits=1,keys=3")
     assert task.params == {"records": 3, "digits": 1, "keys": 3}
-    assert task.resolved_params == {"records": 3, "ask": "qty", "by": "status", "digits": 1, "keys": 3, "style": "spaced"}
+    assert task.resolved_params == {"records": 3, "ask": "qty", "by": "status", "digits": 1, "keys": 3}
     assert build_task("tree@pairs_per_tree=none").params == {"pairs_per_tree": None}
     assert build_task("table_lookup@sf=1").params == {"sf": 1}
     assert build_task("recall").params == {}

@@ -36,7 +36,26 @@ class LocalBackend:
         from ..runner import run_cell_job
 
         jobs = [(runner.config, str(runner.output), t, c, runner.retrain) for t, c in cells]
-        return run_cells(jobs, run_cell_job, workers=self.config.jobs, threads=self.config.threads)
+        workers, threads = self.config.jobs, self.config.threads
+        if workers > 1 and cells and all(runner.raw_trained(c) for _, c in cells):
+            return self._evaluate_in_turn(jobs, threads * workers if threads else None)
+        return run_cells(jobs, run_cell_job, workers=workers, threads=threads)
+
+    @staticmethod
+    def _evaluate_in_turn(jobs, threads: int | None) -> list[str]:
+        """Cells that only evaluate (with the raw-trained model), one at a time in this process with all of the
+        run's threads: their slow part is an LLM-scored compressor, which uses every thread it gets, while
+        the cheap ones finish in seconds and would leave the other workers' cores idle."""
+        from ..models.base import require_torch
+        from ..runner import run_cell_job
+
+        before = require_torch().get_num_threads()
+        if threads:
+            set_threads(threads)
+        try:
+            return run_cells(jobs, run_cell_job)
+        finally:
+            set_threads(before)
 
 
 def run_cells(jobs: Sequence, run_one: Callable, workers: int = 1, threads: int | None = None) -> list:
