@@ -9,8 +9,9 @@
 One ``ltsc-bench run`` per initialisation (``MODEL@meta_init=INIT``) with ``ltsc@pool_size=P`` for
 every pool size, each trained on its own compressed input with the same budget; raw (which has
 no meta-tokens) runs once, in the first initialisation's run. Runs land in ``--workdir`` and are
-resumable (rerunning skips finished cells). The merged records, the leaderboard of all runs and
-a README with the command, commit, versions and machine go to ``--dest``; the table is printed.
+resumable (rerunning skips finished cells). Their records are merged (``WORKDIR/merged``) and
+published to ``--dest`` with ``ltsc-bench publish`` (README with every run's command, commit,
+versions and machine, the study table first; leaderboard; records); the table is printed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import argparse
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +44,10 @@ def parse_args(argv=None):
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--workdir", help="parent of the per-initialisation run directories (default runs/meta-init-<model>)")
+    p.add_argument("--include", nargs="+", default=[], metavar="DIR",
+                   help="other run directories of the same task and model whose raw and ltsc rows join the table "
+                        "(e.g. benchmarks/pretrained_table.py's run, for raw and the default initialisation); "
+                        "with --include, raw is not run again")
     p.add_argument("--smoke", action="store_true", help="a tiny configuration that only checks the pipeline")
     args = p.parse_args(argv)
     if args.smoke:
@@ -58,7 +62,7 @@ def model_spec(model: str, init: str) -> str:
 
 
 def run_command(args, init: str, first: bool) -> list[str]:
-    compressors = (["raw"] if first else []) + [f"ltsc@pool_size={p}" for p in args.pools]
+    compressors = (["raw"] if first and not args.include else []) + [f"ltsc@pool_size={p}" for p in args.pools]
     return [sys.executable, "-m", "harness", "run", "--tasks", args.task, "--compressors", *compressors,
             "--model", model_spec(args.model, init), "--train-steps", str(args.train_steps),
             "--train-examples", str(args.train_examples), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
@@ -75,11 +79,12 @@ def study_table(rows: list[dict]) -> str:
     raw = next((r for r in rows if r["compressor"] == "raw"), None)
     table = []
     for r in rows:
-        if r["compressor"] == "raw":
+        compressor = Spec.parse(r["compressor"])
+        if compressor.name != "ltsc":
             continue
         model = Spec.parse(r["model"])
         init = model.params.get("meta_init", "random" if model.name == "tiny" else "gaussian")  # defaults stay out of specs
-        pool = Spec.parse(r["compressor"]).params.get("pool_size", "?")
+        pool = compressor.params.get("pool_size", 1024)  # ltsc's default pool
         table.append({"meta_init": init, "pool_size": pool, "n": r["n"],
                       "ltsc accuracy (95% CI)": f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]",
                       "raw accuracy (95% CI)": "—" if raw is None else
@@ -90,40 +95,55 @@ def study_table(rows: list[dict]) -> str:
     return tabulate(table, headers="keys", tablefmt="github", disable_numparse=True)
 
 
-def write_dest(args, dest: Path, command: str, started: float) -> str:
-    """Merged records, leaderboard and README (with provenance) in ``dest``; returns the study table."""
-    from harness.leaderboard import merge_dirs, compute_rows, render
-    from harness.provenance import invocation
-    from harness.publish import provenance_lines, write_records_gz
+def merged_run(args) -> Path:
+    """One run directory holding every run's records and invocations (what ``ltsc-bench publish`` reads)."""
+    import json
 
-    records = merge_dirs([args.workdir / init for init in args.inits])
-    rows = compute_rows(records)
-    dest.mkdir(parents=True, exist_ok=True)
-    write_records_gz(records, dest / "records.jsonl.gz")
-    table = study_table(rows)
-    (dest / "study.md").write_text(table + "\n")
-    (dest / "leaderboard.md").write_text(render(rows, "markdown") + "\n")
-    readme = [f"# Meta-token embedding initialisation: {args.model} on {args.task}", "",
-              f"`ltsc` trained on its own input with each `meta_init` and pool size, against raw; "
-              f"{args.train_steps} steps x batch {args.batch_size}, lr {args.lr}, {args.train_examples} train / "
-              f"{args.limit} test examples, seed 0. Raw has no meta-tokens, so it runs once (with `{args.inits[0]}`).",
-              "", "## Study", "", table, "", "## Leaderboard (all columns)", "", render(rows, "markdown"), "",
-              "## How it was produced", "", *provenance_lines({"invocations": [invocation(command, started)]}), ""]
-    (dest / "README.md").write_text("\n".join(readme))
+    from harness.leaderboard import merge_dirs
+    from harness.provenance import RUN_META
+
+    dirs = [args.workdir / init for init in args.inits] + [Path(d) for d in args.include]
+    merged = args.workdir / "merged"
+    merged.mkdir(parents=True, exist_ok=True)
+    records = merge_dirs(dirs)
+    (merged / "records.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    invocations = []
+    for d in dirs:
+        meta = json.loads((d / RUN_META).read_text()) if (d / RUN_META).is_file() else {}
+        invocations += meta.get("invocations", [])
+    (merged / RUN_META).write_text(json.dumps({"invocations": invocations}, indent=2) + "\n")
+    return merged
+
+
+def write_dest(args, dest: Path, command: str) -> str:
+    """Publish the merged runs to ``dest`` (README with every run's command, commit, versions and machine; the
+    leaderboard in four formats; records; plot), the study table leading the README; returns the table."""
+    from harness.leaderboard import read_dir, compute_rows
+    from harness.publish import publish
+
+    merged = merged_run(args)
+    table = study_table(compute_rows(read_dir(merged)))
+    source = (f"`{args.include[0]}`" if args.include else f"the `{args.inits[0]}` run")
+    note = "\n".join([
+        f"Meta-token embedding initialisation study: {args.model} on `{args.task}`, written by `{command}`.", "",
+        f"`ltsc` trained on its own input with each `meta_init` and pool size, against raw; {args.train_steps} steps "
+        f"x batch {args.batch_size}, lr {args.lr}, {args.train_examples} train / {args.limit} test examples, seed 0. "
+        f"Raw has no meta-tokens, so it runs once (in {source}). The invocations below are the runs the study "
+        "made, in order.", "", table])
+    publish(merged, dest, note=note)
     return table
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     command = shlex.join([".venv/bin/python", "benchmarks/meta_init.py", *(sys.argv[1:] if argv is None else argv)])
-    started = time.perf_counter()
     for i, init in enumerate(args.inits):
         cmd = run_command(args, init, first=i == 0)
         print(f"meta_init: {init} ({i + 1}/{len(args.inits)}): {shlex.join(cmd[2:])}", file=sys.stderr, flush=True)
         if subprocess.run(cmd, cwd=ROOT).returncode:
             print(f"meta_init: the run for {init} failed (see above); rerun this command to resume", file=sys.stderr)
             return 1
-    print(write_dest(args, Path(args.dest), command, started))
+    print(write_dest(args, Path(args.dest), command))
     return 0
 
 

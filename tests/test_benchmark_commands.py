@@ -88,3 +88,16 @@ def test_bad_options_exit_with_usage(bad):
     with pytest.raises(SystemExit) as exc:
         _script("pretrained_table").parse_args(bad)
     assert exc.value.code == 2
+
+
+def test_meta_init_study_with_included_runs_does_not_rerun_raw_and_reads_default_pools():
+    study = _script("meta_init")
+    args = study.parse_args(["--dest", "/tmp/x", "--model", "smollm2-135m", "--inits", "mean", "--pools", "1024",
+                             "--include", "runs/smollm2-cpu"])
+    assert _option(study.run_command(args, "mean", True), "--compressors") == ["ltsc@pool_size=1024"]
+    row = dict(n=100, accuracy=0.25, ci_low=0.2, ci_high=0.3, mean_tokens=70.0, mean_raw_tokens=90.0)
+    rows = [dict(row, compressor="raw", model="smollm2-135m", accuracy=1.0),
+            dict(row, compressor="ltsc", model="smollm2-135m"),  # from the included table run: gaussian, pool 1024
+            dict(row, compressor="truncate@rate=match:ltsc", model="smollm2-135m")]
+    cells = [[c.strip() for c in line.split("|")[1:-1]] for line in study.study_table(rows).splitlines()[2:]]
+    assert cells == [["gaussian", "1024", "100", "25.0% [20.0, 30.0]", "100.0% [20.0, 30.0]", "-75.0", "70.0 / 90.0"]]
