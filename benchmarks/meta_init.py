@@ -40,6 +40,7 @@ def parse_args(argv=None):
     p.add_argument("--train-examples", type=int, default=12000)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-2, help="peak learning rate (default 1e-2, the suite's)")
+    p.add_argument("--prompt-loss", type=float, default=0.0, help="weight of the next-token loss on the prompt (default 0)")
     p.add_argument("--limit", type=int, default=200, help="test examples per cell (default 200)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
@@ -66,7 +67,7 @@ def run_command(args, init: str, first: bool) -> list[str]:
     return [sys.executable, "-m", "harness", "run", "--tasks", args.task, "--compressors", *compressors,
             "--model", model_spec(args.model, init), "--train-steps", str(args.train_steps),
             "--train-examples", str(args.train_examples), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
-            "--bucket-window", "1", "--prompt-loss", "0", "--limit", str(args.limit), "--threads", str(args.threads),
+            "--bucket-window", "1", "--prompt-loss", str(args.prompt_loss), "--limit", str(args.limit), "--threads", str(args.threads),
             "--jobs", str(args.jobs), "--output", str(args.workdir / init), "--quiet"]
 
 
@@ -127,7 +128,7 @@ def write_dest(args, dest: Path, command: str) -> str:
     note = "\n".join([
         f"Meta-token embedding initialisation study: {args.model} on `{args.task}`, written by `{command}`.", "",
         f"`ltsc` trained on its own input with each `meta_init` and pool size, against raw; {args.train_steps} steps "
-        f"x batch {args.batch_size}, lr {args.lr}, {args.train_examples} train / {args.limit} test examples, seed 0. "
+        f"x batch {args.batch_size}, lr {args.lr}, prompt loss {args.prompt_loss}, {args.train_examples} train / {args.limit} test examples, seed 0. "
         f"Raw has no meta-tokens, so it runs once (in {source}). The invocations below are the runs the study "
         "made, in order.", "", table])
     publish(merged, dest, note=note)

@@ -23,7 +23,7 @@ def test_every_promised_folder_is_there():
     assert {"codec", "stats-cl100k_base", "stats-llama3", "default-suite", "tree-curriculum"} <= names
     assert {p.name for p in PUBLISHED} >= {"default-suite", "tree-curriculum"}
     for folder in (RESULTS / n for n in names if not n.startswith((".", "_"))):
-        assert "- command: `" in (folder / "README.md").read_text(), f"{folder.name}: README names no command"
+        assert "command: `" in (folder / "README.md").read_text(), f"{folder.name}: README names no command"
 
 
 @pytest.mark.parametrize("folder", PUBLISHED, ids=lambda p: p.name)
@@ -91,3 +91,15 @@ def test_stored_examples_recompute(folder):
     stored = [v for v in read_examples(folder) if v["compressor"].partition("@")[0] in cheap]
     assert stored and all(v.get("matches_record") for v in stored)
     assert compute(read_dir(folder), only={v["cell"] for v in stored}) == stored
+
+
+@pytest.mark.parametrize("folder", sorted(RESULTS.glob("meta-init-*")), ids=lambda p: p.name)
+def test_initialisation_study_table_re_renders_from_its_records(folder):
+    """The study table leading a meta-init folder's README is benchmarks/meta_init.py's rendering of its records."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("meta_init", ROOT / "benchmarks" / "meta_init.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    table = study.study_table(compute_rows(read_dir(folder)))
+    assert table.count("\n") >= 3 and table in (folder / "README.md").read_text()
