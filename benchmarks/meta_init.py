@@ -1,10 +1,10 @@
 """Meta-token embedding initialisation study: ``ltsc`` accuracy against raw, by ``meta_init`` and pool size.
 
-    .venv/bin/python benchmarks/meta_init.py --dest results/meta-init-tiny              # tiny, the suite's setup
-    .venv/bin/python benchmarks/meta_init.py --model smollm2-135m --task recall \\
-        --train-steps 150 --batch-size 8 --train-examples 2000 --limit 100 --inits gaussian orthogonal mean \\
-        --pools 32 --dest results/meta-init-smollm2                                      # SmolLM2-135M, CPU
-    .venv/bin/python benchmarks/meta_init.py --smoke --dest /tmp/meta-init-smoke         # ~1 minute
+    .venv/bin/python benchmarks/meta_init.py --dest results/meta-init-tiny   # tiny, the earlier suite's setup
+    .venv/bin/python benchmarks/meta_init.py --model smollm2-135m --task recall --inits random mean orthogonal \\
+        --pools 1024 --train-steps 40 --batch-size 4 --train-examples 160 --limit 60 --lr 0.001 --jobs 1 \\
+        --threads 2 --include runs/smollm2-cpu --dest results/meta-init-smollm2  # SmolLM2-135M, CPU (README)
+    .venv/bin/python benchmarks/meta_init.py --smoke --dest /tmp/meta-init-smoke   # ~1 minute
 
 One ``ltsc-bench run`` per initialisation (``MODEL@meta_init=INIT``) with ``ltsc@pool_size=P`` for
 every pool size, each trained on its own compressed input with the same budget; raw (which has
@@ -22,7 +22,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.errors import HarnessError
+
 ROOT = Path(__file__).resolve().parents[1]
+#: the model of the default suite before it moved to recall@digits=6,records=8
 SUITE_MODEL = "tiny@d_model=64,layers=2,heads=4,conv=4"
 SMOKE = dict(train_steps=20, train_examples=200, limit=20, inits=["mean", "orthogonal"], pools=[32])
 
@@ -32,7 +35,7 @@ def parse_args(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dest", required=True, help="folder for the merged records, leaderboard and README")
-    p.add_argument("--model", default=SUITE_MODEL, help=f"model spec without meta_init (default: the suite's, {SUITE_MODEL})")
+    p.add_argument("--model", default=SUITE_MODEL, help=f"model spec without meta_init (default: the earlier suite's, {SUITE_MODEL})")
     p.add_argument("--task", default="recall", help="task spec (default: recall)")
     p.add_argument("--inits", nargs="+", default=list(CHOICES), choices=CHOICES, help="initialisations (default: all)")
     p.add_argument("--pools", nargs="+", type=int, default=[32, 1024], help="meta-token pool sizes (default: 32 1024)")
@@ -51,6 +54,9 @@ def parse_args(argv=None):
                         "with --include, raw is not run again")
     p.add_argument("--smoke", action="store_true", help="a tiny configuration that only checks the pipeline")
     args = p.parse_args(argv)
+    for d in args.include:  # checked before hours of runs, not after
+        if not (Path(d) / "records.jsonl").is_file():
+            p.error(f"--include {d}: not a run directory (no records.jsonl); pass the --output of an ltsc-bench run")
     if args.smoke:
         for key, value in SMOKE.items():
             setattr(args, key, value)
@@ -75,24 +81,25 @@ def study_table(rows: list[dict]) -> str:
     """One line per (initialisation, pool): ltsc's accuracy with its interval, raw's, and the gap."""
     from tabulate import tabulate
 
+    from harness.compressors import compressors
+    from harness.leaderboard import accuracy_ci
+    from harness.models import models
     from harness.spec import Spec
 
     raw = next((r for r in rows if r["compressor"] == "raw"), None)
     table = []
     for r in rows:
-        compressor = Spec.parse(r["compressor"])
+        compressor, model = Spec.parse(r["compressor"]), Spec.parse(r["model"])
         if compressor.name != "ltsc":
             continue
-        model = Spec.parse(r["model"])
-        init = model.params.get("meta_init", "random" if model.name == "tiny" else "gaussian")  # defaults stay out of specs
-        pool = compressor.params.get("pool_size", 1024)  # ltsc's default pool
-        table.append({"meta_init": init, "pool_size": pool, "n": r["n"],
-                      "ltsc accuracy (95% CI)": f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]",
-                      "raw accuracy (95% CI)": "—" if raw is None else
-                      f"{100 * raw['accuracy']:.1f}% [{100 * raw['ci_low']:.1f}, {100 * raw['ci_high']:.1f}]",
+        # a default value stays out of a spec: read it from the registry
+        init = model.params.get("meta_init", models.parameters(model.name)["meta_init"])
+        pool = compressor.params.get("pool_size", compressors.parameters("ltsc", 1)["pool_size"])
+        table.append({"meta_init": init, "pool_size": pool, "n": r["n"], "ltsc accuracy (95% CI)": accuracy_ci(r),
+                      "raw accuracy (95% CI)": "—" if raw is None else accuracy_ci(raw),
                       "Δ vs raw (pts)": "—" if raw is None else f"{100 * (r['accuracy'] - raw['accuracy']):+.1f}",
                       "mean tokens (ltsc / raw)": f"{r['mean_tokens']:.1f} / {r['mean_raw_tokens']:.1f}"})
-    table.sort(key=lambda t: (t["meta_init"], int(t["pool_size"]) if str(t["pool_size"]).isdigit() else 0))
+    table.sort(key=lambda t: (t["meta_init"], t["pool_size"]))
     return tabulate(table, headers="keys", tablefmt="github", disable_numparse=True)
 
 
@@ -144,7 +151,11 @@ def main(argv=None) -> int:
         if subprocess.run(cmd, cwd=ROOT).returncode:
             print(f"meta_init: the run for {init} failed (see above); rerun this command to resume", file=sys.stderr)
             return 1
-    print(write_dest(args, Path(args.dest), command))
+    try:
+        print(write_dest(args, Path(args.dest), command))
+    except HarnessError as exc:
+        print(f"meta_init: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

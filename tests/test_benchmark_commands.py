@@ -101,3 +101,9 @@ def test_meta_init_study_with_included_runs_does_not_rerun_raw_and_reads_default
             dict(row, compressor="truncate@rate=match:ltsc", model="smollm2-135m")]
     cells = [[c.strip() for c in line.split("|")[1:-1]] for line in study.study_table(rows).splitlines()[2:]]
     assert cells == [["gaussian", "1024", "100", "25.0% [20.0, 30.0]", "100.0% [20.0, 30.0]", "-75.0", "70.0 / 90.0"]]
+
+
+def test_meta_init_study_refuses_an_include_that_is_not_a_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        _script("meta_init").parse_args(["--dest", "/tmp/x", "--include", str(tmp_path)])
+    assert exc.value.code == 2 and "not a run directory" in capsys.readouterr().err

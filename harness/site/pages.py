@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..leaderboard import accuracy_ci
 from ..metrics import format_value, get_metric
 from . import readme
 from .html import Column, definition_list, esc, link, page, table, tag
@@ -12,10 +13,6 @@ from .html import Column, definition_list, esc, link, page, table, tag
 def _metric(name: str, header: str) -> Column:
     fmt = get_metric(name).fmt
     return Column(header, lambda r: format_value(fmt, r.get(name)), lambda r: r.get(name))
-
-
-def _accuracy(r: dict) -> str:
-    return f"{100 * r['accuracy']:.1f}% [{100 * r['ci_low']:.1f}, {100 * r['ci_high']:.1f}]"
 
 
 def _delta(r: dict) -> str:
@@ -28,7 +25,7 @@ LEADERBOARD = [
            filter=True),
     Column("model", lambda r: r["model"], filter=True),
     Column("n", lambda r: r["n"], lambda r: r["n"]),
-    Column("accuracy (95% CI)", _accuracy, lambda r: r["accuracy"]),
+    Column("accuracy (95% CI)", accuracy_ci, lambda r: r["accuracy"]),
     Column("Δ vs raw", _delta, lambda r: r.get("delta_vs_raw")),
     _metric("mean_tokens", "mean tokens"),
     _metric("length_reduction", "length red."),
