@@ -90,10 +90,11 @@ def test_bad_options_exit_with_usage(bad):
     assert exc.value.code == 2
 
 
-def test_meta_init_study_with_included_runs_does_not_rerun_raw_and_reads_default_pools():
+def test_meta_init_study_with_included_runs_does_not_rerun_raw_and_reads_default_pools(tmp_path):
     study = _script("meta_init")
+    (tmp_path / "records.jsonl").write_text("")  # a run directory (e.g. runs/smollm2-cpu)
     args = study.parse_args(["--dest", "/tmp/x", "--model", "smollm2-135m", "--inits", "mean", "--pools", "1024",
-                             "--include", "runs/smollm2-cpu"])
+                             "--include", str(tmp_path)])
     assert _option(study.run_command(args, "mean", True), "--compressors") == ["ltsc@pool_size=1024"]
     row = dict(n=100, accuracy=0.25, ci_low=0.2, ci_high=0.3, mean_tokens=70.0, mean_raw_tokens=90.0)
     rows = [dict(row, compressor="raw", model="smollm2-135m", accuracy=1.0),
