@@ -9,6 +9,7 @@ import math
 import pytest
 
 from harness.cli import main
+from harness.errors import HarnessError
 from harness.gate import Thresholds, compare_records, mcnemar_exact, paired_interval
 
 N = 40
@@ -134,3 +135,137 @@ def test_cli_bad_inputs_are_one_line_errors(tmp_path, capsys):
         assert main(["compare", *args]) == 2
         err = capsys.readouterr().err
         assert needle in err and len(err.strip().splitlines()) == 1, err
+
+
+# -- hardening round 2: example counts, threshold ranges, a run compared with itself ---------------------------
+
+def first_of_each_cell(records: list[dict], keep: int = 1) -> list[dict]:
+    """NEW stopped early: only the first ``keep`` examples of each cell."""
+    return [r for r in records if int(r["example_id"].split("-")[1]) < keep]
+
+
+def test_differing_example_sets_are_incomparable_by_default():
+    (raw, ltsc) = compare_records(run_records(), first_of_each_cell(run_records()))
+    assert (ltsc["n"], ltsc["n_base"], ltsc["n_new"]) == (1, N, 1)
+    assert (ltsc["base_only_examples"], ltsc["new_only_examples"]) == (N - 1, 0)
+    assert ltsc["count_mismatch"] and ltsc["incomparable"] and ltsc["verdict"] == "incomparable"
+    assert ltsc["regression"] is None and ltsc["reasons"] == []
+    (_, same) = compare_records(run_records(), run_records())
+    assert not same["count_mismatch"] and not same["incomparable"] and same["verdict"] == "ok"
+    assert (same["base_only_examples"], same["new_only_examples"]) == (0, 0)
+
+
+def test_allow_count_mismatch_judges_the_common_examples_only():
+    # BASE: examples 0..39; NEW: examples 20..59 (20 in common); NEW is wrong on 20..29, which BASE got right
+    # except 20, 24 and 28 (i % 4 == 0): 7 discordant pairs against NEW, none for it; BASE's 20 others unpaired
+    base = run_records()
+    new = [rec(c, i, i % 4 != 0 and not 20 <= i < 30, t) for c, t in (("raw", 100), ("ltsc", 75)) for i in range(20, 60)]
+    (raw, ltsc) = compare_records(base, new, allow_count_mismatch=True)
+    assert (ltsc["n"], ltsc["n_base"], ltsc["n_new"]) == (20, N, N)
+    assert (ltsc["base_only_examples"], ltsc["new_only_examples"]) == (20, 20)
+    assert (ltsc["base_only_correct"], ltsc["new_only_correct"]) == (7, 0)
+    assert ltsc["base_accuracy"] == 15 / 20 and ltsc["new_accuracy"] == 8 / 20
+    assert ltsc["p_value"] == pytest.approx(2 / 128) and ltsc["verdict"] == "regression"
+    assert ltsc["count_mismatch"] and not ltsc["incomparable"]
+    assert ltsc["reasons"] == ["accuracy fell 35.0 pts (> 0, McNemar p = 0.0156 < 0.05)"]
+
+
+def test_cli_incomparable_cells_exit_2_shown_in_markdown(tmp_path, capsys):
+    base, new = write(tmp_path / "b", run_records()), write(tmp_path / "n", first_of_each_cell(run_records()))
+    assert main(["compare", base, new]) == 2
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    header = [h.strip() for h in lines[0].strip("|").split("|")]
+    assert header[3:6] == ["n", "n BASE", "n NEW"]
+    ltsc = [c.strip() for c in lines[3].strip("|").split("|")]
+    assert ltsc[1:6] == ["ltsc", "tiny", "1", "40", "1"]
+    assert ltsc[-1] == "INCOMPARABLE: BASE has 40 examples, NEW 1 (1 in common, 39 in BASE only); not judged"
+    assert "2 of 2 cells INCOMPARABLE (example sets differ" in captured.out
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "2 cells are incomparable" in err[0] and "--allow-count-mismatch" in err[0]
+
+
+def test_cli_incomparable_cells_in_json(tmp_path, capsys):
+    base, new = write(tmp_path / "b", run_records()), write(tmp_path / "n", first_of_each_cell(run_records()))
+    assert main(["compare", base, new, "--format", "json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert (out["verdict"], out["incomparable"], out["count_mismatches"], out["regression"]) == ("incomparable", 2, 2, False)
+    assert out["allow_count_mismatch"] is False
+    assert [(r["n_base"], r["n_new"], r["n"], r["verdict"]) for r in out["rows"]] == [(40, 1, 1, "incomparable")] * 2
+
+
+def test_cli_allow_count_mismatch_still_flags_it(tmp_path, capsys):
+    base, new = write(tmp_path / "b", run_records()), write(tmp_path / "n", first_of_each_cell(run_records(), 8))
+    assert main(["compare", base, new, "--allow-count-mismatch"]) == 0
+    out = capsys.readouterr().out
+    assert "| ok, judged on the 8 common examples (BASE 40, NEW 8) |" in out
+    assert "no regression in 2 cells" in out and "2 cells judged on their common examples only" in out
+    assert main(["compare", base, new, "--allow-count-mismatch", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["verdict"], out["incomparable"], out["count_mismatches"], out["allow_count_mismatch"]) == ("ok", 0, 2, True)
+    assert all(r["count_mismatch"] and not r["incomparable"] and r["n"] == 8 for r in out["rows"])
+    slow = write(tmp_path / "s", first_of_each_cell(run_records(tokens=90), 8))
+    assert main(["compare", base, slow, "--allow-count-mismatch"]) == 1
+    assert ("REGRESSION: length reduction fell from 25.0% to 10.0%; judged on the 8 common examples (BASE 40, NEW 8)"
+            in capsys.readouterr().out)
+
+
+def test_cli_torn_last_line_is_noticed(tmp_path, capsys):
+    base = write(tmp_path / "b", run_records())
+    new = write(tmp_path / "n", run_records())
+    path = tmp_path / "n" / "records.jsonl"
+    path.write_bytes(path.read_bytes()[:-40])  # a write a kill interrupted: the last record is torn
+    assert main(["compare", base, new]) == 2
+    captured = capsys.readouterr()
+    assert "| INCOMPARABLE: BASE has 40 examples, NEW 39 (39 in common, 1 in BASE only); not judged |" in captured.out
+    assert f"NEW: {path} ends in a torn line (an interrupted write), ignored" in captured.err
+    assert "1 cell is incomparable" in captured.err
+
+
+@pytest.mark.parametrize("option, value, valid", [
+    ("--min-reduction-ratio", "1e9", "in [0, 1]"), ("--min-reduction-ratio", "-0.5", "in [0, 1]"),
+    ("--min-reduction-ratio", "nan", "in [0, 1]"), ("--min-reduction-ratio", "inf", "in [0, 1]"),
+    ("--max-accuracy-drop", "-1", "in [0, 100]"), ("--max-accuracy-drop", "101", "in [0, 100]"),
+    ("--max-accuracy-drop", "nan", "in [0, 100]"), ("--alpha", "0", "in (0, 1)"), ("--alpha", "1", "in (0, 1)"),
+    ("--alpha", "-inf", "in (0, 1)"), ("--alpha", "nan", "in (0, 1)"),
+])
+def test_cli_thresholds_out_of_range_refused_before_reading(capsys, option, value, valid):
+    assert main(["compare", "no-such-base", "no-such-new", f"{option}={value}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{option} must be a finite number {valid}" in err
+    assert f"got {float(value)!r}" in err and "no-such" not in err
+
+
+def test_thresholds_range_in_python():
+    with pytest.raises(HarnessError, match=r"--min-reduction-ratio must be a finite number in \[0, 1\] \(the "
+                                           r"fraction of BASE's length reduction NEW must keep"):
+        Thresholds(min_ratio=1.5)
+    assert Thresholds(max_drop=100, min_ratio=0, alpha=0.5).min_ratio == 0
+
+
+def test_reduction_message_states_the_floor_and_enough_digits():
+    (_, ltsc) = compare_records(run_records(), run_records(tokens=80), Thresholds(min_ratio=0.9))
+    assert ltsc["reasons"] == ["length reduction fell from 25.0% to 20.0%, below the floor of 22.5% allowed by "
+                               "--min-reduction-ratio 0.9"]
+    base = [rec("ltsc", i, True, 7826, raw=10000) for i in range(N)]
+    new = [rec("ltsc", i, True, 7834, raw=10000) for i in range(N)]
+    (row,) = compare_records(base, new)
+    assert row["reasons"] == ["length reduction fell from 21.74% to 21.66%"]
+
+
+def test_cli_same_directory_noted_once_not_double_counted(tmp_path, capsys):
+    run = write(tmp_path / "run", run_records())
+    assert main(["compare", run, str(tmp_path / "run" / ".." / "run"), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert [(r["n"], r["n_base"], r["n_new"]) for r in out["rows"]] == [(N, N, N)] * 2
+    note = f"BASE and NEW are the same directory ({tmp_path / 'run'}): comparing a run with itself"
+    assert out["notes"] == [note + ", so no cell can differ"]
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and note in err[0]
+    records = run_records() + [rec("rle", i, i % 4 != 0, 100) for i in range(N)]
+    both = write(tmp_path / "both", records)
+    assert main(["compare", both, both, "--pair", "ltsc", "rle"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"ltsc-bench: note: BASE and NEW are the same directory ({tmp_path / 'both'}): comparing "
+                   "compressors of one run (--pair ltsc rle)"]
