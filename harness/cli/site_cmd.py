@@ -8,7 +8,9 @@ def add_parser(sub, name):
                                   "per-example views of what each compressor's model read")
     p.add_argument("results", metavar="RESULTS", help="a results root holding published folders (e.g. results/), "
                                                      "or one published folder")
-    p.add_argument("out", metavar="OUT_DIR", help="the folder to write (new, or a site built before: it is replaced)")
+    p.add_argument("out", metavar="OUT_DIR", help="the folder to write: new, empty, or a site this command wrote, "
+                                                 "unchanged and with nothing added (it is replaced); outside RESULTS, "
+                                                 "or directly in a results root (results/site)")
     p.set_defaults(handler=run)
 
 

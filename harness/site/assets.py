@@ -59,6 +59,7 @@ ins.ins { background: var(--ins); color: #0f5323; text-decoration: underline; }
 .bad { color: var(--bad); font-weight: 600; }
 .tag { display: inline-block; font-size: .75em; border: 1px solid var(--line); border-radius: 999px; padding: 0 .5em;
   color: var(--muted); vertical-align: middle; }
+.tag.partial { color: #7a5500; background: #fff4ce; border-color: #e0c35c; font-weight: 600; }
 .warn { background: #fff4ce; border: 1px solid #e0c35c; padding: .4rem .6rem; border-radius: 6px; }
 .answer { margin: .5rem 0; }
 .pager { display: flex; gap: 1rem; justify-content: space-between; margin: .5rem 0 1rem; }

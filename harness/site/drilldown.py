@@ -12,6 +12,7 @@ import hashlib
 import re
 
 from .html import Column, definition_list, esc, link, page, table, tag
+from .pages import row_label
 
 EXAMPLE_DIR = "ex"
 
@@ -106,8 +107,9 @@ def _warnings(view: dict) -> str:
 def panel(row: dict, view: dict | None, rec: dict | None) -> str:
     """One cell's column: compressor, model, lengths, answer, and its input."""
     head = tag("h3", esc(row["compressor"]) + " " + tag("span", esc(view["kind"] if view else ""), class_="tag"))
-    parts = [head, tag("p", esc(row["model"]) + (" (trained on raw prompts)" if row.get("trained_on") == "raw" else ""),
-                       class_="muted mono")]
+    about = row["model"] + (" (trained on raw prompts)" if row.get("trained_on") == "raw" else "")
+    about += f"; {row['config_diff']}" if row.get("config_diff") else ""
+    parts = [head, tag("p", esc(about), class_="muted mono")]
     if view is None or "error" in view:
         why = view["error"] if view else "this example was not stored for this cell"
         return tag("section", "".join(parts) + _answer(rec) + tag("p", "No input view: " + esc(why), class_="warn"), class_="panel")
@@ -167,7 +169,7 @@ def example_pages(folder) -> tuple[str, dict[str, str]]:
             pages[example_path(task, example_id)] = example_page(folder, task, ids, k, by_id[example_id], records)
         rows = [r for r in folder.data["rows"] if r["task"] == task]
         cols = [Column("example", lambda e, t=task: link(example_path(t, e), e), html=True, value=lambda e: None)]
-        cols += [Column(r["compressor"], (lambda e, c=r["cell"]: _mark(records.get((c, e)))), html=True,
+        cols += [Column(row_label(r, rows), (lambda e, c=r["cell"]: _mark(records.get((c, e)))), html=True,
                         value=lambda e: None) for r in rows]
         sections.append(tag("h3", esc(task), id=f"examples-{slug(task)}") + table(cols, ids))
     if not sections:

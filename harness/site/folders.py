@@ -36,15 +36,21 @@ def _json(path: Path):
         return None
 
 
+def _object(path: Path) -> dict:
+    """A JSON object file; empty when it is missing or holds anything else."""
+    data = _json(path)
+    return data if isinstance(data, dict) else {}
+
+
 def _run(folder: Folder) -> None:
     from ..leaderboard import compute_rows, read_dir
     from .examples import read_examples
 
     records = read_dir(folder.path)
     extra = ("answer_retention",) if any(r.get("answer_retained") is not None for r in records) else ()
-    meta = _json(folder.path / "run_meta.json") or {}
+    meta, publish = (_object(folder.path / name) for name in ("run_meta.json", "publish.json"))
     folder.data = {"records": records, "rows": compute_rows(records, extra), "meta": meta,
-                   "config": _json(folder.path / "run_config.json"), "publish": _json(folder.path / "publish.json") or {},
+                   "config": _json(folder.path / "run_config.json"), "publish": publish,
                    "examples": read_examples(folder.path)}
     runs = meta.get("invocations") or []
     if runs:
@@ -67,6 +73,13 @@ def _notes(folder: Folder) -> None:
 
 #: kind -> (marker file, loader), tried in order
 KINDS = {"run": ("records.jsonl.gz", _run), "stats": ("stats.json", _stats), "notes": ("README.md", _notes)}
+
+
+def is_results_folder(path: Path, root: bool = False) -> bool:
+    """Does ``path`` hold a results folder (not a site)? ``root``: it was passed as RESULTS, where a README alone
+    makes a results root, so only records or statistics count."""
+    markers = [marker for kind, (marker, _) in KINDS.items() if not (root and kind == "notes")]
+    return not (path / MARKER).is_file() and any((path / m).is_file() for m in markers)
 
 
 def load(path: Path) -> Folder | None:

@@ -19,10 +19,15 @@ def _delta(r: dict) -> str:
     return "" if r.get("delta_vs_raw") is None else f"{100 * r['delta_vs_raw']:+.1f} pts"
 
 
+def _compressor(r: dict) -> str:
+    """The compressor, with the model's training input when it is not the compressor's own output."""
+    trained = r.get("trained_on") or "self"
+    return r["compressor"] + {"self": "", "raw": " (raw-trained model)"}.get(trained, f" (trained on {trained})")
+
+
 LEADERBOARD = [
     Column("task", lambda r: r["task"], filter=True),
-    Column("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else ""),
-           filter=True),
+    Column("compressor", _compressor, filter=True),
     Column("model", lambda r: r["model"], filter=True),
     Column("n", lambda r: r["n"], lambda r: r["n"]),
     Column("accuracy (95% CI)", accuracy_ci, lambda r: r["accuracy"]),
@@ -46,6 +51,32 @@ def leaderboard_columns(rows: list[dict]) -> list[Column]:
     return LEADERBOARD[:3] + config + LEADERBOARD[3:] + extra
 
 
+def identity_columns(rows: list[dict]) -> list[Column]:
+    """The columns that tell ``rows`` apart: task and compressor (with its training input), then model and
+    configuration where the rows differ in them."""
+    cols = LEADERBOARD[:2] + ([LEADERBOARD[2]] if len({r["model"] for r in rows}) > 1 else [])
+    return cols + ([CONFIG] if any(r.get("config_diff") for r in rows) else [])
+
+
+def row_label(row: dict, rows: list[dict]) -> str:
+    """``row`` named apart from ``rows`` (one task's): compressor, then model and configuration where they differ."""
+    return " · ".join(str(c.text(row)) for c in identity_columns(rows)[1:])
+
+
+def partial(folder) -> bool:
+    """Was the folder published from a run that was still writing (``publish --partial``)?"""
+    meta = folder.data.get("publish")
+    return isinstance(meta, dict) and meta.get("partial") is True
+
+
+PARTIAL = ("published from a run that was still writing (ltsc-bench publish --partial): some cells may have "
+           "fewer examples than planned, or be missing")
+
+
+def _partial_tag(folder) -> str:
+    return " " + tag("span", "partial", class_="tag partial", title=PARTIAL) if partial(folder) else ""
+
+
 def when(folder) -> str:
     return (folder.prov.get("finished") or folder.prov.get("started") or "")[:10]
 
@@ -55,8 +86,9 @@ def _headline(folder) -> str:
     mean length reduction per compressor over its tasks."""
     if folder.kind == "run":
         rows = folder.data["rows"]
-        cols = [Column("task", lambda r: r["task"]), Column("compressor", lambda r: r["compressor"]), Column("accuracy", lambda r: format_value("percent", r["accuracy"]),
-                lambda r: r["accuracy"]), _metric("length_reduction", "length red.")]
+        cols = [Column(c.header, c.text) for c in identity_columns(rows)]
+        cols += [Column("accuracy", lambda r: format_value("percent", r["accuracy"]), lambda r: r["accuracy"]),
+                 _metric("length_reduction", "length red.")]
         return table(cols, rows)
     if folder.kind == "stats":
         by: dict[str, list[float]] = {}
@@ -80,7 +112,8 @@ def _card(folder) -> str:
     items += [("tasks", esc(", ".join(tasks)))] if tasks else []
     items.append(("page", link(f"{folder.name}/index.html", {"run": "leaderboard, plot, per-example views, provenance",
                   "stats": "statistics table, plot, provenance", "notes": "README"}[folder.kind])))
-    body = tag("h2", link(f"{folder.name}/index.html", folder.name)) + definition_list(items) + _headline(folder)
+    title = tag("h2", link(f"{folder.name}/index.html", folder.name) + _partial_tag(folder))
+    body = title + definition_list(items) + _headline(folder)
     return tag("section", body, class_="card")
 
 
@@ -92,12 +125,14 @@ def index_page(folders: list) -> str:
 
 
 def _provenance(folder) -> str:
-    meta, out = folder.data.get("meta") or {}, []
+    from ..provenance import portable_meta
+
+    meta, out = portable_meta(folder.data.get("meta") or {}), []  # no machine directory, even from an old folder
     for i, run in enumerate(meta.get("invocations") or [], 1):
         mach = run.get("machine") or {}
         packages = ", ".join(f"{k} {v}" for k, v in (run.get("packages") or {}).items() if v)
         out.append(tag("h3", f"invocation {i}") + definition_list([
-            ("command", tag("code", esc(run.get("command")))), ("directory", tag("code", esc(run.get("cwd")))),
+            ("command", tag("code", esc(run.get("command")))),
             ("started", esc(run.get("started_utc"))), ("finished", esc(run.get("finished_utc"))),
             ("wall time", esc(f"{run.get('wall_seconds')} s")), ("git commit", tag("code", esc(run.get("git_commit")))),
             ("machine", esc(f"{mach.get('cpu')}, {mach.get('cpu_count')} CPU cores, GPU: "
@@ -116,7 +151,9 @@ def _provenance(folder) -> str:
 
 def run_page(folder, examples_html: str) -> str:
     rows, note = folder.data["rows"], (folder.data.get("publish") or {}).get("note")
-    parts = [tag("p", readme.inline(note))] if note else []
+    parts = [tag("p", tag("span", "partial", class_="tag partial") + esc(f" This folder was {PARTIAL}."), class_="warn")
+             ] if partial(folder) else []
+    parts += [tag("p", readme.inline(note))] if note else []
     parts += [tag("h2", "Leaderboard"), table(leaderboard_columns(rows), rows, id_="leaderboard")]
     if "leaderboard.png" in folder.images:
         parts += [tag("h2", "Accuracy against attention-compute reduction"),
