@@ -5,6 +5,7 @@ ones, ``--use_cache`` never shares answers between compressors, and the results 
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def _isolate(monkeypatch, root: Path) -> None:
     monkeypatch.setenv("LTSC_CACHE_DIR", str(root / "cache"))
     monkeypatch.delenv("LM_HARNESS_CACHE_PATH", raising=False)
     monkeypatch.delenv("LTSC_LM_EVAL_LOG", raising=False)
+    monkeypatch.delenv("LTSC_LM_EVAL_OUTPUT", raising=False)
 
 
 @pytest.fixture(autouse=True)
@@ -170,6 +172,9 @@ def test_lm_eval_runs_the_exported_tasks(model_dir, tasks_dir, outputs, model, c
         return
     info = res["config"]["ltsc_bench"]
     assert info["compressor_label"] == compressor and info["scope"] == "prompt"
+    # the log is named relative to --output_path: no absolute path of this machine in the results
+    assert info["log"] == "ltsc_requests.jsonl" and str(out.resolve()) not in json.dumps(res)
+    assert "LTSC_LM_EVAL_OUTPUT" not in os.environ  # restored after the run
     lines = logged(out)
     assert len(lines) == 2 * LIMIT and {line["run"] for line in lines} == {info["run"]}
     tok = get_tokenizer(f"hf:{model_dir}")
@@ -205,6 +210,11 @@ def test_wrapper_defaults_and_refusals(model_dir, tmp_path):
         CompressingHFLM(pretrained=str(bare), scope="everything", device="cpu")
     lm = CompressingHFLM(pretrained=str(model_dir), device="cpu", dtype="float32", log=str(tmp_path / "log.jsonl"))
     assert lm.compressor.name == "raw" and lm.scope == "prompt"
+    assert lm.get_model_info()["ltsc_bench"]["log"] == "log.jsonl"  # no output folder known: its name, not its path
+    lm.log_path = tmp_path / "out" / "logs" / "log.jsonl"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LTSC_LM_EVAL_OUTPUT", str(tmp_path / "out"))
+        assert lm.get_model_info()["ltsc_bench"]["log"] == "logs/log.jsonl"
     req = Instance("loglikelihood_rolling", {}, ("some text",), 0, ("t", 0, 1))
     with pytest.raises(HarnessError, match="rolling-window"):
         lm.loglikelihood_rolling([req])
@@ -260,8 +270,6 @@ def test_a_cache_of_another_configuration_is_refused(model_dir, tmp_path):
 
 
 def test_cache_paths_and_request_cache_location(tmp_path, monkeypatch):
-    import os
-
     from harness.interop.lm_eval_cli import log_path, safe_cache_path, set_environment
 
     a = safe_cache_path("c", "ltsc-hf", {"pretrained": "m", "compressor": "raw"})
@@ -282,7 +290,6 @@ def test_cache_paths_and_request_cache_location(tmp_path, monkeypatch):
 # -- results into the leaderboard ----------------------------------------------------------------------------
 def test_plain_lm_eval_cli_runs_offline(tasks_dir, model_dir, tmp_path):
     """``lm_eval --include_path DIR --tasks ltsc_tree_stage_small`` in a fresh process, hub access forbidden."""
-    import os
     import subprocess
     import sys
 

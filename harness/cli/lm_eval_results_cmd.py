@@ -1,6 +1,7 @@
 """``ltsc-bench lm-eval-results PATH... [--format ...]``: the leaderboard of lm-eval results (``--output_path``
 written with ``--log_samples``), merged with any ``ltsc-bench run`` directories given, with the length, n² and
-FLOPs columns."""
+FLOPs columns. A path given twice is read once, and records read twice (a copied folder) count once, each with a
+note on stderr."""
 
 from __future__ import annotations
 
@@ -20,12 +21,19 @@ def add_parser(sub, name):
 
 
 def run(args) -> int:
-    from ..interop.lm_eval_results import read_lm_eval
-    from ..leaderboard import compute_rows, merge_dirs, render
+    from ..interop.lm_eval_results import results_files, unique_inputs
+    from ..leaderboard import PUBLISHED_RECORDS, compute_rows, merge_dirs, render
     from ..records import RECORDS_FILE
 
-    runs = [p for p in args.paths if (Path(p) / RECORDS_FILE).is_file() or (Path(p) / "records.jsonl.gz").is_file()]
-    records = merge_dirs(runs, notify=lambda msg: print(f"ltsc-bench: {msg}", file=sys.stderr)) if runs else []
-    records += read_lm_eval([p for p in args.paths if p not in runs])
+    def notify(msg: str) -> None:
+        print(f"ltsc-bench: {msg}", file=sys.stderr)
+
+    def is_run(path: str) -> bool:
+        return (Path(path) / RECORDS_FILE).is_file() or (Path(path) / PUBLISHED_RECORDS).is_file()
+
+    # a path given twice (DIR, DIR/, ./DIR; a results file, or one inside a folder given) is read once, with a note;
+    # the same records read from two places (a copied folder) are counted once, as `leaderboard` does
+    groups = [(p, [Path(p)] if is_run(p) else results_files(p)) for p in args.paths]
+    records = merge_dirs(unique_inputs(groups, notify), notify)
     print(render(compute_rows(records), args.format))
     return 0

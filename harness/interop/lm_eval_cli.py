@@ -11,7 +11,8 @@ Every argument goes to lm-eval unchanged, except where its defaults are unsafe h
   ``LM_HARNESS_CACHE_PATH`` is set; it is set to ``<harness cache dir>/lm-eval/requests``
   unless the user set it.
 - ``ltsc-hf`` logs raw and compressed lengths per request to ``ltsc_requests.jsonl`` in
-  ``--output_path`` (``LTSC_LM_EVAL_LOG``, unless set).
+  ``--output_path`` (``LTSC_LM_EVAL_LOG``, unless set); the results JSON names the log relative to
+  ``--output_path`` (``LTSC_LM_EVAL_OUTPUT``), never by an absolute path.
 """
 
 from __future__ import annotations
@@ -40,10 +41,16 @@ def safe_cache_path(path: str, model: str | None, model_args) -> str:
     return f"{path}-{name}-{cache_key(model, model_args)}"
 
 
+def output_dir(output_path: str) -> Path:
+    """The folder of an lm-eval ``--output_path`` (a directory, or a results .json): it holds the request log, and
+    the results JSON names the log relative to it."""
+    out = Path(output_path)
+    return out.parent if out.suffix == ".json" else out
+
+
 def log_path(output_path: str) -> Path:
     """Where ``ltsc-hf`` logs its requests for an lm-eval ``--output_path`` (a directory, or a results .json)."""
-    out = Path(output_path)
-    return (out.parent if out.suffix == ".json" else out) / LOG_NAME
+    return output_dir(output_path) / LOG_NAME
 
 
 def set_environment(env=os.environ) -> None:
@@ -64,7 +71,7 @@ def main(argv: list[str]) -> int:
         raise missing_package("lm-eval", "ltsc-bench lm-eval", 'pip install "lm-eval[hf]==0.4.13"') from None
     lm_cache.PATH = os.environ[CACHE_ENV]  # in case lm-eval was imported before the variable was set
     from . import lm_eval_model  # noqa: F401  (registers ltsc-hf)
-    from .lm_eval_model import LOG_ENV
+    from .lm_eval_model import LOG_ENV, OUTPUT_ENV
 
     setup_logging()
     parser = HarnessCLI()
@@ -74,15 +81,20 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args()
     finally:
         sys.argv = saved
-    user_log = os.environ.get(LOG_ENV)
+    saved_env = {name: os.environ.get(name) for name in (LOG_ENV, OUTPUT_ENV)}
     if getattr(args, "command", None) == "run":
         if args.use_cache:
             args.use_cache = safe_cache_path(args.use_cache, args.model, args.model_args)
-        if args.output_path and user_log is None:
-            os.environ[LOG_ENV] = str(log_path(args.output_path))
+        if args.output_path:
+            if saved_env[LOG_ENV] is None:
+                os.environ[LOG_ENV] = str(log_path(args.output_path))
+            os.environ[OUTPUT_ENV] = str(output_dir(args.output_path))  # the results name the log relative to it
     try:
         parser.execute(args)
     finally:
-        if user_log is None:
-            os.environ.pop(LOG_ENV, None)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return 0

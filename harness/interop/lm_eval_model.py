@@ -21,8 +21,10 @@ harness does (no BOS unless ``add_bos_token=True``; the parts of a prompt export
   ``$LTSC_LM_EVAL_LOG``, which ``ltsc-bench lm-eval`` sets to ``--output_path``/
   ``ltsc_requests.jsonl``): raw and compressed lengths, codec figures, ``input_ids`` (the
   compressor's output) and ``raw_ids`` (its input: the prompt, or the context with
-  ``scope=context``). The results JSON names the log (``config.ltsc_bench``), so
-  :mod:`.lm_eval_results` can add the length, n² and FLOPs columns.
+  ``scope=context``). The results JSON names the log (``config.ltsc_bench.log``) relative to the
+  lm-eval output folder (``$LTSC_LM_EVAL_OUTPUT``, set by ``ltsc-bench lm-eval``), or by its
+  file name when it lies elsewhere, never by an absolute path; :mod:`.lm_eval_results` reads it
+  from inside the folder it reads and adds the length, n² and FLOPs columns.
 
 ``harness_scoring=true`` (default): for documents exported by ``export-lm-eval`` (they
 carry ``prefix``/``context``/``suffix``), the prompt's three parts are tokenized apart and a
@@ -46,10 +48,13 @@ from lm_eval.models.utils import handle_stop_sequences, normalize_gen_kwargs, po
 from ..errors import HarnessError
 from ..pipeline import check_scope, compress_prompt, round_trip_ok
 from .hf_export import read_manifest
+from .lm_eval_results import log_reference
 from .lm_eval_tasks import is_exported_doc
 
 #: env var naming the request log when the model args do not (``ltsc-bench lm-eval`` sets it)
 LOG_ENV = "LTSC_LM_EVAL_LOG"
+#: env var naming the lm-eval output folder: the results JSON names the log relative to it (``ltsc-bench lm-eval``)
+OUTPUT_ENV = "LTSC_LM_EVAL_OUTPUT"
 #: the key under which the wrapper's fingerprint is stored in an lm-eval ``--use_cache`` database
 CACHE_KEY = "__ltsc_bench_fingerprint__"
 
@@ -277,7 +282,8 @@ class CompressingHFLM(HFLM):
             "compressor": self.compressor.spec, "compressor_label": self.compressor_label,
             "compressor_params": self.compressor.params, "lossless": self.compressor.lossless, "scope": self.scope,
             "tokenizer": self.harness_tokenizer.name, "harness_scoring": self.harness_scoring,
-            "log": str(self.log_path.resolve()), "run": self.run_id, "fingerprint": self.fingerprint,
+            "log": log_reference(self.log_path, os.environ.get(OUTPUT_ENV) or None),  # never an absolute path
+            "run": self.run_id, "fingerprint": self.fingerprint,
             "architecture": {"params": params, "layers": cfg.num_hidden_layers, "d_model": cfg.hidden_size},
             "trained_on": self.manifest.get("compressor"), "train_steps": (self.manifest.get("train") or {}).get("steps"),
             "seed": self.manifest.get("seed"), "comparison": self.manifest.get("comparison"),

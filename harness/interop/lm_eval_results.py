@@ -3,7 +3,10 @@
 Reads an lm-eval ``--output_path`` (or one ``results_*.json``) written with ``--log_samples``:
 the results JSON, its ``samples_<task>_<time>.jsonl`` files and, for ``ltsc-hf`` runs, the
 request log the results name (``config.ltsc_bench.log``), which gives each example's raw and
-compressed lengths. One record per (task, document), in the schema of
+compressed lengths. The log is looked up only inside the folder read: relative to the results
+folder and the lm-eval output folder above it (an absolute path written by older versions only
+where it lies there, else its file name there); a log missing there is an error, never read from
+elsewhere (a copied folder must bring its own). One record per (task, document), in the schema of
 :class:`harness.records.Record`: the score is the task's ``exact_match`` (tasks exported by
 ``export-lm-eval``) or lm-eval's first metric; n² and FLOPs come from the lengths and the
 model's architecture. Runs of lm-eval's plain ``hf`` model are read as ``raw``, their lengths
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,18 +64,64 @@ def _hash(obj) -> str:
     return config_hash(obj)
 
 
+def log_reference(log, output) -> str:
+    """How a results JSON names the request log ``log``: relative to the lm-eval output folder ``output`` (the
+    ``--output_path``) when it lies inside it, else by its name only; never an absolute path of this machine."""
+    log = Path(log)
+    if output is not None:
+        try:
+            return Path(os.path.abspath(log)).relative_to(os.path.abspath(output)).as_posix()
+        except ValueError:
+            pass
+    return log.name
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _log_candidates(results_path: Path, logged: str) -> tuple[list[Path], Path]:
+    """Where the request log a results file names may be read, and the folder it must lie in: the results folder
+    and the one above it (lm-eval writes results into a folder per model under its ``--output_path``, which holds
+    the log). A relative name is read relative to them; an absolute one (older versions) only where it lies inside
+    them, else its name is looked up there. Never the working directory, never anywhere else."""
+    here = results_path.parent
+    output = here.parent if here.name else here
+    ref = Path(logged)
+    out: list[Path] = []
+    if ref.is_absolute():
+        out += [ref] if _inside(ref, output) else []
+    elif ref.name and ".." not in ref.parts:
+        out += [here / ref, output / ref]
+    if ref.name:
+        out += [here / ref.name, output / ref.name]
+    return list(dict.fromkeys(out)), output
+
+
 def _request_log(results_path: Path, info: dict) -> dict:
     """``(task, doc_id) -> log entry`` of this run (the first request of each document)."""
-    logged = Path(info.get("log", ""))
-    candidates = [logged, results_path.parent / logged.name, results_path.parent.parent / logged.name]
-    path = next((p for p in candidates if p.name and p.is_file()), None)
-    if path is None:
-        raise HarnessError(f"{results_path}: the ltsc-hf request log {logged} is missing; it holds the lengths")
-    out: dict = {}
-    for entry in _read_jsonl(path):
-        if entry.get("run") == info.get("run"):
-            out.setdefault((entry["task"], entry["doc_id"]), entry)
-    return out
+    logged = str(info.get("log") or "")
+    candidates, output = _log_candidates(results_path, logged)
+    found = [p for p in candidates if p.is_file()]
+    wrote = f"the log this run wrote ({logged})" if logged else "the log this run wrote"
+    if not found:
+        raise HarnessError(f"{results_path}: the ltsc-hf request log {Path(logged).name or ''} is not in {output} "
+                           "(the lengths, n² and FLOPs need it; a log outside the folder read is never used); "
+                           f"copy {wrote} into {output}")
+    run = info.get("run")
+    for path in found:
+        out: dict = {}
+        for entry in _read_jsonl(path):
+            if entry.get("run") == run:
+                out.setdefault((entry["task"], entry["doc_id"]), entry)
+        if out:
+            return out
+    raise HarnessError(f"{results_path}: the request log {found[0]} holds no request of run {run} (it is another "
+                       f"run's); copy {wrote} into {output}")
 
 
 def _plain_hf_info(cfg: dict) -> dict:
@@ -227,6 +277,30 @@ def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list
     }
 
 
-def read_lm_eval(paths) -> list[dict]:
-    """The records of every lm-eval results file under ``paths``."""
-    return [r for path in paths for f in results_files(path) for r in records_from_results(f)]
+def unique_inputs(groups, notify=None) -> list:
+    """The items of ``groups`` (``(path as given, [items it stands for])``), each once by resolved path: an item
+    already read (a folder given twice, as ``DIR``, ``DIR/`` or ``./DIR``; a results file given twice, or inside a
+    folder given) is skipped and reported through ``notify(message)``, so it is never counted twice."""
+    seen: dict[Path, str] = {}
+    out = []
+    for given, items in groups:
+        firsts, fresh = [], 0
+        for item in items:
+            key = Path(item).resolve()
+            if key in seen:
+                firsts.append(seen[key])
+                continue
+            seen[key] = str(given)
+            out.append(item)
+            fresh += 1
+        if firsts and notify:
+            where = ", ".join(dict.fromkeys(firsts))
+            what = f"{len(firsts)} of its results files" if fresh else ""
+            notify(f"{given}: {what + ' ' if what else ''}already read from {where}; ignored, never counted twice")
+    return out
+
+
+def read_lm_eval(paths, notify=None) -> list[dict]:
+    """The records of every lm-eval results file under ``paths``, each file once (see :func:`unique_inputs`)."""
+    files = unique_inputs(((path, results_files(path)) for path in paths), notify)
+    return [r for f in files for r in records_from_results(f)]
