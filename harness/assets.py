@@ -17,6 +17,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,15 @@ from .errors import HarnessError, missing_package
 from .env import cache_dir
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: the logical name records use for the converted model's tokenizer (the cache path differs on every machine)
+SMOLLM2_TOKENIZER = "smollm2-135m"
+#: how records written before the logical name named it: ``hf:<that machine's cache>/models/smollm2-135m-instruct-<tag>``
+_LEGACY_SMOLLM2 = re.compile(r"^hf:.*/smollm2-135m-instruct-[0-9a-f]{12}/?$")
+
+
+def logical_tokenizer(name: str) -> str:
+    """``name``, or the logical name of a legacy machine-specific one (``hf:<cache>/smollm2-135m-instruct-*``)."""
+    return SMOLLM2_TOKENIZER if isinstance(name, str) and _LEGACY_SMOLLM2.match(name) else name
 
 
 def _smollm2_gguf() -> Path:

