@@ -3,6 +3,10 @@
 ``ltsc-bench run`` appends one entry per invocation to ``DIR/run_meta.json``
 (:func:`record_run`); ``ltsc-bench publish`` copies it and shows it in the published
 README. Every lookup fails soft: a missing ``git`` or package is recorded as ``None``.
+
+Nothing recorded names a directory of the machine: paths in a command are written relative to the
+directory it ran from, or ``~/...`` under the home directory, or ``<abs>/NAME`` elsewhere
+(:func:`portable_path`), so published provenance is the same whoever made it.
 """
 
 from __future__ import annotations
@@ -96,12 +100,67 @@ def command_line(subcommand: str) -> str | None:
     return shlex.join(["ltsc-bench", *argv]) if argv[:1] == [subcommand] else None
 
 
+def portable_path(path: str, cwd: str | None = None) -> str:
+    """``path`` as it can be published: relative to ``cwd`` (default: the current directory) when inside it,
+    ``~/...`` under the home directory, ``<abs>/NAME`` for any other absolute path; relative paths unchanged."""
+    if not os.path.isabs(path):
+        return path
+    path = os.path.normpath(path)
+    cwd = os.path.normpath(cwd or os.getcwd())
+    home = os.path.expanduser("~")
+    if path == cwd or path.startswith(cwd.rstrip(os.sep) + os.sep):
+        return os.path.relpath(path, cwd)
+    if home not in ("", os.sep) and path.startswith(home.rstrip(os.sep) + os.sep):
+        return "~/" + os.path.relpath(path, home)
+    return "<abs>/" + (os.path.basename(path) or "")
+
+
+def portable_command(command: str | None, cwd: str | None = None) -> str | None:
+    """A shell command with every absolute path in it (an argument, or an ``--opt=PATH`` value) made portable."""
+    if not command:
+        return command
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    out = []
+    for word in words:
+        opt, eq, value = word.partition("=") if word.startswith("-") else ("", "", word)
+        if not (eq or not opt):
+            out.append(word)
+            continue
+        scheme = "hf:" if value.startswith("hf:") else ""  # a model or tokenizer named by its directory
+        out.append(f"{opt}{eq}{scheme}{portable_path(value[len(scheme):], cwd)}")
+    return shlex.join(out)
+
+
+def portable_json(obj):
+    """JSON data (a run's configuration) with every absolute path string made portable."""
+    if isinstance(obj, dict):
+        return {k: portable_json(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [portable_json(v) for v in obj]
+    return portable_path(obj) if isinstance(obj, str) else obj
+
+
+def portable_meta(meta: dict) -> dict:
+    """``run_meta.json`` content without machine directories: commands made portable against the directory each
+    ran from (``cwd``, which older versions recorded), and that directory dropped."""
+    invocations = []
+    for run in meta.get("invocations") or []:
+        if isinstance(run, dict):
+            run = dict(run)
+            run["command"] = portable_command(run.get("command"), run.pop("cwd", None))
+        invocations.append(run)
+    return {**meta, "invocations": invocations}
+
+
 def invocation(command: str | None, started: float) -> dict:
-    """One invocation's record: ``command``, dates, wall time since ``started`` (a ``time.perf_counter()``
-    value) and the environment."""
+    """One invocation's record: ``command`` (made portable), dates, wall time since ``started`` (a
+    ``time.perf_counter()`` value) and the environment."""
     wall = time.perf_counter() - started
     finished = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    return {"command": command, "cwd": os.getcwd(),
+    return {"command": portable_command(command),
             "started_utc": (finished - datetime.timedelta(seconds=round(wall))).isoformat(),
             "finished_utc": finished.isoformat(), "wall_seconds": round(wall, 1), **environment()}
 

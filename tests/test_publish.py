@@ -36,7 +36,9 @@ def published(run_dir, tmp_path_factory) -> Path:
 
 def test_run_records_its_command_line_and_wall_time(run_dir):
     (entry,) = json.loads((run_dir / "run_meta.json").read_text())["invocations"]
-    assert entry["command"] == "ltsc-bench run " + " ".join(ARGS) + f" --output {run_dir}"
+    # the output directory lies outside the directory the run started from: no machine path is recorded
+    assert entry["command"] == "ltsc-bench run " + " ".join(ARGS) + " --output '<abs>/run'"
+    assert "cwd" not in entry and str(run_dir.parent) not in json.dumps(entry)
     assert entry["wall_seconds"] > 0 and entry["started_utc"] <= entry["finished_utc"]
     assert entry["packages"]["torch"] and entry["machine"]["cpu_count"] >= 1 and "git_commit" in entry
 
@@ -68,7 +70,10 @@ def test_published_tables_re_render_and_publishing_is_reproducible(run_dir, publ
     assert main(["publish", str(published), str(published)]) == 0  # in place: re-renders, keeps source and note
     readme = (published / "README.md").read_text()
     assert (published / "leaderboard.md").read_text() == before and "A smoke run." in readme
-    assert f"ltsc-bench publish {run_dir} {published}" in readme
+    info = json.loads((published / "publish.json").read_text())
+    # the README cites the publication it re-renders and the command that re-rendered it, never a made-up one
+    assert info["command"] == "ltsc-bench publish '<abs>/run' '<abs>/tiny-recall'" and info["rendered_utc"]
+    assert f"with `{info['command']}`; re-rendered {info['rendered_utc']} with `ltsc-bench publish" in readme
 
 
 def _plant(src: Path, dest: Path, edit) -> str:
@@ -88,7 +93,7 @@ def test_compare_a_run_against_its_published_copy_and_planted_regressions(run_di
         "1 round-trip failure of a lossless compressor": (str(published), _plant(run_dir, tmp_path / "rt", lambda r: dict(
             r, round_trip_ok=False) if ltsc(r) and r["example_id"].endswith("-0") else r)),
         "length reduction fell": (str(published), _plant(run_dir, tmp_path / "len", lambda r: dict(
-            r, input_tokens=r["raw_tokens"]) if ltsc(r) else r)),
+            r, input_tokens=r["raw_tokens"], attention_n2=r["raw_attention_n2"]) if ltsc(r) else r)),
     }
     for needle, (base, new) in plants.items():
         assert main(["compare", base, new]) == 1, needle
@@ -141,3 +146,88 @@ def test_rows_differing_only_in_configuration_show_the_difference():
 def test_gzip_records_are_written_without_a_timestamp(published):
     data = (published / "records.jsonl.gz").read_bytes()
     assert data[4:8] == b"\0\0\0\0" and gzip.decompress(data).count(b"\n") == 48
+
+
+# -- hardening round 2: publish touches only what it was asked to write ------------------------------------
+
+def _snapshot(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_publish_refuses_a_folder_published_from_another_run(run_dir, tmp_path, capsys):
+    other = tmp_path / "runB"
+    shutil.copytree(run_dir, other, ignore=shutil.ignore_patterns("checkpoints", ".lock"))
+    dest = tmp_path / "pubA"
+    assert main(["publish", str(run_dir), str(dest)]) == 0
+    capsys.readouterr()
+    before = _snapshot(dest)
+    assert main(["publish", str(other), str(dest)]) == 2  # before: exit 0, runA's records replaced silently
+    err = capsys.readouterr().err
+    assert "was published from" in err and "--force" in err and len(err.strip().splitlines()) == 1, err
+    assert _snapshot(dest) == before
+    assert main(["publish", str(run_dir), str(dest)]) == 0  # the same run refreshes its own folder
+    assert main(["publish", str(other), str(dest), "--force"]) == 0
+    assert json.loads((dest / "publish.json").read_text())["source"] == "<abs>/runB"
+
+
+def _hold_lock(directory: Path) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom harness.records import RunLock\n"
+                               f"RunLock({str(directory)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(120)"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_publish_refuses_a_run_still_writing_or_marks_it_partial(run_dir, tmp_path, capsys):
+    busy = tmp_path / "busy"
+    shutil.copytree(run_dir, busy, ignore=shutil.ignore_patterns("checkpoints", ".lock"))
+    dest = tmp_path / "results" / "busy"
+    holder = _hold_lock(busy)
+    try:
+        assert main(["publish", str(busy), str(dest)]) == 2  # before: exit 0 with half the records
+        err = capsys.readouterr().err
+        assert f"is still being written by a run (PID {holder.pid})" in err and "--partial" in err, err
+        assert not dest.exists() and not dest.parent.exists()
+        assert main(["publish", str(busy), str(dest), "--partial"]) == 0
+        assert "marked partial" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    from harness.publish import PARTIAL_NOTICE
+
+    assert json.loads((dest / "publish.json").read_text())["partial"] is True
+    assert (dest / "README.md").read_text().split("\n")[2] == PARTIAL_NOTICE
+    assert main(["leaderboard", str(dest)]) == 0
+    assert "is a partial publication" in capsys.readouterr().err
+    assert main(["publish", str(busy), str(dest)]) == 0  # the finished run, published again: no longer partial
+    assert json.loads((dest / "publish.json").read_text())["partial"] is False
+    assert PARTIAL_NOTICE not in (dest / "README.md").read_text()
+
+
+def test_publish_keeps_user_files_and_a_failure_changes_nothing(run_dir, tmp_path, monkeypatch, capsys):
+    dest = tmp_path / "pub"
+    assert main(["publish", str(run_dir), str(dest)]) == 0
+    (dest / "notes.txt").write_text("mine")
+    (dest / "mine").mkdir()
+    (dest / "mine" / "data.csv").write_text("1,2\n")
+    assert main(["publish", str(run_dir), str(dest), "--note", "again"]) == 0
+    assert (dest / "notes.txt").read_text() == "mine" and (dest / "mine" / "data.csv").read_text() == "1,2\n"
+    before = _snapshot(dest)
+
+    def broken_plot(rows, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr("harness.plots.leaderboard_plot", broken_plot)
+    assert main(["publish", str(run_dir), str(dest), "--note", "a third time"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {dest}: the disk is full (writing leaderboard.png); nothing in {dest} was changed" in err, err
+    assert _snapshot(dest) == before  # nothing half-written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pub"]  # no staging folder left behind
+
+
+def test_published_provenance_names_no_directory_of_the_machine(run_dir, published):
+    meta = json.loads((published / "run_meta.json").read_text())
+    assert all("cwd" not in run for run in meta["invocations"])
+    for name in ("README.md", "run_meta.json", "run_config.json", "publish.json", "leaderboard.json"):
+        text = (published / name).read_text()
+        assert str(run_dir.parent) not in text and str(published.parent) not in text, name
