@@ -170,3 +170,76 @@ def test_round_trip_very_long(kind):
            "periodic": lambda: [7, 8, 9, 7, 8] * (n // 5),
            "all-equal": lambda: [3] * n}[kind]()
     check_round_trip(build(), ids)
+
+
+# -- Hardening round 2, finding 1: the marker is never a character of the input text -------------------------
+# Before: only the marker *token* was looked for, so a symbol inside another token (" ¤", "#{" ...) was picked.
+BODY = "the quick brown fox jumps over the lazy dog and more; " * 20
+
+
+@pytest.fixture(scope="module")
+def cl100k_text():
+    tok = get_tokenizer("cl100k_base")
+    return tok, build_compressor("ltsc-text", tok)
+
+
+@pytest.mark.parametrize("prefix, symbol", [
+    ("§ ¤ ", "¶"),        # " ¤" is its own token: ¤ was picked
+    (" x # y ", "§"),
+    ("§¶ ¤ # ", "@"),
+    ("§ ¤ ¶ @ # $ % ^ ~ | ` & * ", "+"),  # every candidate but the last, each after a space
+])
+def test_marker_symbol_is_absent_from_the_input_text(cl100k_text, prefix, symbol):
+    tok, comp = cl100k_text
+    ids = tok.encode(prefix + BODY)
+    out = comp.compress(ids)
+    assert out.changed and out.info["symbol"] == symbol and comp.decompress(out.ids) == ids
+
+
+@pytest.mark.parametrize("prefix", ["§ ¤ ¶ @ # $ % ^ ~ | ` & * + ", "§¤¶@#$%^~|`&*+", "x§ y¤ z¶ @a #b $c %d ^e ~f |g `h &i *j +k"])
+def test_input_holding_every_candidate_is_returned_unchanged(cl100k_text, prefix):
+    """The documented answer when no symbol is free (a per-example outcome, not an error: a run goes on)."""
+    tok, comp = cl100k_text
+    ids = tok.encode(prefix + BODY)
+    out = comp.compress(ids)
+    assert not out.changed and out.ids == ids and out.info == {"note": "the input holds every marker symbol"}
+    assert comp.decompress(out.ids) == ids
+
+
+#: text pieces built from the candidate symbols, so that a symbol is often inside a longer token
+PIECES = [*"§¤¶@#$%^~|`&*+", " ", "\n", "a", "b1", " the", " #", " @", " |", "**", "##", "$(", " ¤", " §"]
+
+
+@settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(st.sampled_from(PIECES), max_size=60), repeat=st.integers(1, 8))
+def test_marker_never_occurs_in_the_input_text_property(cl100k_text, pieces, repeat):
+    """For any input built from the candidates: the chosen marker is not a character of the input text, or every
+    candidate is, and the input comes back unchanged with the documented note."""
+    tok, comp = cl100k_text
+    text = "".join(pieces) * repeat + BODY[:repeat * 40]
+    ids = tok.encode(text)
+    out = comp.compress(ids)
+    assert comp.decompress(out.ids) == ids
+    candidates = [tok.decode([s]) for s in comp.symbols]
+    if out.changed:
+        assert out.info["symbol"] not in text
+        assert out.info["symbol"] == next(c for c in candidates if c not in text)  # the first free one
+    elif all(c in text for c in candidates):
+        assert out.info == {"note": "the input holds every marker symbol"}
+    else:
+        assert out.info == {"note": "no dictionary shortens this input"}
+
+
+@FAST
+@given(ids=st.lists(st.sampled_from([ord(c) for c in "§¤¶@#$%^~|`&*+"] + [900, 901] + list(range(40, 48))),
+                    max_size=400))
+def test_marker_never_occurs_in_the_char_tokenizer_text(ids):
+    """The same with one id per character, plus ids 900/901 whose text (instruction pieces) holds no symbol."""
+    comp = build()
+    out = comp.compress(ids)
+    text = comp.tokenizer.decode(ids)
+    if out.changed:
+        assert out.info["symbol"] not in text
+    else:
+        assert out.ids == ids
+    assert comp.decompress(out.ids) == ids

@@ -14,7 +14,12 @@ then the body with every replaced run written as its marker::
 
 Every id is in the tokenizer's vocabulary (``extra_vocab`` = 0). The marker symbol is the
 first of :data:`SYMBOLS` that the tokenizer writes as one token (decoding back to itself)
-and the input does not contain, so no marker can be confused with input text and :meth:`decompress` is exact.
+and that is no character of the input's text (the input decoded as a whole, so a symbol
+inside a longer token such as ``" ¤"`` or ``"##"`` counts too): no marker can be confused
+with input text, neither by :meth:`decompress` (exact) nor by a model reading the text.
+An input whose text holds every candidate is returned unchanged (note
+``"the input holds every marker symbol"``): a per-example outcome, like an input no
+dictionary shortens, so a run goes on.
 Each piece of text is tokenized on its own and the pieces' ids are concatenated, so the
 layout is fixed in ids whatever the tokenizer would merge across pieces.
 
@@ -38,7 +43,7 @@ from ..errors import HarnessError
 from .base import Compressed, Compressor, register
 from .repeats import Entry, RepeatIndex, mark, take_free
 
-#: candidate marker symbols, in order of preference (the first one-token symbol absent from the input is used)
+#: candidate marker symbols, in order of preference (the first one-token symbol absent from the input's text is used)
 SYMBOLS = ("§", "¤", "¶", "@", "#", "$", "%", "^", "~", "|", "`", "&", "*", "+")
 #: the instruction line; ``{s}`` is the marker symbol
 INSTRUCTION = 'Expand each {s}k{s} below to the tokens after "{s}k{s}=" on its line; the text starts after "{s}{s}".\n'
@@ -61,6 +66,7 @@ class LtscText(Compressor):
         self.eq, self.nl = self._encode("="), self._encode("\n")
         pieces = [self._encode(p) if p else [] for p in INSTRUCTION.split("{s}")]
         self.symbols: list[int] = []
+        self.texts: dict[int, str] = {}  # symbol id -> its character
         self.headers: dict[int, list[int]] = {}
         for text in SYMBOLS:
             ids = self._encode(text)
@@ -68,6 +74,7 @@ class LtscText(Compressor):
                     and tokenizer.decode(ids).strip() == text:  # a symbol the model reads as itself (not <unk>)
                 sym = ids[0]
                 self.symbols.append(sym)
+                self.texts[sym] = text
                 self.headers[sym] = [t for i, piece in enumerate(pieces) for t in ([sym] if i else []) + piece]
         if not self.symbols:
             raise HarnessError(f"tokenizer {tokenizer.name!r} writes none of the marker symbols {' '.join(SYMBOLS)} "
@@ -127,14 +134,28 @@ class LtscText(Compressor):
                         return entries
         return entries
 
+    def free_symbol(self, tokens: np.ndarray) -> int | None:
+        """The first symbol that is neither an id of ``tokens`` nor a character of their text (None: every one is).
+
+        The text is the input decoded as a whole: a symbol inside a longer token (``" ¤"``, ``"##"``), or split
+        over several byte tokens, reads the same as the marker to a model, so it rules that symbol out."""
+        present = set(np.unique(tokens).tolist())
+        try:
+            text = self.tokenizer.decode(tokens.tolist())
+        except HarnessError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (a tokenizer's own decoding error: one line, the fix named)
+            raise HarnessError(f"tokenizer {self.tokenizer.name!r} cannot decode this input ({type(exc).__name__}); "
+                               "ltsc-text needs a text tokenizer (e.g. cl100k_base or hf:<dir>)") from None
+        return next((s for s in self.symbols if s not in present and self.texts[s] not in text), None)
+
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         tokens = self.check_ids(ids)
         ids = tokens.tolist()
         if self.header_at(ids) is not None:
             raise HarnessError("ltsc-text cannot encode an input that begins with its own instruction line "
                                "(it could not be told apart from a compressed one)")
-        present = set(np.unique(tokens).tolist())
-        sym = next((s for s in self.symbols if s not in present), None)
+        sym = self.free_symbol(tokens)
         if sym is None:
             return self.unchanged(ids, note="the input holds every marker symbol")
         entries = self.select(tokens)
