@@ -88,6 +88,21 @@ def aggregate(records: list[dict]) -> dict:
     return {out: values[name] for out, name in COLUMNS.items()}
 
 
+def capped_examples(task, split: str, n: int | None, seed: int, flag: str, notify=None, progress: bool = False) -> list:
+    """``task.examples(split, n, seed)``, never more than the task supplies: a generated task's declared cap, a
+    fixed dataset's pool. A count above that is capped, and ``notify`` gets one line saying so (``flag`` names
+    the option that asked), before generating for a cap, after loading for a pool."""
+    from .tasks.base import size_note
+
+    cap = task.cap(split)
+    if n is not None and cap is not None and n > cap and notify:
+        notify(size_note(task_label(task), split, n, cap, flag, generated=True))
+    examples = task.examples(split, n, seed, progress=progress)
+    if n is not None and len(examples) < n and (cap is None or len(examples) < min(n, cap)) and examples and notify:
+        notify(size_note(task_label(task), split, n, len(examples), flag, generated=False))
+    return examples
+
+
 def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEFAULT_TOKENIZER, *, scope: str = "prompt",
                       limit: int | None = DEFAULT_LIMIT, seed: int = 42, split: str = "test", progress: bool = True,
                       notify=None) -> list[dict]:
@@ -110,7 +125,7 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
 
     rows = []
     for task in task_objs:
-        examples = task.examples(split, limit, seed)
+        examples = capped_examples(task, split, limit, seed, "--limit", notify, progress)
         if not examples:
             raise HarnessError(f"task {task_label(task)} has no {split} examples; check its parameters")
         bar = progress_bar(len(examples) * len(pipes), task_label(task), progress, unit="ex")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 
 from ..validate import integer
-from .base import Example, Task
+from .base import GENERATED_MAX, Example, Task
 from .registry import tasks
 from .splits import check_split, split_of
 
@@ -54,8 +54,8 @@ def make_example(rng: random.Random, records: int, depth: int, keys: int) -> Exa
                    target=paths[pick], meta={"position": pick, "evidence": [f'"error": "{paths[pick]}"']})
 
 
-def load(records: int, depth: int, keys: int, split: str, n: int, seed: int) -> list[Example]:
-    """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split``."""
+def load(records: int, depth: int, keys: int, split: str, n: int, seed: int, tick=None) -> list[Example]:
+    """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split`` (``tick(1)`` after each)."""
     check_split(split)
     out: list[Example] = []
     attempt = 0
@@ -64,6 +64,8 @@ def load(records: int, depth: int, keys: int, split: str, n: int, seed: int) -> 
         attempt += 1
         if split_of(ex.context, TEST_PERIOD) == split:
             out.append(Example(f"path_recall-{split}-{len(out)}", ex.prefix, ex.context, ex.suffix, ex.target, ex.meta))
+            if tick is not None:
+                tick(1)
     return out
 
 
@@ -74,5 +76,6 @@ def path_recall(records: int = 4, depth: int = 3, keys: int = 99) -> Task:
     depth = integer("depth", depth, 1, 12)
     keys = integer("keys", keys, records, 10 ** 6)
     return Task(name="path_recall", description="copy the path of the failed job from JSON-lines records",
-                source="synthetic (seeded)", load=lambda split, n, seed: load(records, depth, keys, split, n, seed),
-                default_sizes={"train": 20000, "test": 200})
+                source="synthetic (seeded)",
+                load=lambda split, n, seed, tick=None: load(records, depth, keys, split, n, seed, tick),
+                default_sizes={"train": 20000, "test": 200}, max_sizes=GENERATED_MAX)

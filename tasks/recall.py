@@ -32,7 +32,7 @@ import random
 
 from ..validate import InvalidParameter, integer, one_of
 from .registry import tasks
-from .base import Example, Task
+from .base import GENERATED_MAX, Example, Task
 from .splits import check_split, split_of
 
 NAMES = (
@@ -71,8 +71,9 @@ def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: 
     )
 
 
-def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int) -> list[Example]:
-    """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split``."""
+def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int,
+         tick=None) -> list[Example]:
+    """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split`` (``tick(1)`` after each)."""
     check_split(split)
     out: list[Example] = []
     attempt = 0
@@ -82,6 +83,8 @@ def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n:
         attempt += 1
         if split_of(ex.context, TEST_PERIOD) == split:
             out.append(Example(f"recall-{split}-{len(out)}", ex.prefix, ex.context, ex.suffix, ex.target, ex.meta))
+            if tick is not None:
+                tick(1)
     return out
 
 
@@ -104,6 +107,7 @@ def recall(records: int = 4, ask: str = "qty", by: str = "status", digits: int =
         name="recall",
         description="find one field of one record among JSON-lines records",
         source="synthetic (seeded)",
-        load=lambda split, n, seed: load(records, ask, digits, keys, by, split, n, seed),
+        load=lambda split, n, seed, tick=None: load(records, ask, digits, keys, by, split, n, seed, tick),
         default_sizes={"train": 20000, "test": 200},
+        max_sizes=GENERATED_MAX,
     )

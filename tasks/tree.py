@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from ..errors import HarnessError
 from ..validate import InvalidParameter, boolean, one_of
 from .registry import tasks
-from .base import Example, Task, exact_match
+from .base import GENERATED_MAX, Example, Task, exact_match
 from .splits import check_split, rng, split_of
 
 LABELS = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
@@ -119,8 +119,9 @@ class TreeSource:
             raise InvalidParameter(f"pairs_per_tree must be an integer >= 1 or none, got {pairs_per_tree!r}")
         self.pairs_per_tree = pairs_per_tree
 
-    def load(self, split: str, n: int | None, seed: int) -> list[Example]:
-        """Questions about the trees of stream ``seed`` that fall in ``split``, until there are ``n``."""
+    def load(self, split: str, n: int | None, seed: int, tick=None) -> list[Example]:
+        """Questions about the trees of stream ``seed`` that fall in ``split``, until there are ``n`` (``tick(k)``
+        after each tree's ``k`` questions)."""
         check_split(split)
         if n is None:
             raise HarnessError("tree: the stream of trees is unbounded; pass a number of examples")
@@ -134,6 +135,7 @@ class TreeSource:
             text = render(nodes)
             if split_of(text, self.test_period) != split:
                 continue
+            before = len(out)
             for parent, child, edge in tree_questions(nodes, rand, self.pairs_per_tree, balance):
                 out.append(Example(
                     id=f"{self.stage_name}-{seed}-{index}-{parent}-{child}",
@@ -143,6 +145,8 @@ class TreeSource:
                     target="true" if edge else "false",
                     meta={"unit": f"{seed}-{index}", "nodes": len(nodes), "stage": self.stage_name},
                 ))
+            if tick is not None:
+                tick(min(len(out), n) - min(before, n))
         return out[:n]
 
 
@@ -157,4 +161,5 @@ def tree(stage: str = "x3large", balance: bool = True, pairs_per_tree: int | Non
         load=source.load,
         scorer=exact_match,
         choices=("true", "false"),
+        max_sizes=GENERATED_MAX,
     )

@@ -16,7 +16,8 @@ def add_parser(sub, name):
     p.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help=f"tokenizer name (default: {DEFAULT_TOKENIZER})")
     p.add_argument("--scope", choices=["prompt", "context"], default="prompt",
                    help="compress the whole prompt (the paper's setting, default) or only the context")
-    p.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"examples per task (default: {DEFAULT_LIMIT})")
+    p.add_argument("--limit", type=int, default=DEFAULT_LIMIT,
+                   help=f"examples per task (default: {DEFAULT_LIMIT}; capped, with a note, at what the task supplies)")
     p.add_argument("--seed", type=int, default=42, help="sampling seed (default: 42)")
     p.add_argument("--split", choices=["train", "test"], default="test", help="split to measure (default: test)")
     p.add_argument("--format", choices=["markdown", "csv", "json"], default="markdown")

@@ -16,11 +16,18 @@ Scores come from ``process_results`` in ``utils.py`` (exact match after strippin
 surrounding whitespace, plus ``edit_similarity`` where the task reports it), never from a
 metric lm-eval would fetch from a hub. Afterwards
 ``lm_eval --include_path DIR --tasks ltsc_tree ...`` runs offline.
+
+``--limit`` is capped at what a task supplies (a generated task's cap, a dataset's pool), with
+a note. Every document is built before anything is written; the files are then written into
+a temporary folder ``DIR/.ltsc-export.tmp<PID>`` and renamed into place, so a failure or an
+interrupt leaves no partial file (and no ``DIR`` it created). Other files in ``DIR`` are
+never touched.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -28,6 +35,8 @@ from pathlib import Path
 from ..errors import HarnessError
 
 TAG = "ltsc"
+#: the temporary folder an export is written into (``<STAGING><PID>`` inside DIR), then renamed into place
+STAGING = ".ltsc-export.tmp"
 UTILS = Path(__file__).with_name("lm_eval_task_utils.py")
 #: the fields of an exported document that hold the prompt's parts (``prompt = prefix + context + suffix``)
 PARTS = ("prefix", "context", "suffix")
@@ -81,10 +90,16 @@ def _yaml(name: str, data_file: str, docs: list[dict], extra_scores: list[str], 
 
 
 def export_tasks(directory, specs: list[str], limit: int | None = None, seed: int = 0, tokenizer: str = "cl100k_base",
-                 max_gen_toks: int | None = None) -> list[dict]:
-    """Write the lm-eval tasks of ``specs`` into ``directory``; returns one summary per task."""
+                 max_gen_toks: int | None = None, *, notify=None, progress: bool = False) -> list[dict]:
+    """Write the lm-eval tasks of ``specs`` into ``directory``; returns one summary per task.
+
+    ``notify(line)`` hears about a ``limit`` capped at what a task supplies; ``progress`` shows progress bars
+    while long splits are generated and written."""
+    from ..progress import progress as progress_bar
     from ..spec import Spec
+    from ..stats import capped_examples
     from ..tasks import build_task
+    from ..tasks.base import PROGRESS_FROM
     from ..tokenizers import get_tokenizer
     from ..validate import integer, positive_int
 
@@ -98,19 +113,71 @@ def export_tasks(directory, specs: list[str], limit: int | None = None, seed: in
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise HarnessError(f"{directory} exists and is not a directory; pass a directory")
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(UTILS, directory / "utils.py")
-    summary = []
+    built = []  # every document before any file: a task that fails leaves nothing behind
     for label, task in tasks:
-        name = task_name(label)
-        docs = _docs(task, label, task.examples("test", limit, seed))
+        docs = _docs(task, label, capped_examples(task, "test", limit, seed, "--limit", notify, progress))
         if not docs:
             raise HarnessError(f"task {label} has no test examples to export")
-        gen = max_gen_toks or max(len(tok.encode(d["target"])) for d in docs) + 2
-        with open(directory / f"{name}.jsonl", "w", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs))
-        (directory / f"{name}.yaml").write_text(_yaml(name, f"{name}.jsonl", docs, sorted(task.extra_scorers), gen))
-        summary.append({"task": name, "spec": label, "examples": len(docs),
-                        "output_type": "multiple_choice" if docs[0].get("choices") else "generate_until",
-                        "yaml": str(directory / f"{name}.yaml")})
-    return summary
+        built.append((label, task, docs))
+
+    def fill(staging: Path) -> list[dict]:
+        shutil.copyfile(UTILS, staging / "utils.py")
+        summary = []
+        for label, task, docs in built:
+            name = task_name(label)
+            bar = progress_bar(len(docs), f"export {name}", progress and len(docs) >= PROGRESS_FROM, unit="doc")
+            longest = 0
+            with open(staging / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+                for d in docs:
+                    fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+                    if not max_gen_toks:
+                        longest = max(longest, len(tok.encode(d["target"])))
+                    bar.update(1)
+            bar.close()
+            gen = max_gen_toks or longest + 2
+            (staging / f"{name}.yaml").write_text(_yaml(name, f"{name}.jsonl", docs, sorted(task.extra_scorers), gen))
+            summary.append({"task": name, "spec": label, "examples": len(docs),
+                            "output_type": "multiple_choice" if docs[0].get("choices") else "generate_until",
+                            "yaml": str(directory / f"{name}.yaml")})
+        return summary
+
+    return write_into(directory, fill)
+
+
+def write_into(directory: Path, fill):
+    """``fill(staging)`` writes files into a temporary folder inside ``directory`` (created if missing), which are
+    then renamed into ``directory``, replacing files of the same name; returns what ``fill`` returns. On any
+    failure or interrupt the temporary folder goes, and so does ``directory`` when this call created it; other
+    files in ``directory`` are never touched. Temporary folders of dead processes are removed first."""
+    from ..checkpoints import pid_alive
+
+    directory = Path(directory)
+    created = [p for p in [directory, *directory.parents] if not os.path.lexists(p)]  # leaf first
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HarnessError(f"cannot create {directory}: {exc.strerror}; pass a writable directory") from None
+    for old in directory.glob(STAGING + "*"):
+        pid = old.name[len(STAGING):]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    staging = directory / f"{STAGING}{os.getpid()}"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        result = fill(staging)
+        for path in sorted(staging.iterdir()):
+            path.replace(directory / path.name)
+        staging.rmdir()
+        return result
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        for made in created:  # the folders this call made, if still empty
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        if isinstance(exc, OSError):
+            raise HarnessError(f"cannot write into {directory} ({exc.strerror or exc}); free space or pass a "
+                               "writable directory, then rerun") from None
+        raise
