@@ -74,6 +74,9 @@ def save(model, directory: Path, cell_id: str, summary: dict) -> None:
     except Exception as exc:  # noqa: BLE001  (torch reports a full disk as RuntimeError)
         if isinstance(exc, HarnessError):
             raise
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS):
+            raise HarnessError(f"cannot write checkpoint {directory} ({exc.strerror}); pass a writable directory as "
+                               "--checkpoint-dir (or --output) and rerun the same command to resume") from None
         raise HarnessError(f"cannot write checkpoint {directory} ({_reason(exc, directory)}); free space and rerun the "
                            "same command to resume, or pass another --output (or --checkpoint-dir)") from None
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .errors import HarnessError
 from .pipeline import check_scope
@@ -79,13 +82,47 @@ def validate_backend(cfg: RunConfig) -> None:
             raise HarnessError(f"{flag} applies to --backend {' or '.join(users)}, not {cfg.backend}; "
                                f"add --backend {users[0]} or drop {flag}")
     if cfg.ray_address is not None:
-        text("--ray-address", cfg.ray_address)
+        ray_address(cfg.ray_address)
     if cfg.cpus_per_cell is not None:
         number("--cpus-per-cell", cfg.cpus_per_cell, 0, low_open=True)
     if cfg.gpus_per_cell is not None:
         number("--gpus-per-cell", cfg.gpus_per_cell, 0)
     if cfg.checkpoint_dir is not None:
         text("--checkpoint-dir", cfg.checkpoint_dir)
+        directory_option("--checkpoint-dir", cfg.checkpoint_dir)
+
+
+#: ``--ray-address``: HOST:PORT (what ``ray start --head`` prints), SCHEME://HOST[:PORT] (``ray://`` clients), auto, local
+_RAY_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+                          r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?")
+
+
+def ray_address(value) -> str:
+    """A syntactically valid ``--ray-address`` (checked before Ray is imported or anything is written)."""
+    text("--ray-address", value)
+    if value in ("auto", "local"):
+        return value
+    m = _RAY_ADDRESS.fullmatch(value)
+    if not m or (m["scheme"] is None and m["port"] is None) or (m["port"] is not None and not 0 < int(m["port"]) < 65536):
+        raise HarnessError(f"--ray-address {value!r} is not a Ray address; pass HOST:PORT (the address `ray start --head` "
+                           "prints, e.g. 10.0.0.1:6379), ray://HOST:PORT or auto")
+    return value
+
+
+def directory_option(flag: str, value: str) -> Path:
+    """A path that is, or can become, a writable directory: neither it nor a folder above it is a file."""
+    path = Path(value)
+    for at in [path, *path.parents]:
+        if not os.path.lexists(at):
+            continue
+        if not at.is_dir():
+            what = "a file" if at.is_file() else "not a directory"
+            where = f"{flag} {value} is {what}" if at == path else f"{flag} {value}: {at} is {what}"
+            raise HarnessError(f"{where}; pass a directory (it is created if missing)")
+        if not os.access(at, os.W_OK | os.X_OK):
+            raise HarnessError(f"{flag} {value}: {'it' if at == path else at} is not writable; pass a writable directory")
+        break
+    return path
 
 
 def validate_train(train: TrainConfig) -> None:

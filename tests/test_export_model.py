@@ -151,3 +151,72 @@ def test_pretrained_export_merges_lora_and_joins_meta_rows(tmp_path, finetune):
             ours = model.forward(torch.tensor([p.ids]))[0][0]
             theirs = hf(torch.tensor([p.ids])).logits[0]
         assert torch.allclose(theirs[:, :V], ours[:, :V], atol=1e-4)
+
+
+# -- Hardening round 2, finding 4: export-model touches only OUT_DIR, and writes it whole or not at all ----------
+def _plant(directory):
+    (directory / "mine").mkdir(parents=True, exist_ok=True)
+    files = {"notes.txt": b"my notes\n", "mine/data.bin": b"\x00\x01keep"}
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    return files
+
+
+def _snapshot(directory):
+    return {str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None) for p in sorted(directory.rglob("*"))}
+
+
+def test_export_model_leaves_the_users_files_alone_on_success(tiny_run, tmp_path):
+    from harness.interop.hf_export import MANIFEST, export_model
+
+    _plant(tiny_run)
+    before = _snapshot(tiny_run)
+    out = tmp_path / "exported"
+    export_model(tiny_run, out, compressor="ltsc@pool_size=4")
+    assert _snapshot(tiny_run) == before  # the run folder (user files included) is only read
+    assert (out / MANIFEST).is_file() and (out / "config.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exported"]  # no temporary folder left next to it
+
+
+def test_export_model_refusing_a_non_empty_out_dir_leaves_it_alone(tiny_run, tmp_path, capsys):
+    from harness.cli import main
+
+    out = tmp_path / "exported"
+    _plant(out)
+    before = _snapshot(out)
+    assert main(["export-model", str(tiny_run), str(out), "--compressor", "ltsc@pool_size=4"]) == 2
+    assert "not an empty directory" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("failure, code", [(OSError(28, "No space left on device"), 2), (KeyboardInterrupt(), 130)])
+def test_export_model_failing_part_way_leaves_no_partial_out_dir(tiny_run, tmp_path, capsys, monkeypatch, failure, code):
+    """Before: OUT_DIR was created first and kept half-written weights when saving failed or was interrupted."""
+    from harness.cli import main
+    from harness.interop import hf_export
+
+    real = hf_export.tiny_to_hf
+
+    def half_saved(*args):
+        model = real(*args)
+
+        def save_pretrained(directory, **_):
+            (directory / "model.safetensors").write_bytes(b"half")
+            raise failure
+
+        model.save_pretrained = save_pretrained
+        return model
+
+    monkeypatch.setattr(hf_export, "tiny_to_hf", half_saved)
+    _plant(tiny_run)
+    before = _snapshot(tiny_run)
+    for out in (tmp_path / "new" / "exported", tmp_path / "empty"):
+        if out.name == "empty":
+            out.mkdir()
+        assert main(["export-model", str(tiny_run), str(out), "--compressor", "ltsc@pool_size=4"]) == code
+        err = capsys.readouterr().err
+        if code == 2:
+            assert err.strip() == (f"ltsc-bench: error: cannot write {out} (No space left on device); nothing was "
+                                   "written: free space or pass another OUT_DIR, then rerun")
+        assert _snapshot(tiny_run) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"] and not any((tmp_path / "empty").iterdir())

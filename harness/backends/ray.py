@@ -23,6 +23,9 @@ from . import BACKEND_OPTIONS
 
 #: times Ray reruns a cell whose worker died (a process killed, a node lost) before the run fails
 MAX_RETRIES = 3
+#: this process joined (or started) Ray in :meth:`RayBackend.check`, before any output: the run's backend then owns
+#: that connection and shuts it down when the grid is done
+_joined_by_check = False
 
 
 def require_ray():
@@ -46,16 +49,27 @@ class RayBackend:
         self._connected = False
 
     def check(self) -> None:
-        """Ray is installed and ``--ray-address`` answers (before any output is written)."""
-        require_ray()
+        """Ray is installed, ``--ray-address`` answers and is joined (or a local instance started), and some node
+        has room for a cell: all before any output is written (the address's syntax is checked even earlier, by
+        :func:`harness.config.ray_address`)."""
+        global _joined_by_check
+        ray = require_ray()
         if self.config.ray_address:
             probe(self.config.ray_address)
+        if not ray.is_initialized():
+            connect(ray, self.config)
+            _joined_by_check = True
+        fits(ray, self.config)
 
     def __enter__(self) -> RayBackend:
+        global _joined_by_check
         ray = require_ray()
         if not ray.is_initialized():  # a caller that joined a cluster itself keeps its connection
             connect(ray, self.config)
             self._connected = True
+        elif _joined_by_check:  # joined while checking the options: ours to shut down
+            self._connected = True
+        _joined_by_check = False
         fits(ray, self.config)
         return self
 

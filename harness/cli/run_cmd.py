@@ -32,8 +32,10 @@ def add_parser(sub, name):
     p.add_argument("--compressors", nargs="+", metavar="COMPRESSOR", help="compressor specs (default: the suite's list, raw first)")
     p.add_argument("--model", help="model spec: tiny[@d_model=..,layers=..], smollm2-135m, hf:<name-or-path> (default: tiny)")
     p.add_argument("--output", metavar="DIR", help="output directory (default: runs/default-suite for the suite, else runs/<config hash>)")
-    p.add_argument("--limit", type=int, metavar="N", help="test examples per cell (default: 200)")
-    p.add_argument("--train-examples", type=int, metavar="N", help="train examples per cell (default: 12000)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="test examples per cell (default: 200; capped, with a note, at what the task supplies)")
+    p.add_argument("--train-examples", type=int, metavar="N",
+                   help="train examples per cell (default: 12000; capped, with a note, at what the task supplies)")
     p.add_argument("--train-steps", type=int, metavar="N", help="optimizer steps per cell, the same for every input format (default 600; the suite uses 1500)")
     p.add_argument("--batch-size", type=int, metavar="N", help="training batch size (default 32)")
     p.add_argument("--bucket-window", type=int, metavar="N",
@@ -118,6 +120,27 @@ def default_output(cfg, suite: bool) -> Path:
     return Path("runs") / f"run-{config_hash(key)[:10]}"
 
 
+def check_tasks(cfg, args) -> None:
+    """Before any output: every task's data is present (its first test example loads), and a count a task cannot
+    supply (``--limit``, ``--train-examples``) gets one note on standard error; the task then supplies what it has
+    (:meth:`Task.examples` caps it: a generated task's declared cap, a dataset's pool)."""
+    from ..spec import Spec
+    from ..tasks import build_task
+    from ..tasks.base import size_note
+
+    asked = [("test", args.limit, "--limit"), ("train", args.train_examples, "--train-examples")]
+    for spec in cfg.tasks:
+        task = build_task(spec)
+        task.examples("test", 1, cfg.seed)  # a missing dataset fails here, not after the output folder exists
+        for split, n, flag in asked:
+            if n is None:  # the default: the task's size when it has fewer, as documented
+                continue
+            supply = task.supply(split)
+            if supply is not None and n > supply:
+                note = size_note(str(Spec(task.name, task.params)), split, n, supply, flag, task.cap(split) is not None)
+                print(f"ltsc-bench: {note}", file=sys.stderr)
+
+
 def run(args) -> int:
     from ..leaderboard import write_leaderboard
     from ..provenance import record_run
@@ -130,6 +153,8 @@ def run(args) -> int:
     output = Path(args.output) if args.output else default_output(cfg, suite)
     if output.exists() and not output.is_dir():
         raise HarnessError(f"--output {output} exists and is not a directory; pass a directory")
+    cfg.validate()  # every option in its domain first (Runner validates the rest: backend, device, model, compressors)
+    check_tasks(cfg, args)
     runner = Runner(cfg, output, wait=args.wait, retrain=args.retrain)
     print(f"ltsc-bench run: output in {output}", file=sys.stderr)
     with RunLock(output, wait=args.wait):  # one writer per directory: statistics, records, leaderboard

@@ -106,6 +106,39 @@ def find_cell(run_dir, cell: str | None = None, compressor: str | None = None, t
     return Runner(config, run_dir, validate=False), tasks[0], comps[0]
 
 
+def published_source(run_dir) -> str | None:
+    """For a folder written by ``ltsc-bench publish`` (``publish.json`` and ``records.jsonl.gz``): the run folder
+    it was published from, as its ``publish.json`` names it ("" when it names none); None for any other folder."""
+    from ..leaderboard import PUBLISHED_RECORDS
+    from ..publish import PUBLISH_META
+
+    run_dir = Path(run_dir)
+    if not ((run_dir / PUBLISH_META).is_file() and (run_dir / PUBLISHED_RECORDS).is_file()):
+        return None
+    try:
+        source = json.loads((run_dir / PUBLISH_META).read_text()).get("source")
+    except (OSError, ValueError, AttributeError):
+        source = None
+    return source if isinstance(source, str) else ""
+
+
+def published_error(run_dir, source: str) -> HarnessError:
+    named = f"publish.json names it: {source}" if source else "its publish.json names no source"
+    return HarnessError(f"{run_dir} is a published results folder, and published folders hold no checkpoints; "
+                        f"pass the --output directory of the run instead ({named})")
+
+
+def _checkpoint_root(run_dir: Path) -> Path:
+    """Where the run of ``run_dir`` keeps its checkpoints (its --checkpoint-dir, else RUN_DIR/checkpoints)."""
+    from .. import checkpoints
+
+    try:
+        chosen = json.loads((run_dir / "run_config.json").read_text()).get("checkpoint_dir")
+    except (OSError, ValueError, AttributeError):
+        chosen = None
+    return Path(chosen) if isinstance(chosen, str) and chosen else run_dir / checkpoints.CHECKPOINTS
+
+
 # -- the two model families --------------------------------------------------------------
 def tiny_to_hf(model, tokenizer, hf_tok):
     """A ``LlamaForCausalLM`` over the tokenizer's ids (+ extra ids) equal to a trained ``tiny`` model."""
@@ -188,11 +221,16 @@ def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str |
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise HarnessError(f"{out_dir} exists and is not an empty directory; pass a new OUT_DIR")
+    source = published_source(run_dir)
+    if source is not None and (cell or not _checkpoint_root(Path(run_dir)).is_dir()):
+        raise published_error(run_dir, source)
     runner, task_spec, comp_spec = find_cell(run_dir, cell, compressor, task)
     parts = runner.components(task_spec, comp_spec)
     plan = runner.plan(task_spec, comp_spec, parts)
     ckpt = runner.checkpoint_path(plan.train_id)  # honours the run's --checkpoint-dir
     if not checkpoints.exists(ckpt):
+        if source is not None:
+            raise published_error(run_dir, source)
         raise HarnessError(f"cell {plan.label} has no checkpoint ({ckpt}); run `ltsc-bench run` for it first")
     model = parts.model
     if not isinstance(model, (Tiny, Pretrained)):
@@ -204,9 +242,6 @@ def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str |
     hf_model = tiny_to_hf(model, parts.tokenizer, hf_tok) if isinstance(model, Tiny) else pretrained_to_hf(model)
     if hf_tok.pad_token_id is None and hf_tok.eos_token_id is not None:
         hf_tok.pad_token = hf_tok.eos_token
-    out_dir.mkdir(parents=True, exist_ok=True)
-    hf_model.save_pretrained(out_dir, safe_serialization=True)
-    hf_tok.save_pretrained(out_dir)
     manifest = {
         "exported_by": "ltsc-bench export-model", "format": 1,
         "compressor": parts.trainer.spec, "compressor_label": _label(plan.trainer_spec),
@@ -219,5 +254,40 @@ def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str |
         "run_dir": str(Path(run_dir).resolve()), "seed": runner.config.seed,
         "train": dict(summary, **parts.train.to_dict()),
     }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+    def fill(tmp: Path) -> None:
+        hf_model.save_pretrained(tmp, safe_serialization=True)
+        hf_tok.save_pretrained(tmp)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+    write_new_dir(out_dir, fill)
     return manifest
+
+
+def write_new_dir(out_dir: Path, fill) -> None:
+    """Create ``out_dir`` (new, or an empty folder) whole or not at all: ``fill(tmp)`` writes a temporary folder
+    next to it, ``.<name>.tmp<PID>``, renamed into place when complete. On any failure or interrupt the temporary
+    folder goes, and so do the parent folders this call created; nothing else is touched."""
+    import os
+    import shutil
+
+    out_dir = Path(out_dir)
+    created = [p for p in out_dir.parents if not os.path.lexists(p)]  # nearest first
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp{os.getpid()}")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        fill(tmp)
+        tmp.replace(out_dir)  # onto a missing or empty folder; a folder filled meanwhile makes it fail
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for made in created:
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        if isinstance(exc, OSError):
+            raise HarnessError(f"cannot write {out_dir} ({exc.strerror or exc}); nothing was written: free space or "
+                               "pass another OUT_DIR, then rerun") from None
+        raise
