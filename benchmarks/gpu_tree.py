@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import shlex
 import sys
 import time
 from dataclasses import replace
@@ -153,11 +154,8 @@ def report_lines(args, steps: int, device: str, wall: float, rows: list[dict], r
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
+    from harness import RunConfig, TrainConfig, evaluate
     from harness.env import resolve_device
-    from harness.leaderboard import write_leaderboard
-    from harness.records import read_records
-    from harness.runner import RunConfig, Runner
-    from harness.training import TrainConfig
 
     device = resolve_device(args.device)
     if device == "cpu":  # small models run faster on one thread than on two contended ones
@@ -177,11 +175,8 @@ def main(argv=None) -> int:
                        train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True,
                        threads=1 if device == "cpu" else None)
     workdir = Path(args.workdir or f"runs/gpu_tree-{args.stage}" + ("-smoke" if args.smoke else ""))
-    runner = Runner(config, workdir)
-    rows = runner.run()
-    write_leaderboard(rows, workdir)
-    cells = {row["cell"] for row in rows}
-    records = [r for r in read_records(workdir / "records.jsonl") if r["cell"] in cells]
+    results = evaluate(config=config, output=workdir, command=shlex.join(["benchmarks/gpu_tree.py", *(argv or sys.argv[1:])]))
+    rows, records = results.rows, results.records
     wall = time.perf_counter() - start
 
     lines = report_lines(args, steps, device, wall, rows, records)

@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from importlib import metadata
 from pathlib import Path
 
 RUN_META = "run_meta.json"
+#: how ``run_meta.json`` records a run started from Python: ``python: harness.evaluate(...)``
+PYTHON_CALL = "python: "
 #: the packages whose versions decide the numbers (plus every installed ltsc-bench plugin)
 PACKAGES = ("ltsc-bench", "numpy", "pandas", "torch", "transformers", "peft", "accelerate", "tiktoken", "quicktok-v1",
             "llmlingua", "delta-ltsc", "duckdb", "tabulate", "matplotlib")
@@ -119,6 +122,9 @@ def portable_command(command: str | None, cwd: str | None = None) -> str | None:
     """A shell command with every absolute path in it (an argument, or an ``--opt=PATH`` value) made portable."""
     if not command:
         return command
+    if command.startswith(PYTHON_CALL):  # a Python call (``evaluate(...)``): its quoted absolute paths only
+        return re.sub(r"(['\"])(hf:)?(/[^'\"]*)\1",
+                      lambda m: m[1] + (m[2] or "") + portable_path(m[3], cwd) + m[1], command)
     try:
         words = shlex.split(command)
     except ValueError:
@@ -165,9 +171,10 @@ def invocation(command: str | None, started: float) -> dict:
             "finished_utc": finished.isoformat(), "wall_seconds": round(wall, 1), **environment()}
 
 
-def record_run(output, started: float) -> dict:
-    """Append this ``ltsc-bench run`` invocation (:func:`invocation`) to ``output/run_meta.json``; returns it."""
-    entry = invocation(command_line("run"), started)
+def record_run(output, started: float, command: str | None = None) -> dict:
+    """Append this run's invocation (:func:`invocation`; ``command``, default: the shell's ``ltsc-bench run ...``)
+    to ``output/run_meta.json``; returns it."""
+    entry = invocation(command or command_line("run"), started)
     path = Path(output) / RUN_META
     try:
         meta = json.loads(path.read_text()) if path.exists() else {}

@@ -263,16 +263,16 @@ def _cut_torn_tail(fh) -> None:
 
 
 LOCK_FILE = ".lock"
-#: locks this process holds: resolved directory -> [open lock file, depth] (a run takes it once per level)
-_HELD: dict[str, list] = {}
+#: locks this process holds: resolved directory -> open lock file (a run takes it once, in :func:`harness.evaluate`)
+_HELD: dict[str, object] = {}
 
 
 class RunLock:
     """The exclusive writer lock of an output directory (``DIR/.lock``, an ``flock`` holding the PID).
 
     Held for a whole run; released when the run ends or its process dies (SIGKILL included: the
-    kernel drops the lock, the stale PID in the file means nothing). Re-entrant within a process.
-    ``wait``: block until the holder is done instead of refusing.
+    kernel drops the lock, the stale PID in the file means nothing). Taken once: a second acquire in the
+    same process is refused like another run's. ``wait``: block until the holder is done instead of refusing.
     """
 
     def __init__(self, directory: Path, wait: bool = False):
@@ -288,8 +288,8 @@ class RunLock:
 
     def acquire(self) -> None:
         if self.key in _HELD:
-            _HELD[self.key][1] += 1
-            return
+            raise HarnessError(f"output directory {self.directory} is in use by this process's own run (PID "
+                               f"{os.getpid()}); pass another --output")
         path = self.directory / LOCK_FILE
         try:
             fh = open(path, "a+")
@@ -305,7 +305,7 @@ class RunLock:
         except BaseException:
             fh.close()
             raise
-        _HELD[self.key] = [fh, 1]
+        _HELD[self.key] = fh
 
     def _lock(self, fh) -> None:
         try:
@@ -321,13 +321,9 @@ class RunLock:
         fcntl.flock(fh, fcntl.LOCK_EX)
 
     def release(self) -> None:
-        held = _HELD.get(self.key)
-        if held is None:
-            return
-        held[1] -= 1
-        if held[1] == 0:
-            del _HELD[self.key]
-            held[0].close()  # closing drops the flock
+        held = _HELD.pop(self.key, None)
+        if held is not None:
+            held.close()  # closing drops the flock
 
 
 def writer_pid(directory: Path) -> str | None:

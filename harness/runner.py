@@ -21,7 +21,7 @@ from .config import RunConfig
 from .errors import HarnessError
 from .pipeline import Pipeline
 from .progress import log
-from .records import RecordStore, RunLock
+from .records import RecordStore
 from .spec import Spec
 
 __all__ = ["RunConfig", "Runner"]
@@ -41,16 +41,14 @@ class Components:
 
 
 class Runner:
-    """``wait``: queue behind another run of the same output directory instead of refusing;
-    ``retrain``: train this run's cells anew, replacing their checkpoints (not part of the configuration).
+    """``retrain``: train this run's cells anew, replacing their checkpoints (not part of the configuration).
     ``store`` (a :class:`RecordStore` of ``output`` by default) and ``checkpoint_root`` (the folder of the
     checkpoints: ``config.checkpoint_dir``, else ``OUTPUT/checkpoints``) let a Ray worker keep both in scratch space."""
 
-    def __init__(self, config: RunConfig, output: str | Path, validate: bool = True, *, wait: bool = False,
-                 retrain: bool = False, store=None, checkpoint_root: str | Path | None = None):
+    def __init__(self, config: RunConfig, output: str | Path, validate: bool = True, *, retrain: bool = False, store=None, checkpoint_root: str | Path | None = None):
         self.config = config
         self.output = Path(output)
-        self.wait, self.retrain = wait, retrain
+        self.retrain = retrain
         self.checkpoint_root = Path(checkpoint_root or config.checkpoint_dir or self.output / checkpoints.CHECKPOINTS)
         if validate:  # worker processes skip it: the parent validated (and it builds every compressor)
             self.validate()
@@ -178,26 +176,26 @@ class Runner:
         return [[(t, c) for t in self.config.tasks for c in compressors if self.raw_trained(c) is later]
                 for later in (False, True)]
 
-    def run(self) -> list[dict]:
-        """Run every cell of the grid; returns the leaderboard rows of these cells (records of other
-        configurations in the same directory stay in ``records.jsonl`` and in ``ltsc-bench leaderboard``)."""
+    def run(self) -> tuple[list[dict], set[str]]:
+        """Run every cell of the grid; returns the leaderboard rows of these cells and their ids (records of other
+        configurations in the same directory stay in ``records.jsonl`` and in ``ltsc-bench leaderboard``).
+        The caller holds the directory's :class:`~harness.records.RunLock` (:func:`harness.evaluate` does)."""
         from .leaderboard import compute_rows
 
         backend = get_backend(self.config.backend)(self.config)
-        with RunLock(self.output, wait=self.wait):  # the only writer of this directory until the grid is done
-            self.store = RecordStore(self.output)  # what earlier runs (or the one waited for) wrote
-            try:
-                (self.output / "run_config.json").write_text(json.dumps(asdict(self.config), indent=2, default=str))
-            except OSError as exc:
-                raise HarnessError(f"cannot write {self.output / 'run_config.json'}: {exc.strerror}; "
-                                   "pass a writable --output DIR") from None
-            done: list[str] = []
-            with backend:
-                for cells in self.grid():
-                    done += backend.run_cells(self, cells)
-            self.store = RecordStore(self.output)
+        self.store = RecordStore(self.output)  # what earlier runs (or the one waited for) wrote
+        try:
+            (self.output / "run_config.json").write_text(json.dumps(asdict(self.config), indent=2, default=str))
+        except OSError as exc:
+            raise HarnessError(f"cannot write {self.output / 'run_config.json'}: {exc.strerror}; "
+                               "pass a writable --output DIR") from None
+        done: list[str] = []
+        with backend:
+            for cells in self.grid():
+                done += backend.run_cells(self, cells)
+        self.store = RecordStore(self.output)
         mine = set(done)
-        return compute_rows([r for r in self.store.records if r["cell"] in mine])
+        return compute_rows([r for r in self.store.records if r["cell"] in mine]), mine
 
 
 def run_cell_job(job) -> str:

@@ -245,7 +245,7 @@ def test_unreachable_cluster_fails_at_once_before_any_output(tmp_path, capsys):
 
 
 def test_backend_is_not_part_of_the_cell_or_the_output_name():
-    from harness.cli.run_cmd import default_output
+    from harness.api import default_output
     from harness.runner import Runner
 
     local = RunConfig(tasks=["recall@records=3"], compressors=["raw"], model="tiny@d_model=32,layers=1,heads=2")

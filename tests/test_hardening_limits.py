@@ -196,9 +196,9 @@ def test_run_huge_counts_are_capped_with_notes(small_cap, tmp_path, capsys):
     err = capsys.readouterr().err
     notes = [line for line in err.splitlines() if "supplies at most" in line]
     assert notes == [
-        "ltsc-bench: task recall@records=3 supplies at most 30 test examples per seed (the declared cap of a generated "
+        "ltsc-bench run: task recall@records=3 supplies at most 30 test examples per seed (the declared cap of a generated "
         "task); --limit 100,000,000 is capped to 30",
-        "ltsc-bench: task recall@records=3 supplies at most 40 train examples per seed (the declared cap of a "
+        "ltsc-bench run: task recall@records=3 supplies at most 40 train examples per seed (the declared cap of a "
         "generated task); --train-examples 100,000,000 is capped to 40"], err
     assert err.index("supplies at most") < err.index("output in")  # said before anything is written
     assert len(read_records(out / "records.jsonl")) == 30 and ": 40 examples, 1 steps" in err

@@ -135,10 +135,10 @@ def test_workers_append_under_their_parents_lock(tmp_path):
     assert [r["example_id"] for r in read_records(tmp_path / "records.jsonl", required=records.KEYS)] == ["w"]
 
 
-def test_the_lock_is_reentrant_and_released(tmp_path):
+def test_the_lock_is_taken_once_and_released(tmp_path):
     with RunLock(tmp_path):
-        with RunLock(tmp_path):
-            pass
+        with pytest.raises(HarnessError, match="in use by this process's own run"):
+            RunLock(tmp_path).acquire()  # no re-entry: evaluate() takes it once for the whole run
         assert records.holder_pid(tmp_path) == str(os.getpid())
         assert str(Path(os.path.realpath(tmp_path))) in records._HELD
     assert records._HELD == {}

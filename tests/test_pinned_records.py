@@ -168,16 +168,18 @@ def test_record_schema():
 
 # -- the run lock -------------------------------------------------------------------------------------------
 
-def test_run_lock_writes_its_pid_and_is_reentrant(tmp_path):
+def test_run_lock_writes_its_pid_and_is_taken_once(tmp_path):
     lock = RunLock(tmp_path)
     assert lock.key == os.path.realpath(tmp_path) and lock.wait is False
     with lock:
-        assert holder_pid(tmp_path) == str(os.getpid())
-        assert records._HELD[lock.key][1] == 1
-        with RunLock(tmp_path) as inner:
-            assert records._HELD[inner.key][1] == 2
-        assert records._HELD[lock.key][1] == 1
-    assert lock.key not in records._HELD
+        assert holder_pid(tmp_path) == str(os.getpid()) == records.writer_pid(tmp_path)
+        assert records._HELD[lock.key].closed is False
+        with pytest.raises(HarnessError) as err:
+            RunLock(tmp_path).acquire()
+        assert str(err.value) == (f"output directory {tmp_path} is in use by this process's own run (PID "
+                                  f"{os.getpid()}); pass another --output")
+        assert lock.key in records._HELD  # the refused second acquire released nothing
+    assert lock.key not in records._HELD and records.writer_pid(tmp_path) is None
     lock.release()  # releasing a lock not held does nothing
     with open(tmp_path / ".lock") as fh:  # free for anyone now
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

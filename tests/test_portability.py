@@ -106,3 +106,9 @@ def test_smollm2_results_recompute_on_an_empty_home_and_cache(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("ok ") == 1
     assert any((tmp_path / "cache" / "models").glob("smollm2-135m-instruct-*/config.json"))  # converted here, now
+
+
+def test_portable_python_call_golden():
+    call = "python: harness.evaluate(tasks=['recall'], checkpoint_dir='/w/p/ck', model='hf:/elsewhere/m', n=3)"
+    assert portable_command(call, "/w/p") == ("python: harness.evaluate(tasks=['recall'], checkpoint_dir='ck', "
+                                              "model='hf:<abs>/m', n=3)")

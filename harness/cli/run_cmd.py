@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -105,69 +104,24 @@ def build_config(args):
     return cfg, suite
 
 
-#: RunConfig fields that say how, not what, a run computes: they do not name its default output directory
-EXECUTION = ("progress", "device", "jobs", "threads", "backend", "ray_address", "cpus_per_cell", "gpus_per_cell",
-             "checkpoint_dir")
-
-
-def default_output(cfg, suite: bool) -> Path:
-    from ..cells import config_hash
-    from ..suite import OUTPUT
-
-    if suite:
-        return Path(OUTPUT)
-    key = {k: v for k, v in cfg.__dict__.items() if k not in EXECUTION}
-    return Path("runs") / f"run-{config_hash(key)[:10]}"
-
-
-def check_tasks(cfg, args) -> None:
-    """Before any output: every task's data is present (its first test example loads), and a count a task cannot
-    supply (``--limit``, ``--train-examples``) gets one note on standard error; the task then supplies what it has
-    (:meth:`Task.examples` caps it: a generated task's declared cap, a dataset's pool)."""
-    from ..spec import Spec
-    from ..tasks import build_task
-    from ..tasks.base import size_note
-
-    asked = [("test", args.limit, "--limit"), ("train", args.train_examples, "--train-examples")]
-    for spec in cfg.tasks:
-        task = build_task(spec)
-        task.examples("test", 1, cfg.seed)  # a missing dataset fails here, not after the output folder exists
-        for split, n, flag in asked:
-            if n is None:  # the default: the task's size when it has fewer, as documented
-                continue
-            supply = task.supply(split)
-            if supply is not None and n > supply:
-                note = size_note(str(Spec(task.name, task.params)), split, n, supply, flag, task.cap(split) is not None)
-                print(f"ltsc-bench: {note}", file=sys.stderr)
-
-
 def run(args) -> int:
-    from ..leaderboard import write_leaderboard
-    from ..provenance import record_run
-    from ..records import RunLock
-    from ..runner import Runner
-    from ..suite import run_suite_stats
+    from ..api import evaluate
 
-    start = time.perf_counter()
     cfg, suite = build_config(args)
-    output = Path(args.output) if args.output else default_output(cfg, suite)
-    if output.exists() and not output.is_dir():
-        raise HarnessError(f"--output {output} exists and is not a directory; pass a directory")
-    cfg.validate()  # every option in its domain first (Runner validates the rest: backend, device, model, compressors)
-    check_tasks(cfg, args)
-    runner = Runner(cfg, output, wait=args.wait, retrain=args.retrain)
-    print(f"ltsc-bench run: output in {output}", file=sys.stderr)
-    with RunLock(output, wait=args.wait):  # one writer per directory: statistics, records, leaderboard
-        if suite and not args.no_stats:
-            stats = run_suite_stats(cfg, output)
-            if stats:
-                print("## Model-free compression statistics (every offline task)\n")
-                print(stats + "\n", flush=True)
-        rows = runner.run()
-        table = write_leaderboard(rows, output)
-        record_run(output, start)  # run_meta.json: command line, wall time, git commit, package versions, machine
+
+    def show_stats(table: str) -> None:
+        print("## Model-free compression statistics (every offline task)\n")
+        print(table + "\n", flush=True)
+
+    results = evaluate(config=cfg, suite=suite, output=args.output, wait=args.wait, retrain=args.retrain,
+                       stats=not args.no_stats, on_stats=show_stats, notify=_note)
+    output = results.output_dir
     print("## Accuracy leaderboard\n")
-    print(table)
+    print(results.table)
     print(f"\nrecords: {output / 'records.jsonl'}; leaderboard: {output / 'leaderboard.md'}, {output / 'leaderboard.json'}; "
-          f"wall time {time.perf_counter() - start:.0f} s")
+          f"wall time {results.wall_seconds:.0f} s")
     return 0
+
+
+def _note(message: str) -> None:
+    print(f"ltsc-bench run: {message}", file=sys.stderr, flush=True)
