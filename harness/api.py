@@ -28,8 +28,7 @@ from .errors import HarnessError
 from .training import TrainConfig
 
 #: RunConfig fields that say how, not what, a run computes: they do not name its default output directory
-EXECUTION = ("progress", "device", "jobs", "threads", "backend", "backend_options", "checkpoint_dir",
-             "ray_address", "cpus_per_cell", "gpus_per_cell")
+EXECUTION = ("progress", "device", "jobs", "threads", "backend", "backend_options", "checkpoint_dir")
 
 
 @dataclass

@@ -77,3 +77,19 @@ def _sizes(task) -> str:
     if avail.get("train") is None or avail.get("test") is None:
         return f"unbounded (default {task.default_sizes['train']}/{task.default_sizes['test']})"
     return f"{avail['train']}/{avail['test']}"
+
+
+def backend_rows() -> list[dict]:
+    import dataclasses
+
+    from .backends import all_backends
+    from .backends.base import option_flags
+
+    rows = []
+    for name, backend in all_backends().items():
+        flags = option_flags(backend)
+        options = ", ".join(f"{f.name} ({flags[f.name]['flag']})" if f.name in flags else f.name
+                            for f in dataclasses.fields(backend.Options))
+        doc = (backend.__doc__ or "").strip().splitlines()
+        rows.append({"name": name, "options": options, "description": doc[0] if doc else ""})
+    return rows

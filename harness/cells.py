@@ -42,6 +42,22 @@ class Cell:
         return self.train_id != self.id
 
 
+@dataclass(frozen=True)
+class CellJob:
+    """One cell to run, as a backend hands it to a worker: what rebuilds and runs it anywhere (picklable)."""
+
+    #: the run's :class:`~harness.config.RunConfig`
+    config: object
+    #: the run's output directory
+    output: str
+    task: str
+    compressor: str
+    #: train anew, replacing the cell's checkpoint (``--retrain``)
+    retrain: bool = False
+    #: evaluated with the raw-trained model (``--no-finetune``): it only evaluates
+    raw_trained: bool = False
+
+
 def plan_cell(cfg, task_spec: str, task, model, tokenizer, compressor_spec: str, compressor,
               trainer_spec: str, trainer, train_cfg) -> Cell:
     """The :class:`Cell` of ``task`` x ``compressor``; ``trainer`` is the compressor the model is trained on

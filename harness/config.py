@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,14 +37,11 @@ class RunConfig:
     #: compressors evaluated with the checkpoint trained on raw prompts (not fine-tuned on their output)
     no_finetune: list[str] = field(default_factory=list)
     progress: bool = True
-    #: how cells are scheduled (:mod:`.backends`): ``local`` (this machine) or ``ray`` (a Ray cluster);
-    #: this and the options below never enter a cell's id, so every backend writes the same records
+    #: how cells are scheduled (:mod:`.backends`): ``local`` (this machine), ``ray`` (a Ray cluster) or a plugin's;
+    #: this and its options never enter a cell's id, so every backend writes the same records
     backend: str = "local"
-    #: ray: the address of the cluster to join (None: a local Ray instance sized for ``jobs`` cells)
-    ray_address: str | None = None
-    #: ray: the CPUs and GPUs each cell's task reserves (None: 1 CPU, no GPU)
-    cpus_per_cell: float | None = None
-    gpus_per_cell: float | None = None
+    #: the backend's own options by field name (e.g. ray: ``address``, ``cpus_per_cell``, ``gpus_per_cell``)
+    backend_options: dict = field(default_factory=dict)
     #: where checkpoints go (None: OUTPUT/checkpoints); with ``ray`` only the driver writes there
     checkpoint_dir: str | None = None
 
@@ -72,41 +68,16 @@ class RunConfig:
 
 
 def validate_backend(cfg: RunConfig) -> None:
-    """A registered backend, and only options that backend reads (a Ray option with ``local`` is an error)."""
-    from .backends import BACKEND_OPTIONS, backend_names, get_backend
+    """A registered backend with valid options of its own (a one-line error naming the option otherwise), and a
+    usable ``--checkpoint-dir``."""
+    from .backends import get_backend
 
-    backend = get_backend(cfg.backend)
-    for name, flag in BACKEND_OPTIONS.items():
-        if getattr(cfg, name) is not None and name not in backend.options:
-            users = [b for b in backend_names() if name in get_backend(b).options]
-            raise HarnessError(f"{flag} applies to --backend {' or '.join(users)}, not {cfg.backend}; "
-                               f"add --backend {users[0]} or drop {flag}")
-    if cfg.ray_address is not None:
-        ray_address(cfg.ray_address)
-    if cfg.cpus_per_cell is not None:
-        number("--cpus-per-cell", cfg.cpus_per_cell, 0, low_open=True)
-    if cfg.gpus_per_cell is not None:
-        number("--gpus-per-cell", cfg.gpus_per_cell, 0)
+    if not isinstance(cfg.backend_options, dict):
+        raise HarnessError(f"backend_options must be a dict of option names to values, got {cfg.backend_options!r}")
+    get_backend(cfg.backend).parse_options(cfg.backend_options)
     if cfg.checkpoint_dir is not None:
         text("--checkpoint-dir", cfg.checkpoint_dir)
         directory_option("--checkpoint-dir", cfg.checkpoint_dir)
-
-
-#: ``--ray-address``: HOST:PORT (what ``ray start --head`` prints), SCHEME://HOST[:PORT] (``ray://`` clients), auto, local
-_RAY_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
-                          r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?")
-
-
-def ray_address(value) -> str:
-    """A syntactically valid ``--ray-address`` (checked before Ray is imported or anything is written)."""
-    text("--ray-address", value)
-    if value in ("auto", "local"):
-        return value
-    m = _RAY_ADDRESS.fullmatch(value)
-    if not m or (m["scheme"] is None and m["port"] is None) or (m["port"] is not None and not 0 < int(m["port"]) < 65536):
-        raise HarnessError(f"--ray-address {value!r} is not a Ray address; pass HOST:PORT (the address `ray start --head` "
-                           "prints, e.g. 10.0.0.1:6379), ray://HOST:PORT or auto")
-    return value
 
 
 def directory_option(flag: str, value: str) -> Path:

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import checkpoints
-from .backends import get_backend
-from .cells import Cell, plan_cell
+from .backends import Phase, get_backend
+from .cells import Cell, CellJob, plan_cell
 from .config import RunConfig
 from .errors import HarnessError
 from .pipeline import Pipeline
@@ -68,7 +68,7 @@ class Runner:
 
         self.config.validate()
         backend = get_backend(self.config.backend)
-        backend(self.config).check()
+        backend(self.config).check()  # its options were validated with the configuration
         if backend.checks_device:  # elsewhere the workers' devices count: each worker resolves its own
             resolve_device(self.config.device)
         model = build_model(self.config.model)
@@ -176,6 +176,12 @@ class Runner:
         return [[(t, c) for t in self.config.tasks for c in compressors if self.raw_trained(c) is later]
                 for later in (False, True)]
 
+    def phase(self, cells: list[tuple[str, str]]) -> Phase:
+        """One phase of the grid as a backend receives it: picklable jobs and the functions that run them."""
+        jobs = [CellJob(self.config, str(self.output), t, c, self.retrain, self.raw_trained(c)) for t, c in cells]
+        return Phase(jobs, run_cell_job, run_cell_detached, lambda job: self.cell(job.task, job.compressor),
+                     self.store.records, self.store.append, self.checkpoint_path)
+
     def run(self) -> tuple[list[dict], set[str]]:
         """Run every cell of the grid; returns the leaderboard rows of these cells and their ids (records of other
         configurations in the same directory stay in ``records.jsonl`` and in ``ltsc-bench leaderboard``).
@@ -192,14 +198,63 @@ class Runner:
         done: list[str] = []
         with backend:
             for cells in self.grid():
-                done += backend.run_cells(self, cells)
+                done += backend.run_cells(self.phase(cells))
         self.store = RecordStore(self.output)
         mine = set(done)
         return compute_rows([r for r in self.store.records if r["cell"] in mine]), mine
 
 
-def run_cell_job(job) -> str:
-    """One cell of the local backend (in a worker process when ``jobs`` > 1: it appends under its parent's
-    :class:`RunLock`)."""
-    config, output, task_spec, compressor_spec, retrain = job
-    return Runner(config, output, validate=False, retrain=retrain).run_cell(task_spec, compressor_spec)
+def run_cell_job(job: CellJob) -> str:
+    """Run one cell into the run's own folders (in a worker process of the local backend when ``jobs`` > 1: it
+    appends under its parent's :class:`~harness.records.RunLock`); returns its cell id."""
+    return Runner(job.config, job.output, validate=False, retrain=job.retrain).run_cell(job.task, job.compressor)
+
+
+class _Collector:
+    """The record store of a detached cell: the ``done`` keys it skips, its new records kept in memory."""
+
+    def __init__(self, done):
+        self._done = {tuple(key) for key in done}
+        self.records: list[dict] = []
+
+    def done(self, cell: str, example_id: str) -> bool:
+        return (cell, example_id) in self._done
+
+    def append(self, records: list[dict]) -> None:
+        for rec in records:
+            key = (rec["cell"], rec["example_id"])
+            if key not in self._done:
+                self._done.add(key)
+                self.records.append(rec)
+
+
+class _DetachedRunner(Runner):
+    """A :class:`Runner` whose records stay in memory and whose checkpoints stay in ``scratch``; ``fetch(path)``
+    puts the run's checkpoint of the cell at ``path`` and returns the run's name for it (None: there is none)."""
+
+    def __init__(self, job: CellJob, scratch: str, done: list, fetch):
+        super().__init__(job.config, scratch, validate=False, retrain=job.retrain, store=_Collector(done),
+                         checkpoint_root=Path(scratch) / checkpoints.CHECKPOINTS)
+        self.fetch = fetch
+        self.trained: tuple[str, str] | None = None
+
+    def train_or_load(self, cell: Cell, parts: Components) -> dict:
+        path = self.checkpoint_path(cell.train_id)
+        if self.fetch is None:
+            summary = super().train_or_load(cell, parts)
+            self.trained = (cell.train_id, str(path))
+            return summary
+        origin = self.fetch(path)
+        try:
+            return super().train_or_load(cell, parts)
+        except HarnessError as exc:  # name the run's folder, not this scratch copy
+            raise HarnessError(str(exc).replace(str(path), origin)) from None
+
+
+def run_cell_detached(job: CellJob, scratch: str, done: list, fetch=None) -> dict:
+    """Run one cell in ``scratch`` for a worker that shares no filesystem with the run: skips the ``done``
+    ``(cell, example)`` keys, loads the run's checkpoint through ``fetch`` when given, and returns
+    ``{"cell", "records", "trained"}`` (``trained``: ``(train id, folder)`` of a checkpoint it trained, else None)."""
+    runner = _DetachedRunner(job, scratch, done, fetch)
+    cell_id = runner.run_cell(job.task, job.compressor)
+    return {"cell": cell_id, "records": runner.store.records, "trained": runner.trained}

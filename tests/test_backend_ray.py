@@ -249,7 +249,8 @@ def test_backend_is_not_part_of_the_cell_or_the_output_name():
     from harness.runner import Runner
 
     local = RunConfig(tasks=["recall@records=3"], compressors=["raw"], model="tiny@d_model=32,layers=1,heads=2")
-    ray = RunConfig(**{**local.__dict__, "backend": "ray", "cpus_per_cell": 2.0, "checkpoint_dir": "/elsewhere"})
+    ray = RunConfig(**{**local.__dict__, "backend": "ray", "backend_options": {"cpus_per_cell": 2.0},
+                       "checkpoint_dir": "/elsewhere"})
     assert default_output(local, False) == default_output(ray, False)
     cells = [Runner(cfg, "/tmp", validate=False, store=[]).cell("recall@records=3", "raw") for cfg in (local, ray)]
     assert cells[0].id == cells[1].id and cells[0].config == cells[1].config
@@ -261,9 +262,9 @@ def test_unknown_backend_names_the_choices():
 
 
 def test_worker_collector_skips_done_keys_and_repeats():
-    from harness.backends.ray_worker import Collector
+    from harness.runner import _Collector
 
-    store = Collector([("c", "1")])
+    store = _Collector([("c", "1")])
     assert store.done("c", "1") and not store.done("c", "2")
     store.append([{"cell": "c", "example_id": "1"}, {"cell": "c", "example_id": "2"}])
     store.append([{"cell": "c", "example_id": "2"}])

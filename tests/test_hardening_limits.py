@@ -250,7 +250,7 @@ def test_bad_ray_address_fails_before_any_output(address, tmp_path, capsys):
 @pytest.mark.parametrize("address", ["auto", "local", "10.0.0.1:6379", "head-node.cluster.local:6379", "[::1]:6379",
                                      "ray://10.0.0.1:10001", "ray://head"])
 def test_good_ray_addresses_pass_the_syntax_check(address):
-    from harness.config import ray_address
+    from harness.backends.ray import ray_address
 
     assert ray_address(address) == address
 
@@ -263,8 +263,8 @@ def test_ray_join_failure_and_no_room_fail_before_any_output(tmp_path, capsys, m
 
     calls = []
 
-    def refuse(ray, config):
-        calls.append(config.ray_address)
+    def refuse(ray, config, options):
+        calls.append(options.address)
         raise HarnessError("cannot start or join the Ray cluster at auto: no cluster; start one")
 
     monkeypatch.setattr(ray_backend, "connect", refuse)

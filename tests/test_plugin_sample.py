@@ -48,6 +48,7 @@ def test_every_recipe_registers_through_its_entry_point(plugin_env):
     assert {"pair-merge", "thin"} <= listed(plugin_env, "compressors")
     assert "bigram" in listed(plugin_env, "models")
     assert "prediction_chars" in listed(plugin_env, "metrics")
+    assert listed(plugin_env, "backends") == {"local", "ray", "sequential"}
     assert "echo" not in listed(dict(os.environ), "tasks")  # only through the installed plugin
 
 
@@ -78,3 +79,49 @@ def test_plugin_model_runs_and_plugin_metric_shows_in_the_leaderboard(plugin_env
         assert row["prediction_chars"] == pytest.approx(sum(mine) / len(mine))
     md = cli(plugin_env, "leaderboard", str(out), "--metrics", "prediction_chars")
     assert md.returncode == 0 and "prediction_chars" in md.stdout.splitlines()[0]
+
+
+GRID = ["--tasks", "echo", "--compressors", "raw", "pair-merge@min_count=2", "--model", "bigram@dim=8",
+        "--train-steps", "3", "--train-examples", "16", "--limit", "5", "--quiet"]
+
+
+def _records(out) -> dict:
+    rows = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    return {(r["cell"], r["example_id"]): (r["prediction"], r["input_tokens"]) for r in rows}
+
+
+def test_plugin_backend_runs_a_grid_from_the_command_line_and_from_evaluate(plugin_env, tmp_path):
+    assert "sequential" in cli(plugin_env, "run", "--help").stdout  # a choice of --backend, with its own flag
+    local = tmp_path / "local"
+    assert cli(plugin_env, "run", *GRID, "--output", str(local)).returncode == 0
+    out = tmp_path / "cli"
+    proc = cli(plugin_env, "run", *GRID, "--backend", "sequential", "--sequential-order", "reverse", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    ran = [line for line in proc.stderr.splitlines() if line.startswith("sequential: ")]
+    assert ran == ["sequential: echo | pair-merge@min_count=2", "sequential: echo | raw"]  # reversed, by the plugin
+    assert _records(out) == _records(local)  # the backend never changes a cell or a record
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["backend"] == "sequential" and config["backend_options"] == {"order": "reverse"}
+    code = ("import sys\nfrom harness import evaluate\n"
+            "r = evaluate(tasks=['echo'], compressors=['raw', 'pair-merge@min_count=2'], model='bigram@dim=8', "
+            "train=dict(steps=3), train_examples=16, test_examples=5, progress=False, backend='sequential', "
+            "backend_options={'order': 'grid'}, output=sys.argv[1])\n"
+            "print(list(r.leaderboard['compressor']))\n")
+    api = tmp_path / "api"
+    proc = subprocess.run([sys.executable, "-c", code, str(api)], capture_output=True, text=True, env=plugin_env,
+                          cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['raw', 'pair-merge@min_count=2']"
+    assert [line for line in proc.stderr.splitlines() if line.startswith("sequential: ")] == [
+        "sequential: echo | raw", "sequential: echo | pair-merge@min_count=2"]
+    assert _records(api) == _records(local)
+
+
+def test_plugin_backend_options_are_checked_before_any_output(plugin_env, tmp_path):
+    out = tmp_path / "out"
+    proc = cli(plugin_env, "run", *GRID, "--backend", "sequential", "--sequential-order", "sideways", "--output", str(out))
+    assert proc.returncode == 2 and "--sequential-order must be grid or reverse, got 'sideways'" in proc.stderr
+    proc = cli(plugin_env, "run", *GRID, "--sequential-order", "reverse", "--output", str(out))
+    assert proc.returncode == 2 and ("--sequential-order applies to --backend sequential, not local; add --backend "
+                                     "sequential or drop --sequential-order") in proc.stderr
+    assert not out.exists()

@@ -10,50 +10,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .base import Backend, Phase
 
-class LocalBackend:
-    """``run --backend local`` (the default): ``--jobs`` cells at a time on this machine."""
+
+class LocalBackend(Backend):
+    """this machine: --jobs cells at a time, in worker processes (the default)"""
 
     name = "local"
-    options: frozenset[str] = frozenset()
     checks_device = True
-
-    def __init__(self, config):
-        self.config = config
-
-    def check(self) -> None:
-        """Nothing to check: this machine runs the cells."""
 
     def __enter__(self) -> LocalBackend:
         if self.config.threads:
             set_threads(self.config.threads)
         return self
 
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def run_cells(self, runner, cells: Sequence[tuple[str, str]]) -> list[str]:
-        from ..runner import run_cell_job
-
-        jobs = [(runner.config, str(runner.output), t, c, runner.retrain) for t, c in cells]
+    def run_cells(self, phase: Phase) -> list[str]:
         workers, threads = self.config.jobs, self.config.threads
-        if workers > 1 and cells and all(runner.raw_trained(c) for _, c in cells):
-            return self._evaluate_in_turn(jobs, threads * workers if threads else None)
-        return run_cells(jobs, run_cell_job, workers=workers, threads=threads)
+        if workers > 1 and phase.jobs and all(job.raw_trained for job in phase.jobs):
+            return self._evaluate_in_turn(phase, threads * workers if threads else None)
+        return run_cells(phase.jobs, phase.run, workers=workers, threads=threads)
 
     @staticmethod
-    def _evaluate_in_turn(jobs, threads: int | None) -> list[str]:
+    def _evaluate_in_turn(phase: Phase, threads: int | None) -> list[str]:
         """Cells that only evaluate (with the raw-trained model), one at a time in this process with all of the
         run's threads: their slow part is an LLM-scored compressor, which uses every thread it gets, while
         the cheap ones finish in seconds and would leave the other workers' cores idle."""
         from ..models.base import require_torch
-        from ..runner import run_cell_job
 
         before = require_torch().get_num_threads()
         if threads:
             set_threads(threads)
         try:
-            return run_cells(jobs, run_cell_job)
+            return run_cells(phase.jobs, phase.run)
         finally:
             set_threads(before)
 

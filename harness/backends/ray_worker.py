@@ -19,24 +19,41 @@ from pathlib import Path
 
 from .. import checkpoints
 from ..errors import HarnessError
-from ..runner import Runner
 
 #: prefix of a task's scratch folder (``ltsc-cell-<worker PID>-<random>`` in the worker's temporary directory)
 SCRATCH = "ltsc-cell-"
 
 
-def ltsc_cell(config, task_spec: str, compressor_spec: str, retrain: bool, done: list, shipped: list) -> dict:
+def ltsc_cell(job, run_detached, done: list, shipped: list) -> dict:
     """The Ray task of one cell (its worker's title is ``ray::ltsc_cell``): ``{"cell", "records", "checkpoint"}``,
-    ``checkpoint`` being ``(train id, tar bytes)`` when this task trained one, else None."""
-    if config.threads:
+    ``checkpoint`` being ``(train id, tar bytes)`` when this task trained one, else None. ``run_detached`` is the
+    runner's function that runs a job in scratch space (:class:`~harness.backends.base.Phase`); ``shipped`` is
+    ``[ref, driver path]`` of the checkpoint the driver holds for this cell, or ``[]``."""
+    if job.config.threads:
         from .local import set_threads
 
-        set_threads(config.threads)
+        set_threads(job.config.threads)
     sweep()
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH}{os.getpid()}-") as scratch:
-        runner = CellRunner(config, scratch, retrain, done, shipped)
-        cell_id = runner.run_cell(task_spec, compressor_spec)
-        return {"cell": cell_id, "records": runner.store.records, "checkpoint": runner.trained}
+        result = run_detached(job, scratch, done, _fetcher(shipped))
+        trained = result.pop("trained")
+        result["checkpoint"] = (trained[0], pack(Path(trained[1]))) if trained else None
+        return result
+
+
+def _fetcher(shipped: list):
+    """How the worker gets the driver's checkpoint of its cell: ``fetch(path) -> the driver's name for it``."""
+    if not shipped:
+        return None
+
+    def fetch(path: Path) -> str:
+        import ray
+
+        ref, origin = shipped
+        unpack(ray.get(ref), path)
+        return origin
+
+    return fetch
 
 
 def sweep() -> None:
@@ -45,50 +62,6 @@ def sweep() -> None:
         pid = path.name[len(SCRATCH):].split("-")[0]
         if pid.isdigit() and not checkpoints.pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-class Collector:
-    """The record store of a cell on a worker: ``done`` keys from the driver, new records kept in memory."""
-
-    def __init__(self, done):
-        self._done = {tuple(key) for key in done}
-        self.records: list[dict] = []
-
-    def done(self, cell: str, example_id: str) -> bool:
-        return (cell, example_id) in self._done
-
-    def append(self, records: list[dict]) -> None:
-        for rec in records:
-            key = (rec["cell"], rec["example_id"])
-            if key not in self._done:
-                self._done.add(key)
-                self.records.append(rec)
-
-
-class CellRunner(Runner):
-    """A :class:`Runner` whose records and checkpoints stay in ``scratch``; ``shipped``: ``[ref, driver path]``
-    of the checkpoint the driver holds for this cell, or ``[]``."""
-
-    def __init__(self, config, scratch: str, retrain: bool, done: list, shipped: list):
-        super().__init__(config, scratch, validate=False, retrain=retrain, store=Collector(done),
-                         checkpoint_root=Path(scratch) / checkpoints.CHECKPOINTS)
-        self.shipped = shipped
-        self.trained: tuple[str, bytes] | None = None
-
-    def train_or_load(self, cell, parts) -> dict:
-        path = self.checkpoint_path(cell.train_id)
-        if not self.shipped:
-            summary = super().train_or_load(cell, parts)
-            self.trained = (cell.train_id, pack(path))
-            return summary
-        import ray
-
-        ref, origin = self.shipped
-        unpack(ray.get(ref), path)
-        try:
-            return super().train_or_load(cell, parts)
-        except HarnessError as exc:  # name the driver's folder, not this scratch copy
-            raise HarnessError(str(exc).replace(str(path), origin)) from None
 
 
 def pack(directory: Path) -> bytes:

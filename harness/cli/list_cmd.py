@@ -1,4 +1,4 @@
-"""``ltsc-bench list {tasks,compressors,models,tokenizers}``."""
+"""``ltsc-bench list {tasks,compressors,models,tokenizers,metrics,backends}``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ CATALOGS = {
     "tasks": "harness.catalog:task_rows",
     "models": "harness.catalog:model_rows",
     "metrics": "harness.catalog:metric_rows",
+    "backends": "harness.catalog:backend_rows",
 }
 
 
 def add_parser(sub, name):
-    p = sub.add_parser(name, help="list registered tasks, compressors, models, tokenizers or metrics")
+    p = sub.add_parser(name, help="list registered tasks, compressors, models, tokenizers, metrics or backends")
     p.add_argument("kind", choices=sorted(CATALOGS))
     p.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
     p.set_defaults(handler=run)

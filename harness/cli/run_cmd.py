@@ -24,7 +24,8 @@ def _names(values: list[str] | None) -> list[str] | None:
 
 
 def add_parser(sub, name):
-    from ..backends import backend_names
+    from ..backends import all_backends, backend_names
+    from ..backends.base import add_backend_arguments
 
     p = sub.add_parser(name, help="fine-tune and evaluate a model on raw vs compressed inputs (no arguments: the default suite)")
     p.add_argument("--tasks", nargs="+", metavar="TASK", help="task specs, e.g. recall tree@stage=large (default: the suite's task)")
@@ -55,12 +56,7 @@ def add_parser(sub, name):
                    "--backend ray without --ray-address: a local Ray instance for N cells at a time")
     p.add_argument("--backend", choices=backend_names(), default="local",
                    help="where cells run: local (default: this machine, --jobs at a time) or ray (one Ray task per cell; "
-                        "install with pip install 'ltsc-bench[ray]')")
-    p.add_argument("--ray-address", metavar="ADDR",
-                   help="--backend ray: the cluster to join, e.g. 10.0.0.1:6379 or auto (default: start a local Ray "
-                        "instance for --jobs cells at a time)")
-    p.add_argument("--cpus-per-cell", type=float, metavar="N", help="--backend ray: CPUs each cell reserves (default 1)")
-    p.add_argument("--gpus-per-cell", type=float, metavar="N", help="--backend ray: GPUs each cell reserves (default 0)")
+                        "install with pip install 'ltsc-bench[ray]'), or a plugin's")
     p.add_argument("--checkpoint-dir", metavar="DIR",
                    help="where trained checkpoints go (default: OUTPUT/checkpoints); with --backend ray only this "
                         "machine writes there, so it need not be shared with the workers")
@@ -71,12 +67,15 @@ def add_parser(sub, name):
                    help="train this run's cells anew, replacing their checkpoints (e.g. after a checkpoint error)")
     p.add_argument("--no-stats", action="store_true", help="default suite: skip the model-free statistics of every task")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_backend_arguments(p, all_backends())  # each backend's own flags (ray: --ray-address, --cpus-per-cell, ...)
     p.set_defaults(handler=run)
 
 
 def build_config(args):
     """The RunConfig for these arguments, and whether this is the default suite."""
     from .. import suite as default_suite
+    from ..backends import all_backends
+    from ..backends.base import backend_options_from_args
     from ..config import RunConfig
     from ..training import TrainConfig
 
@@ -97,9 +96,9 @@ def build_config(args):
                                            scope=args.scope, seed=args.seed, test_examples=args.limit,
                                            train_examples=args.train_examples, eval_batch=args.eval_batch,
                                            threads=args.threads, jobs=args.jobs, no_finetune=no_finetune,
-                                           backend=args.backend, ray_address=args.ray_address,
-                                           cpus_per_cell=args.cpus_per_cell, gpus_per_cell=args.gpus_per_cell,
-                                           checkpoint_dir=args.checkpoint_dir).items()
+                                           backend=args.backend, checkpoint_dir=args.checkpoint_dir,
+                                           backend_options=backend_options_from_args(args, args.backend,
+                                                                                     all_backends()) or None).items()
                      if v is not None})
     return cfg, suite
 
