@@ -10,17 +10,14 @@ this input format (``self``) or trained on raw prompts (``raw``, ``--no-finetune
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
 from .errors import HarnessError, missing_package
+from .layouts import PUBLISHED_RECORDS, merge_dirs, read_dir, records_file  # noqa: F401  (re-exported)
 from .metrics import compute, format_value, get_metric, wilson  # noqa: F401  (wilson: re-exported)
-from .records import RECORDS_FILE, check_record, read_records, upgrade
 from .tables import json_safe
 
-#: the compressed records of a published results folder (``ltsc-bench publish``)
-PUBLISHED_RECORDS = "records.jsonl.gz"
 #: per-cell metrics, in the order of the JSON rows (delta_vs_raw and prefill_speedup slot in after them)
 CELL_METRICS = ("n", "accuracy", "ci_low", "ci_high", "majority_baseline", "mean_tokens", "mean_raw_tokens",
                 "length_reduction", "length_reduction_sums", "attention_reduction", "flops_reduction", "prefill_ms",
@@ -135,86 +132,7 @@ def compute_rows(records: list[dict], metrics: tuple[str, ...] = ()) -> list[dic
     return rows
 
 
-# -- reading run directories and published results folders ---------------------------
-def records_file(directory: str | Path) -> Path:
-    """The records of ``directory``: ``records.jsonl`` (a run) or ``records.jsonl.gz`` (a published folder)."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise HarnessError(f"{directory} is not a directory; pass the --output directory of an `ltsc-bench run` "
-                           "or a results folder written by `ltsc-bench publish`")
-    for name in (RECORDS_FILE, PUBLISHED_RECORDS):
-        if (directory / name).is_file():
-            return directory / name
-    raise HarnessError(f"{directory} holds neither {RECORDS_FILE} (a run directory) nor {PUBLISHED_RECORDS} "
-                       "(a published results folder); pass the --output directory of an `ltsc-bench run`")
-
-
-def _read_published(path: Path) -> list[dict]:
-    """The records of a published folder's ``records.jsonl.gz``, each checked like a run's."""
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"cannot read records file {path}: {getattr(exc, 'strerror', None) or exc}; the folder is "
-                           "malformed: publish it again with `ltsc-bench publish`") from None
-    out = []
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            rec = None
-        if not isinstance(rec, dict):
-            raise HarnessError(f"{path}:{lineno} is not a JSON record; the folder is malformed: publish it again")
-        check_record(rec, f"{path}:{lineno}")
-        out.append(upgrade(rec))
-    return out
-
-
-def read_dir(directory: str | Path) -> list[dict]:
-    """Every complete record of a run directory (:func:`harness.records.read_records`), a published folder, or
-    lm-eval output written through ``ltsc-bench lm-eval`` (results, samples and request log, as records)."""
-    from .interop.lm_eval_results import is_lm_eval_output, read_lm_eval
-
-    if is_lm_eval_output(directory):
-        return read_lm_eval([directory])
-    path = records_file(directory)
-    return read_records(path) if path.name == RECORDS_FILE else _read_published(path)
-
-
-def merge_dirs(directories, notify=None) -> list[dict]:
-    """The records of several directories, each (cell, example) once: a duplicate (a directory read twice, a
-    run and its published copy, a record written twice) is skipped and reported through ``notify(message)``."""
-    seen: dict[tuple, str] = {}
-    out = []
-    for directory in directories:
-        dups: dict[str, int] = {}
-        for rec in read_dir(directory):
-            key = (rec["cell"], rec["example_id"])
-            if key in seen:
-                dups[seen[key]] = dups.get(seen[key], 0) + 1
-                continue
-            seen[key] = str(directory)
-            out.append(rec)
-        if notify and _partial(directory):
-            notify(f"{directory} is a partial publication (its run was still writing when it was published): "
-                   "its cells are not final")
-        for first, count in dups.items():
-            if notify:
-                notify(f"{directory}: {count} duplicate records (cell and example already read from {first}) "
-                       "ignored, never counted twice")
-    return out
-
-
-def _partial(directory) -> bool:
-    """Whether ``directory`` is a folder published with ``--partial`` (``publish.json``'s ``partial``)."""
-    try:
-        return json.loads((Path(directory) / "publish.json").read_text()).get("partial") is True
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
+# -- reading: the folders' layouts live in harness/layouts.py (these names stay importable from here) ------
 def rows_from_dirs(directories, metrics: tuple[str, ...] = (), notify=None) -> list[dict]:
     """Leaderboard rows of the merged records of one or more run directories or published folders."""
     return compute_rows(merge_dirs(directories, notify), metrics)

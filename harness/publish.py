@@ -28,7 +28,6 @@ replaced only with ``--force``; a run still being written only with ``--partial`
 from __future__ import annotations
 
 import errno
-import gzip
 import json
 import os
 import re
@@ -38,7 +37,8 @@ import tempfile
 from pathlib import Path
 
 from .errors import HarnessError
-from .leaderboard import PUBLISHED_RECORDS, compute_rows, merge_dirs, render
+from .layouts import PUBLISH_META, PUBLISHED_RECORDS, merge_dirs, write_records_gz  # noqa: F401  (write_records_gz: re-exported)
+from .leaderboard import compute_rows, render
 from .provenance import (RUN_META, command_line, environment, portable_command, portable_json, portable_meta,
                          portable_path, utc_now)
 from .records import writer_pid
@@ -46,17 +46,10 @@ from .records import writer_pid
 #: leaderboard files: extension -> format
 TABLES = {"md": "markdown", "csv": "csv", "tex": "latex", "json": "json"}
 PLOT = "leaderboard.png"
-PUBLISH_META = "publish.json"
 COPIED = ("run_config.json", RUN_META, "stats.md", "stats.json")
 #: the first paragraph of a partial folder's README (``publish --partial`` of a run still being written)
 PARTIAL_NOTICE = ("**Partial:** the run was still writing when this folder was published; the tables cover only the "
                   "records written by then and are not final.")
-
-
-def write_records_gz(records: list[dict], path: Path) -> None:
-    payload = "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records).encode()
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as fh:
-        fh.write(payload)
 
 
 def _check_dest(dest: Path, source: Path) -> None:

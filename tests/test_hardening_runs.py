@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from harness import records
+from harness import lock, records
 from harness.errors import HarnessError
 from harness.records import RecordStore, RunLock, read_records
 
@@ -140,8 +140,8 @@ def test_the_lock_is_taken_once_and_released(tmp_path):
         with pytest.raises(HarnessError, match="in use by this process's own run"):
             RunLock(tmp_path).acquire()  # no re-entry: evaluate() takes it once for the whole run
         assert records.holder_pid(tmp_path) == str(os.getpid())
-        assert str(Path(os.path.realpath(tmp_path))) in records._HELD
-    assert records._HELD == {}
+        assert str(Path(os.path.realpath(tmp_path))) in lock._HELD
+    assert lock._HELD == {}
     with open(tmp_path / records.LOCK_FILE) as fh:  # free: another process could take it now
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
 

@@ -17,7 +17,7 @@ from dataclasses import fields
 
 import pytest
 
-from harness import records
+from harness import lock as lockmod, records
 from harness.errors import HarnessError
 from harness.records import KEYS, REQUIRED, Record, RecordStore, RunLock, check_record, holder_pid, read_records
 
@@ -173,13 +173,13 @@ def test_run_lock_writes_its_pid_and_is_taken_once(tmp_path):
     assert lock.key == os.path.realpath(tmp_path) and lock.wait is False
     with lock:
         assert holder_pid(tmp_path) == str(os.getpid()) == records.writer_pid(tmp_path)
-        assert records._HELD[lock.key].closed is False
+        assert lockmod._HELD[lock.key].closed is False
         with pytest.raises(HarnessError) as err:
             RunLock(tmp_path).acquire()
         assert str(err.value) == (f"output directory {tmp_path} is in use by this process's own run (PID "
                                   f"{os.getpid()}); pass another --output")
-        assert lock.key in records._HELD  # the refused second acquire released nothing
-    assert lock.key not in records._HELD and records.writer_pid(tmp_path) is None
+        assert lock.key in lockmod._HELD  # the refused second acquire released nothing
+    assert lock.key not in lockmod._HELD and records.writer_pid(tmp_path) is None
     lock.release()  # releasing a lock not held does nothing
     with open(tmp_path / ".lock") as fh:  # free for anyone now
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -194,7 +194,7 @@ def test_run_lock_refuses_or_waits_for_another_holder(tmp_path, capsys):
             RunLock(tmp_path).acquire()
         assert str(err.value) == (f"output directory {tmp_path} is in use by another ltsc-bench run (PID 4242); wait "
                                   "for it to finish, pass --wait to queue behind it, or pass another --output")
-        assert os.path.realpath(tmp_path) not in records._HELD
+        assert os.path.realpath(tmp_path) not in lockmod._HELD
         threading.Timer(0.3, other.close).start()  # the holder finishes
         start = time.monotonic()
         with RunLock(tmp_path, wait=True):

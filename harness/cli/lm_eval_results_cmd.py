@@ -22,7 +22,8 @@ def add_parser(sub, name):
 
 def run(args) -> int:
     from ..interop.lm_eval_results import results_files, unique_inputs
-    from ..leaderboard import PUBLISHED_RECORDS, compute_rows, merge_dirs, render
+    from ..layouts import PUBLISHED_RECORDS, merge_dirs
+    from ..leaderboard import compute_rows, render
     from ..records import RECORDS_FILE
 
     def notify(msg: str) -> None:

@@ -109,8 +109,8 @@ def find_cell(run_dir, cell: str | None = None, compressor: str | None = None, t
 def published_source(run_dir) -> str | None:
     """For a folder written by ``ltsc-bench publish`` (``publish.json`` and ``records.jsonl.gz``): the run folder
     it was published from, as its ``publish.json`` names it ("" when it names none); None for any other folder."""
-    from ..leaderboard import PUBLISHED_RECORDS
-    from ..publish import PUBLISH_META
+    from ..layouts import PUBLISHED_RECORDS
+    from ..layouts import PUBLISH_META
 
     run_dir = Path(run_dir)
     if not ((run_dir / PUBLISH_META).is_file() and (run_dir / PUBLISHED_RECORDS).is_file()):

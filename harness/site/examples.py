@@ -161,7 +161,7 @@ def read_examples(folder: Path) -> list[dict]:
 def store(dest: Path, records: list[dict], source: Path | None = None, notify=None, refresh: bool = False) -> Path:
     """Write ``dest/examples.jsonl.gz`` for ``records``: kept (or copied from ``source``) when one there
     covers exactly the same cells, computed otherwise (or when ``refresh``)."""
-    from ..publish import write_records_gz
+    from ..layouts import write_records_gz
 
     dest, path = Path(dest), Path(dest) / EXAMPLES_FILE
     cells = {r["cell"] for r in records}
