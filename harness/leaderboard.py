@@ -1,10 +1,11 @@
 """The accuracy leaderboard: one row per run cell, its columns computed by the metrics registry.
 
 A cell is task x compressor x model x training budget (records share its ``cell`` id).
-Per-cell columns come from :mod:`harness.metrics` (:data:`CELL_METRICS`); two columns
-compare a cell with the ``raw`` cell of the same comparison (same task, model, seed and
-budget): ``delta_vs_raw`` (accuracy difference) and ``prefill_speedup`` (raw's mean
-prefill time / this one's). ``trained_on`` says whether the model was fine-tuned on
+Per-cell columns come from :mod:`harness.metrics`: each metric declares its place (its JSON
+field, column header and position, :class:`~harness.metrics.Place`), so registering one is
+enough to show it. Two columns compare a cell with the ``raw`` cell of the same comparison
+(same task, model, seed and budget): ``delta_vs_raw`` (accuracy difference) and
+``prefill_speedup`` (raw's mean prefill time / this one's). ``trained_on`` says whether the model was fine-tuned on
 this input format (``self``) or trained on raw prompts (``raw``, ``--no-finetune``).
 """
 
@@ -12,20 +13,44 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
 from .errors import HarnessError, missing_package
 from .layouts import PUBLISHED_RECORDS, merge_dirs, read_dir, records_file  # noqa: F401  (re-exported)
-from .metrics import compute, format_value, get_metric, wilson  # noqa: F401  (wilson: re-exported)
+from .metrics import Place, accuracy_ci, compute, format_value, get_metric, placed, wilson  # noqa: F401  (re-exported)
 from .tables import json_safe
 
-#: per-cell metrics, in the order of the JSON rows (delta_vs_raw and prefill_speedup slot in after them)
-CELL_METRICS = ("n", "accuracy", "ci_low", "ci_high", "majority_baseline", "mean_tokens", "mean_raw_tokens",
-                "length_reduction", "length_reduction_sums", "attention_reduction", "flops_reduction", "prefill_ms",
-                "rate_adherence")
-#: metrics added to the JSON rows when the records carry them (schema 2 records and tasks with extra scores)
-EXTRA_METRICS = ("round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy")
 #: rows with the same values here are told apart by the configuration fields in which they differ
 ROW_NAME = ("task", "compressor", "model", "trained_on")
+
+
+def _delta(r: dict) -> str:
+    return "" if r.get("delta_vs_raw") is None else f"{100 * r['delta_vs_raw']:+.1f} pts"
+
+
+def _speedup(r: dict) -> str:
+    return "" if r.get("prefill_speedup") is None else f"{r['prefill_speedup']:.2f}x"
+
+
+#: the two columns that compare a cell with the raw cell of its comparison, placed like metrics
+DERIVED = {"delta_vs_raw": Place("Δ vs raw", 35, always=True, optional=False, text=_delta),
+           "prefill_speedup": Place("prefill speed-up", 65, always=True, optional=False, site=False, text=_speedup)}
+
+
+def row_fields() -> list[str]:
+    """The metric fields of every JSON row, in order: the metrics placed ``always`` and the derived columns."""
+    places = {m.name: m.place for m in placed(always=True)} | DERIVED
+    return sorted(places, key=lambda name: places[name].order)
+
+
+def __getattr__(name: str):
+    """``CELL_METRICS`` / ``EXTRA_METRICS``: the metrics in every row / in rows where they have a value, as the
+    registry's declared places say (kept for code written when they were fixed tuples)."""
+    if name == "CELL_METRICS":
+        return tuple(m.name for m in placed(always=True))
+    if name == "EXTRA_METRICS":
+        return tuple(m.name for m in placed(always=False))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _pandas():
@@ -51,23 +76,21 @@ def _lossless(first, g) -> bool | None:
 
 
 def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
-    """The leaderboard row of one cell's records (``extra``: further metric names, always included)."""
+    """The leaderboard row of one cell's records: every metric placed on the leaderboard where it declared
+    (:class:`~harness.metrics.Place`), the derived columns empty until :func:`compute_rows` fills them, and the
+    cell's identity (``extra``: further metric names, always included)."""
     first = g.iloc[0]
-    values = compute(CELL_METRICS, g)
+    always = compute([m.name for m in placed(always=True)], g)
     row = {"task": first["task"], "compressor": first["compressor"], "model": first["model"]}
-    for name in CELL_METRICS:
-        row[name] = values[name]
-        if name == "majority_baseline":
-            row["delta_vs_raw"] = None
-        if name == "prefill_ms":
-            row["prefill_speedup"] = None
+    row.update({name: always.get(name) for name in row_fields()})
     trained_on = first["trained_on"] if "trained_on" in g else None
     row["trained_on"] = trained_on if isinstance(trained_on, str) else "self"
     row.update(tokenizer=first["tokenizer"], seed=int(first["seed"]), train_steps=int(first["train_steps"]),
                comparison=first["comparison"], cell=cell, lossless=_lossless(first, g))
-    for name, value in compute(EXTRA_METRICS, g).items():
+    for m in placed(always=False):
+        value = m(g)
         if value is not None:
-            row[name] = value
+            row[m.name] = value
     row.update(compute(extra, g))
     return row
 
@@ -142,50 +165,36 @@ def rows_from_dir(directory: str | Path, metrics: tuple[str, ...] = ()) -> list[
     return rows_from_dirs([directory], metrics)
 
 
-def accuracy_ci(row: dict) -> str:
-    """A row's accuracy with its 95% interval, in percent: ``91.5% [86.8, 94.6]``."""
-    return f"{100 * row['accuracy']:.1f}% [{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]"
+def metric_columns(rows: list[dict], view: str = "table", metrics: tuple[str, ...] = ()) -> list[tuple[str, str, Callable]]:
+    """``(header, field, row -> text)`` of the metric columns of a leaderboard ``view`` (``table``: Markdown, LaTeX,
+    HTML; ``site``): each placed metric and derived column that declares a header for that view, in order (an
+    ``optional`` one only when some row has a value), then the requested ``metrics``."""
+    places = [(m.name, m.place, m.fmt) for m in placed()] + [(k, p, "number") for k, p in DERIVED.items()]
+    out = []
+    for name, place, fmt in sorted(places, key=lambda x: x[1].order):
+        if place.column is None or not getattr(place, view):
+            continue
+        if place.optional and not any(r.get(name) is not None for r in rows):
+            continue
+        out.append((place.column, name, place.text or _formatted(name, fmt)))
+    shown = {field for _, field, _ in out}
+    out += [(name, name, _formatted(name, get_metric(name).fmt)) for name in metrics if name not in shown]
+    return out
 
 
-def _metric_cell(name: str):
-    fmt = get_metric(name).fmt
+def _formatted(name: str, fmt: str) -> Callable:
     return lambda r: format_value(fmt, r.get(name))
-
-
-#: the human-readable table: (header, row -> text)
-DISPLAY_COLUMNS = (
-    ("task", lambda r: r["task"]),
-    ("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else "")),
-    ("model", lambda r: r["model"]),
-    ("configuration", lambda r: r.get("config_diff") or ""),
-    ("n", lambda r: r["n"]),
-    ("accuracy (95% CI)", lambda r: accuracy_ci(r)),
-    ("majority", _metric_cell("majority_baseline")),
-    ("Δ vs raw", lambda r: "" if r["delta_vs_raw"] is None else f"{100 * r['delta_vs_raw']:+.1f} pts"),
-    ("mean tokens", _metric_cell("mean_tokens")),
-    ("length red.", _metric_cell("length_reduction")),
-    ("attention red. (n²)", _metric_cell("attention_reduction")),
-    ("FLOPs red.", _metric_cell("flops_reduction")),
-    ("prefill ms", _metric_cell("prefill_ms")),
-    ("prefill speed-up", lambda r: "" if r["prefill_speedup"] is None else f"{r['prefill_speedup']:.2f}x"),
-    ("rate adherence", _metric_cell("rate_adherence")),
-)
-#: shown only when some row has them
-OPTIONAL_COLUMNS = (("edit similarity", "edit_similarity"),)
 
 
 def display_rows(rows: list[dict], metrics: tuple[str, ...] = ()) -> list[dict]:
     """The human-readable table: one string per cell, percentages formatted (``metrics``: extra columns)."""
-    optional = [(header, name) for header, name in OPTIONAL_COLUMNS if any(r.get(name) is not None for r in rows)]
-    optional += [(name, name) for name in metrics if name not in dict(optional).values()]
-    columns = [(h, fn) for h, fn in DISPLAY_COLUMNS if h != "configuration" or any(r.get("config_diff") for r in rows)]
-    out = []
-    for r in rows:
-        shown = {header: fn(r) for header, fn in columns}
-        for header, name in optional:
-            shown[header] = _metric_cell(name)(r)
-        out.append(shown)
-    return out
+    identity = [("task", lambda r: r["task"]),
+                ("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else "")),
+                ("model", lambda r: r["model"])]
+    if any(r.get("config_diff") for r in rows):
+        identity.append(("configuration", lambda r: r.get("config_diff") or ""))
+    columns = identity + [(header, text) for header, _, text in metric_columns(rows, "table", metrics)]
+    return [{header: text(r) for header, text in columns} for r in rows]
 
 
 def render(rows: list[dict], fmt: str = "markdown", metrics: tuple[str, ...] = ()) -> str:

@@ -171,7 +171,8 @@ def test_extra_metrics_and_unknown_metric():
     by = {r["compressor"]: r for r in compute_rows(records, ("codec_ms", "dictionary_entries"))}
     assert by["ltsc"]["codec_ms"] == pytest.approx(2.0) and by["ltsc"]["dictionary_entries"] == pytest.approx(1.0)
     assert by["raw"]["codec_ms"] is None and by["raw"]["dictionary_entries"] is None
-    assert set(EXTRA_METRICS) == {"round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy"}
+    assert set(EXTRA_METRICS) == {"round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy",
+                                  "answer_retention"}
     with pytest.raises(HarnessError, match="unknown metric"):
         compute_rows(records, ("no_such_metric",))
     assert compute_rows([]) == [] and compute_rows([], ("no_such_metric",)) == []

@@ -78,7 +78,15 @@ def test_plugin_model_runs_and_plugin_metric_shows_in_the_leaderboard(plugin_env
         mine = [len(r["prediction"]) for r in records if r["cell"] == row["cell"]]
         assert row["prediction_chars"] == pytest.approx(sum(mine) / len(mine))
     md = cli(plugin_env, "leaderboard", str(out), "--metrics", "prediction_chars")
-    assert md.returncode == 0 and "prediction_chars" in md.stdout.splitlines()[0]
+    assert md.returncode == 0 and "prediction chars" in md.stdout.splitlines()[0]
+    # registering the metric with a place is enough: no --metrics, no column list edited anywhere
+    plain = cli(plugin_env, "leaderboard", str(out))
+    header = [h.strip() for h in plain.stdout.splitlines()[0].strip("|").split("|")]
+    assert header[-2:] == ["rate adherence", "prediction chars"], header
+    rows = json.loads(cli(plugin_env, "leaderboard", str(out), "--format", "json").stdout)
+    assert all(row["prediction_chars"] > 0 for row in rows)
+    from harness.leaderboard import metric_columns
+    assert "prediction chars" not in [h for h, _, _ in metric_columns(rows, "site")]  # not installed here: not shown
 
 
 GRID = ["--tasks", "echo", "--compressors", "raw", "pair-merge@min_count=2", "--model", "bigram@dim=8",

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..leaderboard import accuracy_ci
-from ..metrics import format_value, get_metric
+from ..leaderboard import metric_columns
+from ..metrics import format_value
 from . import readme
 from .html import Column, definition_list, esc, link, page, table, tag
-
-
-def _metric(name: str, header: str) -> Column:
-    fmt = get_metric(name).fmt
-    return Column(header, lambda r: format_value(fmt, r.get(name)), lambda r: r.get(name))
-
-
-def _delta(r: dict) -> str:
-    return "" if r.get("delta_vs_raw") is None else f"{100 * r['delta_vs_raw']:+.1f} pts"
 
 
 def _compressor(r: dict) -> str:
@@ -29,26 +20,16 @@ LEADERBOARD = [
     Column("task", lambda r: r["task"], filter=True),
     Column("compressor", _compressor, filter=True),
     Column("model", lambda r: r["model"], filter=True),
-    Column("n", lambda r: r["n"], lambda r: r["n"]),
-    Column("accuracy (95% CI)", accuracy_ci, lambda r: r["accuracy"]),
-    Column("Δ vs raw", _delta, lambda r: r.get("delta_vs_raw")),
-    _metric("mean_tokens", "mean tokens"),
-    _metric("length_reduction", "length red."),
-    _metric("attention_reduction", "attention red. (n²)"),
-    _metric("flops_reduction", "FLOPs red."),
-    _metric("rate_adherence", "rate adherence"),
 ]
-#: shown when some row has a value
-OPTIONAL = [_metric("answer_retention", "answer retention"), _metric("round_trip_rate", "round trip"),
-            _metric("edit_similarity", "edit similarity")]
 CONFIG = Column("configuration", lambda r: r.get("config_diff") or "")
 
 
 def leaderboard_columns(rows: list[dict]) -> list[Column]:
-    names = {"answer retention": "answer_retention", "round trip": "round_trip_rate", "edit similarity": "edit_similarity"}
-    extra = [c for c in OPTIONAL if any(r.get(names[c.header]) is not None for r in rows)]
+    """The site's leaderboard: task, compressor, model, configuration (where rows differ in it), then every metric
+    placed on the site's leaderboard where it declared (:class:`harness.metrics.Place`)."""
     config = [CONFIG] if any(r.get("config_diff") for r in rows) else []
-    return LEADERBOARD[:3] + config + LEADERBOARD[3:] + extra
+    metrics = [Column(header, text, lambda r, field=field: r.get(field)) for header, field, text in metric_columns(rows, "site")]
+    return LEADERBOARD + config + metrics
 
 
 def identity_columns(rows: list[dict]) -> list[Column]:
@@ -88,7 +69,8 @@ def _headline(folder) -> str:
         rows = folder.data["rows"]
         cols = [Column(c.header, c.text) for c in identity_columns(rows)]
         cols += [Column("accuracy", lambda r: format_value("percent", r["accuracy"]), lambda r: r["accuracy"]),
-                 _metric("length_reduction", "length red.")]
+                 Column("length red.", lambda r: format_value("percent", r.get("length_reduction")),
+                        lambda r: r.get("length_reduction"))]
         return table(cols, rows)
     if folder.kind == "stats":
         by: dict[str, list[float]] = {}

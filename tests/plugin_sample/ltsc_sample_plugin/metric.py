@@ -1,6 +1,7 @@
-"""Recipe 4, a metric: a :class:`Metric` (records of one cell -> value), shown with ``leaderboard --metrics``."""
+"""Recipe 4, a metric: a :class:`Metric` (records of one cell -> value). Its ``place`` puts it on every leaderboard
+(JSON rows, the table and the site) after the built-in columns; without one, ``leaderboard --metrics`` shows it."""
 
-from harness.metrics import Metric
+from harness.metrics import Metric, Place
 
 
 def _prediction_chars(g) -> float:
@@ -8,4 +9,5 @@ def _prediction_chars(g) -> float:
 
 
 PREDICTION_CHARS = Metric("prediction_chars", _prediction_chars, fmt="number", higher_is_better=None,
-                          needs=("prediction",), description="Mean characters per prediction (sample plugin)")
+                          needs=("prediction",), description="Mean characters per prediction (sample plugin)",
+                          place=Place("prediction chars", order=300))
