@@ -19,9 +19,9 @@ exceeds the target.
 
 from __future__ import annotations
 
-from .. import validate
+from ..core import validate
 from ..compressors.base import register
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 from .lossy import thin
 from .models import lingua2_path, quiet_transformers
 from .scored import ModelCompressor

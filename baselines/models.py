@@ -16,14 +16,14 @@ import json
 import os
 from pathlib import Path
 
-from ..env import cache_dir, hub_allowed, resolve_device  # noqa: F401  (resolve_device: one rule for every device option)
-from ..errors import HarnessError, missing_package
+from ..core.env import cache_dir, hub_allowed, resolve_device  # noqa: F401  (resolve_device: one rule for every device option)
+from ..core.errors import HarnessError, missing_package
 
 
 def resolve_model(model: str, hint: str) -> str:
     """A local directory (or, when allowed, a hub name) for ``model``; one-line error otherwise."""
     if model == "smollm2":
-        from ..assets import smollm2_dir
+        from ..data.assets import smollm2_dir
 
         return str(smollm2_dir())
     local = Path(model).expanduser()
@@ -79,7 +79,7 @@ def prompt_compressor(path: str, device: str, llmlingua2: bool = False):
     copy first; remote code is never trusted. The scoring model takes and returns the
     library's legacy KV lists on every transformers release (:mod:`.kv_adapter`).
     """
-    from ..tokenizers import cl100k_base
+    from ..data.tokenizers import cl100k_base
     from .kv_adapter import adapt_kv
 
     cl100k_base()  # seeds tiktoken's cache so PromptCompressor does not download

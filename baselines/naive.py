@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import validate
+from ..core import validate
 from ..compressors.base import register
 from .lossy import LossyCompressor
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .. import validate
-from ..errors import HarnessError
+from ..core import validate
+from ..core.errors import HarnessError
 
 MATCH = "match:"
 DOMAIN = ("a fraction of tokens kept in (0, 1] (e.g. rate=0.7) or match:<lossless compressor> "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..env import resolve_device
+from ..core.env import resolve_device
 from .lossy import LossyCompressor
 from .models import prompt_compressor, resolve_model
 

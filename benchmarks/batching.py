@@ -33,9 +33,9 @@ def parse_args(argv=None):
 
 def prepare(args):
     from harness.compressors import build_compressor
-    from harness.pipeline import Pipeline
+    from harness.engine.pipeline import Pipeline
     from harness.tasks import build_task
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
     pipe, task = Pipeline(tok, build_compressor("raw", tok)), build_task(args.task)
@@ -46,7 +46,7 @@ def train_seconds(args, tok, train, window: int):
     import torch
 
     from harness.models import build_model
-    from harness.training import TrainConfig, train as train_model
+    from harness.engine.training import TrainConfig, train as train_model
 
     model = build_model(args.model)
     torch.manual_seed(0)

@@ -30,8 +30,8 @@ import tracemalloc
 from pathlib import Path
 
 from harness.compressors import build_compressor, compressors
-from harness.errors import HarnessError
-from harness.tokenizers import get_tokenizer
+from harness.core.errors import HarnessError
+from harness.data.tokenizers import get_tokenizer
 
 IMPROVED = ["ltsc-opt", "ltsc-nested"]
 OURS = ["ltsc", *IMPROVED]

@@ -28,7 +28,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 SMOKE = dict(stage="large", model="tiny@d_model=64,layers=2,heads=4", train_examples=300, test_examples=60,
              batch=16, steps=40, device="cpu")
@@ -75,10 +75,10 @@ def seconds_per_step(task_spec: str, compressor: str, args, device: str, steps: 
 
     from harness.compressors import build_compressor
     from harness.models import build_model
-    from harness.pipeline import Pipeline
+    from harness.engine.pipeline import Pipeline
     from harness.tasks import build_task
-    from harness.tokenizers import get_tokenizer
-    from harness.training import TrainConfig, train
+    from harness.data.tokenizers import get_tokenizer
+    from harness.engine.training import TrainConfig, train
 
     tok = get_tokenizer(args.tokenizer)
     comp = build_compressor(compressor, tok)
@@ -120,7 +120,7 @@ def report_lines(args, steps: int, device: str, wall: float, rows: list[dict], r
     """The Markdown report: setup, the table of both formats, and the full leaderboard."""
     from tabulate import tabulate
 
-    from harness.leaderboard import render
+    from harness.results.leaderboard import render
 
     lines = [f"# Textualized Tree ({args.stage}): raw vs {args.compressor}, {args.model} trained from scratch", "",
              f"- hardware: {hardware(device)}",
@@ -155,7 +155,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     from harness import RunConfig, TrainConfig, evaluate
-    from harness.env import resolve_device
+    from harness.core.env import resolve_device
 
     device = resolve_device(args.device)
     if device == "cpu":  # small models run faster on one thread than on two contended ones

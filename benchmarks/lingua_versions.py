@@ -39,7 +39,7 @@ RATE = 0.5
 
 def load_prompts() -> list[dict]:
     """The fixed prompts: test examples of each task that is available offline (seed 42)."""
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
     from harness.tasks.registry import build_task
 
     out = []
@@ -55,7 +55,7 @@ def load_prompts() -> list[dict]:
 
 def make_bert(path: Path) -> None:
     """A tiny random BERT token classifier (seeded) for LLMLingua-2, saved once."""
-    from harness.testing import random_token_classifier
+    from harness.contract.testing import random_token_classifier
 
     random_token_classifier(path)
 
@@ -69,7 +69,7 @@ def worker(model: str, bert: str, out: Path) -> None:
     from harness.baselines.kv_adapter import MARK
     from harness.baselines.models import resolve_model
     from harness.compressors import build_compressor
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     torch.set_num_threads(1)
     tok = get_tokenizer("cl100k_base")

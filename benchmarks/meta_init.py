@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the model of the default suite before it moved to recall@digits=6,records=8
@@ -82,9 +82,9 @@ def study_table(rows: list[dict]) -> str:
     from tabulate import tabulate
 
     from harness.compressors import compressors
-    from harness.leaderboard import accuracy_ci
+    from harness.results.leaderboard import accuracy_ci
     from harness.models import models
-    from harness.spec import Spec
+    from harness.core.spec import Spec
 
     raw = next((r for r in rows if r["compressor"] == "raw"), None)
     table = []
@@ -107,8 +107,8 @@ def merged_run(args) -> Path:
     """One run directory holding every run's records and invocations (what ``ltsc-bench publish`` reads)."""
     import json
 
-    from harness.leaderboard import merge_dirs
-    from harness.provenance import RUN_META
+    from harness.results.leaderboard import merge_dirs
+    from harness.results.provenance import RUN_META
 
     dirs = [args.workdir / init for init in args.inits] + [Path(d) for d in args.include]
     merged = args.workdir / "merged"
@@ -126,8 +126,8 @@ def merged_run(args) -> Path:
 def write_dest(args, dest: Path, command: str) -> str:
     """Publish the merged runs to ``dest`` (README with every run's command, commit, versions and machine; the
     leaderboard in four formats; records; plot), the study table leading the README; returns the table."""
-    from harness.leaderboard import read_dir, compute_rows
-    from harness.publish import publish
+    from harness.results.leaderboard import read_dir, compute_rows
+    from harness.results.publish import publish
 
     merged = merged_run(args)
     table = study_table(compute_rows(read_dir(merged)))

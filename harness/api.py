@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import RunConfig
-from .errors import HarnessError
-from .training import TrainConfig
+from .engine.config import RunConfig
+from .core.errors import HarnessError
+from .engine.training import TrainConfig
 
 #: RunConfig fields that say how, not what, a run computes: they do not name its default output directory
 EXECUTION = ("progress", "device", "jobs", "threads", "backend", "backend_options", "checkpoint_dir")
@@ -61,7 +61,7 @@ def configure(tasks=None, compressors=None, model=None, *, config: RunConfig | N
     """The run's configuration and whether it is the default suite (``suite``; None: nothing named, no tasks,
     compressors, model or config). Outside the suite, tasks and compressors left out take the suite's;
     ``options`` are RunConfig fields."""
-    from . import suite as default_suite
+    from .engine import suite as default_suite
 
     names = {f.name for f in fields(RunConfig)}
     unknown = sorted(set(options) - names)
@@ -89,8 +89,8 @@ def _listed(value) -> list[str] | None:
 
 def default_output(cfg: RunConfig, suite: bool) -> Path:
     """``runs/default-suite`` for the suite, else ``runs/run-<hash of what the run computes>``."""
-    from .cells import config_hash
-    from .suite import OUTPUT
+    from .engine.cells import config_hash
+    from .engine.suite import OUTPUT
 
     if suite:
         return Path(OUTPUT)
@@ -101,7 +101,7 @@ def default_output(cfg: RunConfig, suite: bool) -> Path:
 def check_tasks(cfg: RunConfig, notify: Callable[[str], None]) -> None:
     """Before any output: every task's data is present (its first test example loads), and a count the user set
     above what a task supplies gets one note; the task then supplies what it has (:meth:`Task.examples` caps it)."""
-    from .spec import Spec
+    from .core.spec import Spec
     from .tasks import build_task
     from .tasks.base import size_note
 
@@ -138,11 +138,11 @@ def evaluate(tasks=None, compressors=None, model=None, *, config: RunConfig | No
     statistics (``on_stats`` gets their table as soon as it is written). ``command``: what ``run_meta.json``
     records as the command (default: the shell command, else this call). ``notify``: one-line notes.
     """
-    from .leaderboard import write_leaderboard
-    from .provenance import record_run
-    from .records import RecordStore, RunLock
-    from .runner import Runner
-    from .suite import run_suite_stats
+    from .results.leaderboard import write_leaderboard
+    from .results.provenance import record_run
+    from .results.records import RecordStore, RunLock
+    from .engine.runner import Runner
+    from .engine.suite import run_suite_stats
 
     start = time.perf_counter()
     notes: list[str] = []
@@ -176,7 +176,7 @@ def evaluate(tasks=None, compressors=None, model=None, *, config: RunConfig | No
 
 def _call(given: dict) -> str | None:
     """This run's command: the shell's ``ltsc-bench run ...`` when it started there, else the Python call."""
-    from .provenance import PYTHON_CALL, command_line
+    from .results.provenance import PYTHON_CALL, command_line
 
     shell = command_line("run")
     if shell:

@@ -22,10 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness.plots import stats_plot
-from harness.provenance import invocation
-from harness.publish import provenance_lines
-from harness.stats import DEFAULT_LIMIT, compression_stats, render_stats
+from harness.results.plots import stats_plot
+from harness.results.provenance import invocation
+from harness.results.publish import provenance_lines
+from harness.engine.stats import DEFAULT_LIMIT, compression_stats, render_stats
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -96,7 +96,7 @@ SITE_COMMAND = ".venv/bin/python results/regenerate.py site"
 
 
 def site(refresh: bool = False) -> None:
-    from harness.leaderboard import read_dir
+    from harness.results.leaderboard import read_dir
     from harness.site import build_site
     from harness.site.examples import store
 

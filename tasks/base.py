@@ -90,7 +90,7 @@ class Task:
         """``n`` examples of ``split`` (the task's default size if None) drawn with ``seed``; never more than the
         task supplies (:meth:`cap`, or its pool). ``progress``: a progress bar on standard error while a
         generated task makes :data:`PROGRESS_FROM` examples or more."""
-        from ..validate import integer
+        from ..core.validate import integer
         from .splits import check_split
 
         check_split(split)
@@ -101,7 +101,7 @@ class Task:
         if cap is not None and n is not None and n > cap:
             n = cap
         if progress and n is not None and n >= PROGRESS_FROM and _takes_tick(self.load):
-            from ..progress import progress as progress_bar
+            from ..core.progress import progress as progress_bar
 
             bar = progress_bar(n, f"generate {self.name} {split}", unit="ex")
             try:

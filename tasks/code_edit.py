@@ -16,8 +16,8 @@ import functools
 import keyword
 import re
 
-from .. import corpora
-from ..validate import positive_int
+from ..data import corpora
+from ..core.validate import positive_int
 from .registry import tasks
 from .base import Task
 from .scoring import edit_similarity

@@ -21,8 +21,8 @@ import functools
 import json
 import os
 
-from ..errors import HarnessError, missing_package
-from ..validate import text
+from ..core.errors import HarnessError, missing_package
+from ..core.validate import text
 from .registry import tasks
 from .base import Example, Task
 from .code_edit import EDIT_PREFIX, edit_suffix

@@ -8,10 +8,10 @@ the run, and stopping before the host) and asks for the host it reports.
 
 from __future__ import annotations
 
-from .. import corpora
+from ..data import corpora
 from .registry import tasks
 from .base import Task
-from ..validate import positive_int
+from ..core.validate import positive_int
 from .windows import Question, Window, WindowSource, chunks, window_task
 
 MIN_LEAD = 16  # characters of a line quoted at least

@@ -12,8 +12,8 @@ import csv
 import io
 import json
 
-from .. import corpora
-from ..validate import number, one_of, positive_int
+from ..data import corpora
+from ..core.validate import number, one_of, positive_int
 from .registry import tasks
 from .base import Task
 from .windows import Question, Window, WindowSource, chunks, window_task

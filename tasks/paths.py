@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 
-from ..validate import integer
+from ..core.validate import integer
 from .base import GENERATED_MAX, Example, Task
 from .registry import tasks
 from .splits import check_split, split_of

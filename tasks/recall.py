@@ -13,10 +13,10 @@ Which record is asked for (``by``):
 
 - ``by=status`` (default): one record has ``"error"`` where all others have
   ``"result"``; the question asks for that record's field. Learnable by a tiny
-  transformer trained from scratch on CPU (README, "Tasks").
+  transformer trained from scratch on CPU (docs/components.md, "Tasks").
 - ``by=id``: the question names the record's id (associative recall); records are
   ``{"id": ..., "qty": ..., "name": ...}``. Much harder for a tiny model trained from
-  scratch (README, "Tasks"), so it is not in the CPU default suite.
+  scratch (docs/components.md, "Tasks"), so it is not in the CPU default suite.
 
 Other parameters: ``records`` (lines per prompt, default 4), ``ask`` (``qty`` or
 ``name``, default ``qty``), ``digits`` (of the quantities, default 2), ``keys`` (ids
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import random
 
-from ..validate import InvalidParameter, integer, one_of
+from ..core.validate import InvalidParameter, integer, one_of
 from .registry import tasks
 from .base import GENERATED_MAX, Example, Task
 from .splits import check_split, split_of

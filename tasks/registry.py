@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..registry import Registry
+from ..core.registry import Registry
 from .base import Task
 
 tasks: Registry = Registry("task")
@@ -14,7 +14,7 @@ def build_task(spec) -> Task:
     ``task.params`` is set to the parameters the user gave (they label results);
     ``task.resolved_params`` holds them with the factory's defaults filled in.
     """
-    from ..spec import Spec
+    from ..core.spec import Spec
 
     spec = spec if isinstance(spec, Spec) else Spec.parse(str(spec))
     task = tasks.build(spec)

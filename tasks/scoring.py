@@ -11,7 +11,7 @@ import math
 import numbers
 from typing import Callable, Union
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 Scorer = Callable[[str, str], Union[bool, float]]
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from ..validate import number, positive_int
+from ..core.validate import number, positive_int
 
 SPLITS = ("train", "test")
 
@@ -53,7 +53,7 @@ def rng(*key) -> random.Random:
 
 
 def check_split(split: str) -> None:
-    from ..errors import HarnessError
+    from ..core.errors import HarnessError
 
     if split not in SPLITS:
         raise HarnessError(f"unknown split {split!r}; use 'train' or 'test'")

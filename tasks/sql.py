@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from .. import corpora
-from ..validate import one_of, positive_int
+from ..data import corpora
+from ..core.validate import one_of, positive_int
 from .registry import tasks
 from .base import Task
 from .windows import Question, Window, WindowSource, window_task

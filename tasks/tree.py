@@ -23,8 +23,8 @@ import itertools
 import string
 from dataclasses import dataclass
 
-from ..errors import HarnessError
-from ..validate import InvalidParameter, boolean, one_of
+from ..core.errors import HarnessError
+from ..core.validate import InvalidParameter, boolean, one_of
 from .registry import tasks
 from .base import GENERATED_MAX, Example, Task, exact_match
 from .splits import check_split, rng, split_of

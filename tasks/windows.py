@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..validate import positive_int
+from ..core.validate import positive_int
 from .base import Example, Task, exact_match
 from .splits import check_split, rng, split_of
 

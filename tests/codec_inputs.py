@@ -6,8 +6,8 @@ import pytest
 from hypothesis import strategies as st
 
 from harness.compressors import build_compressor, compressors
-from harness.errors import HarnessError
-from harness.tokenizers import Tokenizer
+from harness.core.errors import HarnessError
+from harness.data.tokenizers import Tokenizer
 
 VOCAB = 1000
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 SMALL = dict(tasks=["recall@records=3"], compressors=["raw", "ltsc"], model="tiny@d_model=32,layers=1,heads=2",
              train=dict(steps=4), train_examples=16, test_examples=12, eval_batch=12, progress=False)
@@ -52,7 +52,7 @@ def test_evaluate_refuses_bad_options_before_any_output(tmp_path):
 
 def test_nothing_named_is_the_default_suite():
     from harness.api import configure, default_output
-    from harness.suite import suite_config
+    from harness.engine.suite import suite_config
 
     cfg, suite = configure()
     assert suite and cfg == suite_config() and str(default_output(cfg, suite)) == "runs/default-suite"

@@ -97,7 +97,7 @@ def test_no_backend_imports_the_runner():
     graph = import_graph()
     backends = [m for m in graph if m.startswith("harness.backends")]
     assert len(backends) >= 4
-    assert {m: sorted(graph[m] & {"harness.runner", "harness.api"}) for m in backends} == {m: [] for m in backends}
+    assert {m: sorted(graph[m] & {"harness.engine.runner", "harness.api"}) for m in backends} == {m: [] for m in backends}
 
 
 def test_only_the_command_line_imports_the_command_line():

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import torch
 
-from harness.backends import Phase, local
-from harness.cells import CellJob
+from harness.backends import local
+from harness.backends import Phase
+from harness.engine.cells import CellJob
 
 
 def phase(cells, trained: set[str]) -> Phase:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import RunConfig
-from harness.errors import HarnessError
-from harness.records import read_records
+from harness.engine.config import RunConfig
+from harness.core.errors import HarnessError
+from harness.results.records import read_records
 
 # the grid of tests/test_runner.py: 2 cells (raw, ltsc) x 24 test examples, seconds on 2 CPU cores
 ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
@@ -246,7 +246,7 @@ def test_unreachable_cluster_fails_at_once_before_any_output(tmp_path, capsys):
 
 def test_backend_is_not_part_of_the_cell_or_the_output_name():
     from harness.api import default_output
-    from harness.runner import Runner
+    from harness.engine.runner import Runner
 
     local = RunConfig(tasks=["recall@records=3"], compressors=["raw"], model="tiny@d_model=32,layers=1,heads=2")
     ray = RunConfig(**{**local.__dict__, "backend": "ray", "backend_options": {"cpus_per_cell": 2.0},
@@ -262,7 +262,7 @@ def test_unknown_backend_names_the_choices():
 
 
 def test_worker_collector_skips_done_keys_and_repeats():
-    from harness.runner import _Collector
+    from harness.engine.runner import _Collector
 
     store = _Collector([("c", "1")])
     assert store.done("c", "1") and not store.done("c", "2")

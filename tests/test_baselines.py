@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from harness.compressors import Compressed, Compressor, build_compressor, compressors
-from harness.errors import HarnessError
-from harness.tokenizers import get_tokenizer
+from harness.core.errors import HarnessError
+from harness.data.tokenizers import get_tokenizer
 
 from conftest import ROOT, run_cli
 
@@ -35,7 +35,7 @@ def ids(tok):
 @pytest.fixture(scope="module")
 def tiny_lingua2(tmp_path_factory):
     """A tiny random BERT token classifier in a directory whose name LLMLingua-2 does not recognise."""
-    from harness.testing import random_token_classifier
+    from harness.contract.testing import random_token_classifier
 
     return random_token_classifier(tmp_path_factory.mktemp("models") / "tiny-token-classifier")
 
@@ -115,7 +115,7 @@ def test_fraction_rate_adherence(tok, ids, tiny_lingua2, name):
 def test_match_ltsc_reproduces_its_length(tok, tiny_lingua2, name):
     if "ltsc" not in compressors:
         pytest.skip("the ltsc compressor is not registered yet")
-    from harness.pipeline import encode_parts
+    from harness.engine.pipeline import encode_parts
     from harness.tasks import build_task
 
     ltsc = build_compressor("ltsc", tok)

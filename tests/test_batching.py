@@ -7,7 +7,7 @@ import random
 import torch
 
 from harness.models.batching import bucketed_batches, padding_waste, sorted_batches
-from harness.training import TrainConfig, next_batch
+from harness.engine.training import TrainConfig, next_batch
 
 _RNG = random.Random(7)
 LENGTHS = [_RNG.randint(5, 400) for _ in range(1000)]

@@ -8,7 +8,7 @@ import pytest
 
 from codec_inputs import VOCAB, build, small_tokenizer
 from harness.compressors import build_compressor
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 IDS = [1, 2, 3, 4, 5, 900, 1, 2, 3, 4, 5, 901, 1, 2, 3, 4, 5, 902, 7, 8, 7, 8, 7, 8, 7, 8, 903] * 3
 

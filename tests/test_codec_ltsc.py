@@ -9,7 +9,7 @@ from codec_inputs import VOCAB, build, small_tokenizer
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.metatoken import RepeatIndex, WindowClasses, min_count, pays
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 SEP = 900  # separators: unique ids so runs repeat only where a test puts them
 

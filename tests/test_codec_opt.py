@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from codec_inputs import build
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.ltsc_opt import greedy_by_savings
 from harness.compressors.metatoken import RepeatIndex, savings
-from harness.tokenizers import get_tokenizer
+from harness.data.tokenizers import get_tokenizer
 
 IMPROVED = ["ltsc-opt", "ltsc-nested"]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 from codec_inputs import VOCAB, build, lossless_names, sequences
 from harness.compressors import compressors

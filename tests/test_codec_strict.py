@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from codec_inputs import VOCAB, build, small_tokenizer
 from harness.compressors import build_compressor
 from harness.compressors.metatoken import MAX_POOL_SIZE, input_digest
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 FLAT = ["ltsc", "ltsc-opt"]
 OURS = [*FLAT, "ltsc-nested"]

@@ -8,9 +8,9 @@ import pytest
 
 from harness.cli import main
 from harness.compressors import Compressed, Compressor, compressors
-from harness.contract import PROPERTIES, check_compressor
-from harness.registry import Entry
-from harness.testing import assert_contract
+from harness.contract.checks import PROPERTIES, check_compressor
+from harness.core.registry import Entry
+from harness.contract.testing import assert_contract
 
 FAST = dict(tasks=["recall"], examples=2, long_tokens=3000, against=None, fresh_process=False)
 

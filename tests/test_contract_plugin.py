@@ -41,7 +41,7 @@ def test_liar(compressor_contract):
 
 def test_the_plugin_is_declared_as_a_pytest11_entry_point():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["entry-points"]["pytest11"] == {"ltsc_bench": "harness.pytest_plugin"}
+    assert project["entry-points"]["pytest11"] == {"ltsc_bench": "harness.contract.pytest_plugin"}
     assert any(dep.startswith("matplotlib") for dep in project["dependencies"])
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 pytest.importorskip("transformers")
 
@@ -35,7 +35,7 @@ def quick_run(out, model: str, tokenizer: str | None, compressor: str, task: str
 
 def checkpoint_model(run_dir, compressor: str, task: str = "recall"):
     """The run's own model of one cell, loaded from its verified checkpoint, and the cell's tokenizer and compressor."""
-    from harness import checkpoints
+    from harness.engine import checkpoints
     from harness.interop.hf_export import find_cell
 
     runner, t, c = find_cell(run_dir, compressor=compressor, task=task)
@@ -58,7 +58,7 @@ def test_tiny_export_computes_what_tiny_computes(tiny_run, tmp_path):
 
     from harness.interop.hf_export import MANIFEST
     from harness.models.tiny import EOS
-    from harness.pipeline import Pipeline
+    from harness.engine.pipeline import Pipeline
 
     out = tmp_path / "exported"
     run("export-model", str(tiny_run), str(out), "--compressor", "ltsc@pool_size=4")
@@ -88,7 +88,7 @@ def test_export_refusals_are_one_line(tiny_run, tmp_path):
     from harness.interop.hf_export import export_model, tiny_to_hf
     from harness.interop.hf_tokenizer import hf_tokenizer
     from harness.models import build_model
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
@@ -130,7 +130,7 @@ def test_export_by_cell_id(tiny_run, tmp_path):
 def test_pretrained_export_merges_lora_and_joins_meta_rows(tmp_path, finetune):
     from transformers import AutoModelForCausalLM
 
-    from harness.pipeline import Pipeline
+    from harness.engine.pipeline import Pipeline
 
     from test_lm_eval_helpers import task_texts, tiny_hf_model
 

@@ -9,8 +9,8 @@ import math
 import pytest
 
 from harness.cli import main
-from harness.errors import HarnessError
-from harness.gate import Thresholds, compare_records, mcnemar_exact, paired_interval
+from harness.core.errors import HarnessError
+from harness.results.gate import Thresholds, compare_records, mcnemar_exact, paired_interval
 
 N = 40
 

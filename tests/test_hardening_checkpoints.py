@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from codec_inputs import small_tokenizer
 
-from harness import checkpoints
-from harness.errors import HarnessError
+from harness.engine import checkpoints
+from harness.core.errors import HarnessError
 from harness.models import build_model
 
 SPEC = "tiny@d_model=32,layers=1,heads=2"

@@ -150,7 +150,7 @@ def test_huge_max_len_and_pool_size_are_bounded():
     """Probes: ltsc@max_len=1e7 on 11 tokens took 24 s and 2.4 GB (1e8 hung); pool_size=1e9 was a MemoryError."""
     import time
 
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     seq = [5, 6, 7, 5, 6, 7, 5, 6, 7, 5, 6]
     start = time.perf_counter()

@@ -128,7 +128,7 @@ def test_model_needing_custom_code_is_refused(remote_code_dir, tmp_path, capsys)
 
 
 def test_transformers_remote_code_refusal_is_translated():
-    from harness.env import hf_load_error
+    from harness.core.env import hf_load_error
 
     exc = ValueError("Loading x requires you to execute the configuration file in that repo on your local machine. "
                      "Make sure you have read the code there to avoid malicious use, then set the option "

@@ -4,13 +4,12 @@ files, options checked before any output, and files the user did not name left a
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from harness.cli import main
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 HUGE = "100000000"
 #: a tiny run (seconds on one core): the hardening tests' own grid
@@ -189,7 +188,7 @@ def test_export_removes_the_staging_folder_of_a_killed_export(tmp_path):
 
 
 def test_run_huge_counts_are_capped_with_notes(small_cap, tmp_path, capsys):
-    from harness.records import read_records
+    from harness.results.records import read_records
 
     out = tmp_path / "run"
     assert main([*RUN, "--limit", HUGE, "--train-examples", HUGE, "--output", str(out)]) == 0
@@ -221,7 +220,7 @@ def test_checkpoint_dir_that_is_a_file_fails_at_once(where, needle, tmp_path, ca
 
 
 def test_checkpoint_save_under_a_file_names_the_real_cause(tmp_path):
-    from harness import checkpoints
+    from harness.engine import checkpoints
 
     class Model:
         def save(self, directory):

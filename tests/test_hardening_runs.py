@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from harness import lock, records
-from harness.errors import HarnessError
-from harness.records import RecordStore, RunLock, read_records
+from harness.results import lock, records
+from harness.core.errors import HarnessError
+from harness.results.records import RecordStore, RunLock, read_records
 
 # one cell x 6 test examples: seconds on 2 shared cores (most of it is starting Python and torch)
 ARGS = ["--tasks", "recall@records=3", "--compressors", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
@@ -209,7 +209,8 @@ def test_a_full_disk_while_appending_is_one_line_and_keeps_what_was_written(tmp_
 
 
 def test_os_errors_reach_the_user_as_one_line(monkeypatch, capsys):
-    from harness.cli import leaderboard_cmd, main
+    from harness.cli import leaderboard_cmd
+    from harness.cli import main
 
     def read_only(args):
         raise OSError(errno.EROFS, "Read-only file system", "runs/x/leaderboard.md")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.leaderboard import compute_rows, render, wilson
+from harness.results.leaderboard import compute_rows, render, wilson
 
 
 def rec(cell, compressor, i, n, n_raw, correct, target="a", comparison="cmp", prefill=0.01):

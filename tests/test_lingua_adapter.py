@@ -14,7 +14,7 @@ transformers = pytest.importorskip("transformers")
 
 from harness.baselines.kv_adapter import MARK, adapt_kv, is_cache_object, to_cache, to_legacy  # noqa: E402
 from harness.models import hf_compat  # noqa: E402
-from harness.tokenizers import package_file  # noqa: E402
+from harness.data.tokenizers import package_file  # noqa: E402
 
 MAJOR = int(importlib.metadata.version("transformers").split(".")[0])
 TEXT = " ".join(f"Record {i}: the courier left depot {i % 7} at {8 + i % 9}:15 with {i * 3} parcels." for i in range(40))
@@ -103,7 +103,7 @@ def test_llmlingua_reuses_the_kv_cache_across_windows(model_dir, rank_method):
 
 def test_harness_llmlingua_on_a_tiny_model(model_dir):
     from harness.compressors import build_compressor
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
     out = build_compressor(f"llmlingua@rate=0.5,model={model_dir}", tok).compress(tok.encode(TEXT))
@@ -125,7 +125,7 @@ def test_release_helpers_match_the_installed_transformers():
 def test_smollm2_conversion_is_a_plain_tied_model():
     """The GGUF comes out dense and saveable; 5.x keeps the file's tokenizer metadata (no BOS added,
     <|im_end|> ends a turn), 4.x prepends <|im_start|> (harness/assets.py)."""
-    from harness.assets import smollm2_dir
+    from harness.data.assets import smollm2_dir
 
     path = smollm2_dir()
     config = json.loads((path / "config.json").read_text())

@@ -60,7 +60,7 @@ def one_torch_thread():
 
 def test_word_tokenizer_keeps_newlines_and_the_ltsc_text_words(tmp_path):
     from harness.compressors import build_compressor
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     text = 'a b,\n{"x": 1}'
     tok = get_tokenizer("hf:" + str(word_tokenizer(tmp_path / "tok", [text])))

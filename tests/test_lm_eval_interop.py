@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from test_lm_eval_helpers import one_torch_thread, task_texts, tiny_hf_model
 
 lm_eval = pytest.importorskip("lm_eval", reason='lm-eval is optional: pip install "lm-eval[hf]==0.4.13"')
@@ -162,7 +162,7 @@ def test_export_errors_are_one_line(tmp_path):
 @pytest.mark.parametrize("model, compressor", CONFIGS)
 def test_lm_eval_runs_the_exported_tasks(model_dir, tasks_dir, outputs, model, compressor):
     from harness.compressors import build_compressor
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     out = outputs[(model, compressor)]
     res = results_of(out)
@@ -306,8 +306,8 @@ def test_plain_lm_eval_cli_runs_offline(tasks_dir, model_dir, tmp_path):
 def test_results_read_back_as_a_leaderboard(outputs, tmp_path, capsys):
     from harness.cli import main
     from harness.interop.lm_eval_results import read_lm_eval
-    from harness.leaderboard import compute_rows
-    from harness.records import Record
+    from harness.results.leaderboard import compute_rows
+    from harness.results.records import Record
 
     from harness.interop.lm_eval_results import is_lm_eval_output
 

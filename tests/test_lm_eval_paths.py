@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 TASK, STAMP, RUN, N = "ltsc_recall", "2025-01-01T00-00-00.000000", "20250101T000000-abc", 5
 MODEL_DIR = "ltsc-hf__m"  # lm-eval writes results into a folder per model under --output_path

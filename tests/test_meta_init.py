@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.models import build_model
 from harness.models.meta_init import CHOICES, new_rows
 
@@ -101,7 +101,7 @@ def test_tiny_orthogonal_survives_a_checkpoint(tmp_path):
 @pytest.mark.parametrize("how", CHOICES)
 def test_hf_adapter_initialises_its_new_table_by_the_rule(hf_dir, how, monkeypatch):
     from harness.models import pretrained
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     made = []
     monkeypatch.setattr(pretrained, "new_meta_rows", lambda w, n, rule: made.append((w, n, rule)) or new_rows(w, n, rule))

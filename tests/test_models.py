@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.compute import attention_proxy, forward_flops
-from harness.env import resolve_device
-from harness.errors import HarnessError
+from harness.engine.compute import attention_proxy, forward_flops
+from harness.core.env import resolve_device
+from harness.core.errors import HarnessError
 from harness.models import LanguageModel, build_model, models
 from harness.models.batching import pad_left, pad_right
 from harness.models.inference import greedy_decode, score_choices
-from harness.training import TrainConfig, train
+from harness.engine.training import TrainConfig, train
 
 
 class FakeTokenizer:
@@ -35,7 +35,7 @@ def test_unknown_model_lists_the_valid_ones():
 
 
 def test_model_rows_for_list():
-    from harness.catalog import model_rows
+    from harness.core.catalog import model_rows
 
     rows = model_rows()
     names = [r["name"] for r in rows]
@@ -141,7 +141,7 @@ def test_baseline_device_follows_the_runner_rules(device):
     """A scoring baseline's ``device`` takes the same forms, with the same one-line errors, as ``--device``."""
     from harness.baselines import models as baseline_models
     from harness.compressors import build_compressor
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     assert baseline_models.resolve_device is resolve_device
     if device.startswith("cuda") and torch.cuda.is_available() and device != "cuda:x":
@@ -231,7 +231,7 @@ def test_compute_accounting():
 
 @pytest.mark.parametrize("finetune", ["lora", "full"])
 def test_hf_model_with_meta_token_embeddings(hf_dir, tmp_path, finetune):
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     m = build_model(f"hf:{hf_dir}@finetune={finetune}")
     assert m.preferred_tokenizer == f"hf:{hf_dir}"

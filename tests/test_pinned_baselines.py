@@ -13,7 +13,7 @@ from codec_inputs import VOCAB, small_tokenizer
 from harness.baselines.lossy import LossyCompressor, thin
 from harness.baselines.rate import Rate
 from harness.compressors import build_compressor
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 IDS = list(range(100, 110))  # 10 tokens
 

@@ -15,7 +15,7 @@ from codec_inputs import VOCAB, build, lossless_names, small_tokenizer
 from harness.compressors import build_compressor, compressors
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.repeats import Entry, RepeatIndex
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 O, C, M = VOCAB, VOCAB + 1, VOCAB + 2  # <Dict>, </Dict>, the first meta-token of the pool
 
@@ -111,7 +111,7 @@ def test_ids_stay_below_vocab_plus_extra_vocab(name, pool_size):
     factory = compressors.get(name).factory
     kwargs = {"pool_size": pool_size} if name in POOLED else {}
     if getattr(factory, "needs_text_tokenizer", False):
-        from harness.tokenizers import get_tokenizer
+        from harness.data.tokenizers import get_tokenizer
 
         tok = get_tokenizer("cl100k_base")
         ids = tok.encode("".join(f"value_{r} = compute(alpha, beta, gamma)  # {s}\n" for r in range(6)
@@ -167,10 +167,10 @@ def test_short_inputs_are_unchanged():
 
 def test_tree_x3large_golden_pooled_reduction():
     from harness.compressors import build_compressor as build_any
-    from harness.pipeline import Pipeline
-    from harness.stats import compression_stats
+    from harness.engine.pipeline import Pipeline
+    from harness.engine.stats import compression_stats
     from harness.tasks import build_task
-    from harness.tokenizers import get_tokenizer
+    from harness.data.tokenizers import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
     examples = build_task("tree@stage=x3large").examples("test", 40, 0)

@@ -13,7 +13,7 @@ import pytest
 
 from codec_inputs import VOCAB, build
 from harness.compressors.format import Layout, int_ids, token_ids
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 O, C, M = VOCAB, VOCAB + 1, VOCAB + 2
 INT64_MAX = 2**63 - 1

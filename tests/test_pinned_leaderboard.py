@@ -14,10 +14,9 @@ import math
 import pandas as pd
 import pytest
 
-from harness.errors import HarnessError
-from harness.leaderboard import (CELL_METRICS, EXTRA_METRICS, compute_rows, display_rows, is_raw, rows_from_dir,
-                                 write_leaderboard)
-from harness.metrics import FORMATS, Metric, _float_or_none, compute, format_value, get_metric, metric, metrics, wilson
+from harness.core.errors import HarnessError
+from harness.results.leaderboard import CELL_METRICS, EXTRA_METRICS, compute_rows, display_rows, is_raw, rows_from_dir, write_leaderboard
+from harness.results.metrics import FORMATS, Metric, _float_or_none, compute, format_value, get_metric, metric, metrics, wilson
 
 Z = 1.959964
 
@@ -245,7 +244,7 @@ def test_metric_edge_cases():
 
 
 def test_a_plugin_entry_that_is_not_a_metric_is_an_error(monkeypatch):
-    from harness.registry import Entry
+    from harness.core.registry import Entry
 
     monkeypatch.setitem(metrics._entries, "bogus", Entry("bogus", lambda g: 1))
     with pytest.raises(HarnessError, match="'bogus' is registered as function, not a harness.metrics.Metric"):
@@ -314,7 +313,7 @@ def test_rows_from_dir_and_written_files(tmp_path):
     (tmp_path / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in LTSC + RAW))
     got = rows_from_dir(tmp_path, ("codec_ms",))
     assert [r["compressor"] for r in got] == ["raw", "ltsc"] and got[1]["codec_ms"] == pytest.approx(2.0)
-    from harness.leaderboard import render
+    from harness.results.leaderboard import render
 
     assert render(got) == render(got, "markdown")
     table = write_leaderboard(got, tmp_path)
@@ -382,7 +381,7 @@ def test_no_configuration_column_without_differences():
 def test_merge_run_and_published_directories(tmp_path):
     import gzip
 
-    from harness.leaderboard import merge_dirs, rows_from_dirs
+    from harness.results.leaderboard import merge_dirs, rows_from_dirs
 
     run, published = tmp_path / "run", tmp_path / "published"
     run.mkdir()
@@ -414,7 +413,7 @@ def test_merge_run_and_published_directories(tmp_path):
 
 def test_read_dir_reads_lm_eval_output_through_the_lm_eval_reader(tmp_path, monkeypatch):
     """A folder of lm-eval output (``ltsc-bench lm-eval``) is read as records by the lm-eval reader, not as a run."""
-    from harness import leaderboard
+    from harness.results import leaderboard
     from harness.interop import lm_eval_results
 
     records = [{"cell": "c", "example_id": "e"}]

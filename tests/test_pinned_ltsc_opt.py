@@ -201,7 +201,7 @@ def test_default_parameters_are_pinned():
 
 
 def test_a_bad_max_depth_is_named():
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     with pytest.raises(HarnessError, match=r"(?<!X)max_depth(?!X)"):
         build("ltsc-nested", max_depth=0)

@@ -17,9 +17,9 @@ from dataclasses import fields
 
 import pytest
 
-from harness import lock as lockmod, records
-from harness.errors import HarnessError
-from harness.records import KEYS, REQUIRED, Record, RecordStore, RunLock, check_record, holder_pid, read_records
+from harness.results import lock as lockmod, records
+from harness.core.errors import HarnessError
+from harness.results.records import KEYS, REQUIRED, Record, RecordStore, RunLock, check_record, holder_pid, read_records
 
 
 def line(rec: dict) -> bytes:
@@ -232,7 +232,7 @@ def test_resume_writes_exactly_the_missing_records(tmp_path, monkeypatch):
     run evaluates nothing and changes no byte."""
     import torch
 
-    from harness import evaluation
+    from harness.engine import evaluation
     from harness.cli import main
 
     torch_threads = torch.get_num_threads()  # --threads 1 is restored for the tests after this one

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.tasks import build_task, edit_similarity, exact_match, levenshtein, tasks
 from harness.tasks.scoring import checked_score
 from harness.tasks.splits import SPLITS, check_split, period_of, rng, split_of

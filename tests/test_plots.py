@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.cli import main
-from harness.plots import pareto_front
+from harness.results.plots import pareto_front
 
 
 def test_pareto_front():

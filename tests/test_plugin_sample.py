@@ -1,4 +1,4 @@
-"""The README's four "Extending" recipes, followed literally by the sample plugin in tests/plugin_sample.
+"""The docs' "Extending" recipes (docs/extending.md), followed literally by the sample plugin in tests/plugin_sample.
 
 The plugin is installed (pip, no network, no build isolation) into a temporary folder that
 is put on PYTHONPATH of subprocesses, so its entry points register a task, a lossless and
@@ -85,7 +85,7 @@ def test_plugin_model_runs_and_plugin_metric_shows_in_the_leaderboard(plugin_env
     assert header[-2:] == ["rate adherence", "prediction chars"], header
     rows = json.loads(cli(plugin_env, "leaderboard", str(out), "--format", "json").stdout)
     assert all(row["prediction_chars"] > 0 for row in rows)
-    from harness.leaderboard import metric_columns
+    from harness.results.leaderboard import metric_columns
     assert "prediction chars" not in [h for h, _, _ in metric_columns(rows, "site")]  # not installed here: not shown
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from harness.assets import SMOLLM2_TOKENIZER, logical_tokenizer
-from harness.provenance import portable_command, portable_json, portable_meta, portable_path
+from harness.data.assets import SMOLLM2_TOKENIZER, logical_tokenizer
+from harness.results.provenance import portable_command, portable_json, portable_meta, portable_path
 
 RESULTS = ROOT / "results"
 LEGACY = "hf:/home/someone/.cache/ltsc-bench/models/smollm2-135m-instruct-60d5596fd941"
@@ -43,7 +43,7 @@ def test_old_run_meta_loses_its_directory_and_its_commands_become_relative():
 
 
 def test_legacy_tokenizer_names_read_as_the_logical_name(tmp_path, capsys):
-    from harness.leaderboard import read_dir
+    from harness.results.leaderboard import read_dir
 
     assert logical_tokenizer(LEGACY) == SMOLLM2_TOKENIZER
     assert logical_tokenizer("hf:/models/other-model") == "hf:/models/other-model"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.leaderboard import compute_rows, read_dir, render
+from harness.results.leaderboard import compute_rows, read_dir, render
 
 ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
         "--train-steps", "4", "--train-examples", "16", "--limit", "24", "--eval-batch", "8", "--quiet"]
@@ -193,7 +193,7 @@ def test_publish_refuses_a_run_still_writing_or_marks_it_partial(run_dir, tmp_pa
     finally:
         holder.kill()
         holder.wait()
-    from harness.publish import PARTIAL_NOTICE
+    from harness.results.publish import PARTIAL_NOTICE
 
     assert json.loads((dest / "publish.json").read_text())["partial"] is True
     assert (dest / "README.md").read_text().split("\n")[2] == PARTIAL_NOTICE
@@ -217,7 +217,7 @@ def test_publish_keeps_user_files_and_a_failure_changes_nothing(run_dir, tmp_pat
     def broken_plot(rows, path):
         raise OSError(28, "No space left on device", str(path))
 
-    monkeypatch.setattr("harness.plots.leaderboard_plot", broken_plot)
+    monkeypatch.setattr("harness.results.plots.leaderboard_plot", broken_plot)
     assert main(["publish", str(run_dir), str(dest), "--note", "a third time"]) == 2
     err = capsys.readouterr().err
     assert f"cannot write {dest}: the disk is full (writing leaderboard.png); nothing in {dest} was changed" in err, err

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import ROOT
-from harness.leaderboard import compute_rows, read_dir, render
-from harness.publish import PLOT, TABLES
-from harness.stats import compression_stats, render_stats
+from harness.results.leaderboard import compute_rows, read_dir, render
+from harness.results.publish import PLOT, TABLES
+from harness.engine.stats import compression_stats, render_stats
 
 RESULTS = ROOT / "results"
 PUBLISHED = sorted(p.parent for p in RESULTS.glob("*/records.jsonl.gz"))

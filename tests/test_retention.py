@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from harness.compressors import build_compressor
-from harness.pipeline import Pipeline, evidence
-from harness.stats import compression_stats
+from harness.engine.pipeline import Pipeline, evidence
+from harness.engine.stats import compression_stats
 from harness.tasks import Example, build_task
-from harness.tokenizers import get_tokenizer
+from harness.data.tokenizers import get_tokenizer
 
 TOK = get_tokenizer("cl100k_base")
 CONTEXT = "".join(f'{{"id": {i}, "status": "ok", "path": "/var/log/app/{i}.log"}}\n' for i in range(1, 9))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.records import KEYS, RecordStore, read_records
+from harness.results.records import KEYS, RecordStore, read_records
 
 # a grid small enough for seconds on 2 CPU cores: 2 cells (raw, ltsc) x 24 test examples
 ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",

@@ -14,15 +14,15 @@ import pytest
 
 from harness.cli import main
 from harness.compressors import build_compressor
-from harness.errors import HarnessError
-from harness.pipeline import Pipeline
-from harness.publish import publish, write_records_gz
+from harness.core.errors import HarnessError
+from harness.engine.pipeline import Pipeline
+from harness.results.publish import publish, write_records_gz
 from harness.site import build_site
 from harness.site.browser import Browser, find_chromium
 from harness.site.examples import DISAGREE, EXAMPLES_FILE, LIMIT, read_examples
 from harness.site.views import align_ops, alignment, dictionary_view, text_segments
 from harness.tasks import build_task
-from harness.tokenizers import get_tokenizer
+from harness.data.tokenizers import get_tokenizer
 
 TASK, N, SEED = "recall@records=6", 12, 0
 COMPRESSORS = ("raw", "ltsc@pool_size=32", "ltsc-nested@pool_size=32", "truncate@rate=match:ltsc")

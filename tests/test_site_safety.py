@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.errors import HarnessError
-from harness.leaderboard import read_dir
-from harness.publish import write_records_gz
-from harness.site import build, build_site
+from harness.core.errors import HarnessError
+from harness.results.leaderboard import read_dir
+from harness.results.publish import write_records_gz
+from harness.site import build
+from harness.site import build_site
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 STUDY = RESULTS / "meta-init-smollm2"

@@ -1,8 +1,8 @@
 import pytest
 
-from harness.errors import HarnessError
-from harness.registry import Registry
-from harness.spec import Spec, parse_params
+from harness.core.errors import HarnessError
+from harness.core.registry import Registry
+from harness.core.spec import Spec, parse_params
 
 
 def test_spec_parsing_types():

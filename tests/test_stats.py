@@ -8,16 +8,16 @@ import pytest
 
 from harness.cli import main
 from harness.compressors import Compressed, Compressor, compressors
-from harness.stats import compression_stats
-from harness.pipeline import encode_parts
+from harness.engine.stats import compression_stats
+from harness.engine.pipeline import encode_parts
 from harness.tasks import build_task
-from harness.tokenizers import get_tokenizer
+from harness.data.tokenizers import get_tokenizer
 
 from test_tasks import COMMITPACK, TASK_SPECS, available
 
 def _register(monkeypatch, cls):
     """Register a throw-away compressor class for one test."""
-    from harness.registry import Entry
+    from harness.core.registry import Entry
 
     monkeypatch.setitem(compressors._entries, cls.name, Entry(cls.name, cls))
     return cls.name

@@ -7,7 +7,7 @@ import io
 import json
 import math
 
-from harness.tables import render_rows
+from harness.results.tables import render_rows
 
 ROWS = [{"compressor": "evil|name", "note": "=HYPERLINK(\"x\")", "delta": -0.5, "x": math.nan}]
 

@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.tasks import build_task, tasks
 
 #: task -> [(spec parameters, the parameter named in the error)]; every parameter of every task appears

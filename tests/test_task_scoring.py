@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.tasks import Task, build_task, edit_similarity, exact_match, levenshtein
 
 

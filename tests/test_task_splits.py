@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.tasks import build_task, tasks
 from harness.tasks.splits import period_of, split_of
 

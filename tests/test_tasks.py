@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.tasks import build_task, tasks
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -218,7 +218,7 @@ def test_code_edit_targets_apply_the_instruction():
 
 
 def test_code_edit_rejects_stdlib_files_that_differ_from_the_manifest(monkeypatch):
-    from harness import corpora
+    from harness.data import corpora
 
     corpora.stdlib_file.cache_clear()
     monkeypatch.setitem(corpora.STDLIB_MANIFEST, "bisect.py", "0" * 64)
@@ -228,7 +228,7 @@ def test_code_edit_rejects_stdlib_files_that_differ_from_the_manifest(monkeypatc
 
 
 def test_log_task_without_logs_is_a_one_line_error(monkeypatch, tmp_path):
-    from harness import corpora
+    from harness.data import corpora
 
     monkeypatch.setenv("LTSC_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("LTSC_FAIL2BAN_LOGS", raising=False)

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from codec_inputs import VOCAB, sequences
 from harness.compressors import build_compressor
 from harness.compressors.text_markers import INSTRUCTION
-from harness.errors import HarnessError
-from harness.tokenizers import Tokenizer, get_tokenizer
+from harness.core.errors import HarnessError
+from harness.data.tokenizers import Tokenizer, get_tokenizer
 
 FAST = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
@@ -142,7 +142,7 @@ def test_a_tokenizer_of_ids_is_a_one_line_error():
 
 @pytest.mark.parametrize("task", ["json_lookup", "code_edit", "tree@stage=large"])
 def test_real_prompts_round_trip(task):
-    from harness.pipeline import Pipeline
+    from harness.engine.pipeline import Pipeline
     from harness.tasks import build_task
 
     tok = get_tokenizer("cl100k_base")

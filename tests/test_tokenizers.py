@@ -1,7 +1,7 @@
 import pytest
 
-from harness.errors import HarnessError
-from harness.tokenizers import get_tokenizer, tokenizers
+from harness.core.errors import HarnessError
+from harness.data.tokenizers import get_tokenizer, tokenizers
 
 TEXT = "def add(a, b):\n    return a + b  # <|endoftext|> is plain text here\n"
 
@@ -52,7 +52,8 @@ def test_hf_prefix_is_registered_and_local_only(tmp_path):
 
 
 def test_environment_settings_live_in_harness_env(tmp_path, monkeypatch):
-    from harness import env, tokenizers as tokmod
+    from harness.core import env
+    from harness.data import tokenizers as tokmod
 
     monkeypatch.setenv("LTSC_CACHE_DIR", str(tmp_path))
     assert env.cache_dir() == tmp_path

@@ -15,8 +15,8 @@ cluster; workers return their records and new checkpoints, and only the driver w
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-from ..registry import Registry
+from ..core.errors import HarnessError
+from ..core.registry import Registry
 from .base import Backend, NoOptions, Phase
 from .local import LocalBackend
 from .ray import RayBackend

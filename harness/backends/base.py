@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
-from ..cells import Cell, CellJob
-from ..errors import HarnessError
+from ..engine.cells import Cell, CellJob
+from ..core.errors import HarnessError
 
 
 @dataclass

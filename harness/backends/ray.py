@@ -17,10 +17,10 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from .. import checkpoints
-from ..errors import HarnessError, first_line
-from ..progress import log
-from ..validate import number, text
+from ..engine import checkpoints
+from ..core.errors import HarnessError, first_line
+from ..core.progress import log
+from ..core.validate import number, text
 from .base import Backend, Phase
 
 #: times Ray reruns a cell whose worker died (a process killed, a node lost) before the run fails
@@ -159,7 +159,7 @@ def connect(ray, config, options: RayOptions) -> None:
         ray.init(logging_level="WARNING", **kwargs)
     except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
         raise HarnessError(f"cannot start or join {where}: {first_line(exc)}; start one with `ray start --head` "
-                           "and pass its address as --ray-address (see README, Running on a Ray cluster)") from None
+                           "and pass its address as --ray-address (see docs/running.md, 'Running on a Ray cluster')") from None
 
 
 def fits(ray, options: RayOptions) -> None:

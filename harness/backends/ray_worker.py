@@ -17,8 +17,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .. import checkpoints
-from ..errors import HarnessError
+from ..engine import checkpoints
+from ..core.errors import HarnessError
 
 #: prefix of a task's scratch folder (``ltsc-cell-<worker PID>-<random>`` in the worker's temporary directory)
 SCRATCH = "ltsc-cell-"

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 # subcommand name -> module (imported lazily so `ltsc-bench list` stays fast)
 COMMANDS = {

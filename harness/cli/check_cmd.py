@@ -7,7 +7,7 @@ import sys
 
 
 def add_parser(sub, name):
-    from ..contract import DEFAULT_EXAMPLES, LONG_TOKENS
+    from ..contract.checks import DEFAULT_EXAMPLES, LONG_TOKENS
 
     p = sub.add_parser(name, help="contract suite for a compressor: round trip, length, id range, determinism, speed")
     p.add_argument("compressor", metavar="COMPRESSOR", help="a registered compressor spec, e.g. ltsc-opt@max_len=16")
@@ -25,7 +25,7 @@ def add_parser(sub, name):
 
 
 def run(args) -> int:
-    from ..contract import check_compressor
+    from ..contract.checks import check_compressor
     from .stats_cmd import names
 
     against = None if args.against.lower() == "none" else args.against

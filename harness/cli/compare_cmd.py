@@ -38,7 +38,7 @@ def add_parser(sub, name):
 def torn_tail(directory) -> Path | None:
     """``DIR/records.jsonl`` when its last line is torn (no final newline: a write a kill interrupted, which
     readers ignore), else None."""
-    from ..records import RECORDS_FILE
+    from ..results.records import RECORDS_FILE
 
     path = Path(directory) / RECORDS_FILE
     try:
@@ -53,8 +53,8 @@ def torn_tail(directory) -> Path | None:
 
 
 def run(args) -> int:
-    from ..gate import Thresholds, compare_records, exit_code, incomparable_error, parse_pairs, render_comparison
-    from ..leaderboard import merge_dirs
+    from ..results.gate import Thresholds, compare_records, exit_code, incomparable_error, parse_pairs, render_comparison
+    from ..results.leaderboard import merge_dirs
 
     th = Thresholds(args.max_accuracy_drop, args.min_reduction_ratio, args.alpha)  # before reading anything
     pairs = parse_pairs(args.pair)

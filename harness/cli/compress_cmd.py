@@ -7,8 +7,8 @@ import re
 import sys
 import time
 
-from ..errors import HarnessError
-from ..spec import Spec, parse_params
+from ..core.errors import HarnessError
+from ..core.spec import Spec, parse_params
 
 
 def add_parser(sub, name):
@@ -63,7 +63,7 @@ def compressor_spec(text: str, params: list[str]) -> Spec:
 
 def run(args) -> int:
     from ..compressors import build_compressor
-    from ..tokenizers import get_tokenizer
+    from ..data.tokenizers import get_tokenizer
 
     tokenizer = get_tokenizer(args.tokenizer)
     compressor = build_compressor(compressor_spec(args.compressor, args.param), tokenizer)

@@ -7,7 +7,7 @@ import sys
 
 
 def add_parser(sub, name):
-    from ..tables import FORMATS
+    from ..results.tables import FORMATS
 
     p = sub.add_parser(name, help="print the leaderboard of run directories or published results folders from their records")
     p.add_argument("directories", nargs="+", metavar="DIR",
@@ -22,8 +22,8 @@ def add_parser(sub, name):
 
 
 def run(args) -> int:
-    from ..leaderboard import render, rows_from_dirs
-    from ..plots import check_plot_path, leaderboard_plot
+    from ..results.leaderboard import render, rows_from_dirs
+    from ..results.plots import check_plot_path, leaderboard_plot
 
     if args.plot:
         check_plot_path(args.plot)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import importlib
 
-from ..tables import render_rows
+from ..results.tables import render_rows
 
 # kind -> "module:function" returning a list of row dicts, each with a "name"
 CATALOGS = {
-    "tokenizers": "harness.catalog:tokenizer_rows",
-    "compressors": "harness.catalog:compressor_rows",
-    "tasks": "harness.catalog:task_rows",
-    "models": "harness.catalog:model_rows",
-    "metrics": "harness.catalog:metric_rows",
-    "backends": "harness.catalog:backend_rows",
+    "tokenizers": "harness.core.catalog:tokenizer_rows",
+    "compressors": "harness.core.catalog:compressor_rows",
+    "tasks": "harness.core.catalog:task_rows",
+    "models": "harness.core.catalog:model_rows",
+    "metrics": "harness.core.catalog:metric_rows",
+    "backends": "harness.core.catalog:backend_rows",
 }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def add_parser(sub, name):
-    from ..tables import FORMATS
+    from ..results.tables import FORMATS
 
     p = sub.add_parser(name, help="leaderboard of lm-eval results (and run directories), with length, n² and "
                                   "FLOPs columns")
@@ -22,9 +22,9 @@ def add_parser(sub, name):
 
 def run(args) -> int:
     from ..interop.lm_eval_results import results_files, unique_inputs
-    from ..layouts import PUBLISHED_RECORDS, merge_dirs
-    from ..leaderboard import compute_rows, render
-    from ..records import RECORDS_FILE
+    from ..results.layouts import PUBLISHED_RECORDS, merge_dirs
+    from ..results.leaderboard import compute_rows, render
+    from ..results.records import RECORDS_FILE
 
     def notify(msg: str) -> None:
         print(f"ltsc-bench: {msg}", file=sys.stderr)

@@ -18,7 +18,7 @@ def add_parser(sub, name):
 
 
 def run(args) -> int:
-    from ..publish import publish
+    from ..results.publish import publish
 
     dest = publish(args.run_dir, args.dest, note=args.note, notify=lambda msg: print(f"ltsc-bench: {msg}", file=sys.stderr),
                    force=args.force, partial=args.partial)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 
 def _names(values: list[str] | None) -> list[str] | None:
@@ -73,11 +72,11 @@ def add_parser(sub, name):
 
 def build_config(args):
     """The RunConfig for these arguments, and whether this is the default suite."""
-    from .. import suite as default_suite
+    from ..engine import suite as default_suite
     from ..backends import all_backends
     from ..backends.base import backend_options_from_args
-    from ..config import RunConfig
-    from ..training import TrainConfig
+    from ..engine.config import RunConfig
+    from ..engine.training import TrainConfig
 
     tasks, compressors, no_finetune = _names(args.tasks), _names(args.compressors), _names(args.no_finetune)
     for flag, given in (("--tasks", args.tasks), ("--compressors", args.compressors), ("--no-finetune", args.no_finetune)):

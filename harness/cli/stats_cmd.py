@@ -6,7 +6,7 @@ import sys
 
 
 def add_parser(sub, name):
-    from ..stats import DEFAULT_COMPRESSORS, DEFAULT_LIMIT, DEFAULT_TOKENIZER
+    from ..engine.stats import DEFAULT_COMPRESSORS, DEFAULT_LIMIT, DEFAULT_TOKENIZER
 
     p = sub.add_parser(name, help="compression statistics per task x compressor, no model needed")
     p.add_argument("--tasks", nargs="+", metavar="TASK", help="task specs, e.g. tree@stage=large code_edit "
@@ -35,8 +35,8 @@ def names(items):
 
 
 def run(args) -> int:
-    from ..plots import check_plot_path, stats_plot
-    from ..stats import compression_stats, render_stats
+    from ..results.plots import check_plot_path, stats_plot
+    from ..engine.stats import compression_stats, render_stats
 
     if args.plot:
         check_plot_path(args.plot)

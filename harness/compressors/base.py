@@ -19,9 +19,9 @@ from typing import ClassVar, Sequence
 
 import numpy as np
 
-from ..errors import HarnessError
-from ..registry import Registry
-from ..spec import Spec
+from ..core.errors import HarnessError
+from ..core.registry import Registry
+from ..core.spec import Spec
 from .format import token_ids
 
 

@@ -25,8 +25,8 @@ import time
 import warnings
 from typing import ClassVar, Sequence
 
-from .. import validate
-from ..errors import HarnessError, missing_package
+from ..core import validate
+from ..core.errors import HarnessError, missing_package
 from .base import Compressed, Compressor, register
 from .format import int_ids
 from .metatoken import MAX_POOL_SIZE

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 _NOT_FLAT = "token ids must be a flat list of integers"
 

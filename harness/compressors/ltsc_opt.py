@@ -29,7 +29,7 @@ import heapq
 
 import numpy as np
 
-from .. import validate
+from ..core import validate
 from .base import register
 from .format import dictionary_of, substitute
 from .ltsc import greedy_longest_first

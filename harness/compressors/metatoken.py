@@ -33,7 +33,7 @@ from typing import ClassVar, Sequence
 
 import numpy as np
 
-from .. import validate
+from ..core import validate
 from .base import Compressed, Compressor
 from .format import Layout, decode, dictionary_of, substitute, token_ids
 from .repeats import Entry, Groups, RepeatIndex, WindowClasses, mark, min_count, pays, savings, take_free

@@ -38,8 +38,8 @@ from typing import ClassVar, Sequence
 
 import numpy as np
 
-from .. import validate
-from ..errors import HarnessError
+from ..core import validate
+from ..core.errors import HarnessError
 from .base import Compressed, Compressor, register
 from .repeats import Entry, RepeatIndex, mark, take_free
 

@@ -26,7 +26,7 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 MANIFEST = "ltsc_bench.json"
 
@@ -46,8 +46,8 @@ def read_manifest(directory) -> dict:
 # -- finding the cell ------------------------------------------------------------------
 def run_config(run_dir: Path):
     """The :class:`RunConfig` a run directory was made with (``run_config.json``)."""
-    from ..config import RunConfig
-    from ..training import TrainConfig
+    from ..engine.config import RunConfig
+    from ..engine.training import TrainConfig
 
     path = Path(run_dir) / "run_config.json"
     if not Path(run_dir).is_dir() or not path.is_file():
@@ -59,14 +59,14 @@ def run_config(run_dir: Path):
 
 
 def _label(spec: str) -> str:
-    from ..spec import Spec
+    from ..core.spec import Spec
 
     return str(Spec.parse(spec))
 
 
 def _cell_labels(run_dir: Path, cell: str) -> tuple[str, str]:
     """(task label, compressor label) of the cell whose id starts with ``cell``, from the run's records."""
-    from ..records import RECORDS_FILE, read_records
+    from ..results.records import RECORDS_FILE, read_records
 
     found = {(r["task"], r["compressor"], r["cell"]) for r in read_records(Path(run_dir) / RECORDS_FILE)
              if str(r.get("cell", "")).startswith(cell)}
@@ -81,7 +81,7 @@ def _cell_labels(run_dir: Path, cell: str) -> tuple[str, str]:
 
 def find_cell(run_dir, cell: str | None = None, compressor: str | None = None, task: str | None = None):
     """``(runner, task_spec, compressor_spec)`` of one cell of a run, named by id or by compressor (and task)."""
-    from ..runner import Runner
+    from ..engine.runner import Runner
 
     run_dir = Path(run_dir)
     config = run_config(run_dir)
@@ -109,8 +109,8 @@ def find_cell(run_dir, cell: str | None = None, compressor: str | None = None, t
 def published_source(run_dir) -> str | None:
     """For a folder written by ``ltsc-bench publish`` (``publish.json`` and ``records.jsonl.gz``): the run folder
     it was published from, as its ``publish.json`` names it ("" when it names none); None for any other folder."""
-    from ..layouts import PUBLISHED_RECORDS
-    from ..layouts import PUBLISH_META
+    from ..results.layouts import PUBLISHED_RECORDS
+    from ..results.layouts import PUBLISH_META
 
     run_dir = Path(run_dir)
     if not ((run_dir / PUBLISH_META).is_file() and (run_dir / PUBLISHED_RECORDS).is_file()):
@@ -130,7 +130,7 @@ def published_error(run_dir, source: str) -> HarnessError:
 
 def _checkpoint_root(run_dir: Path) -> Path:
     """Where the run of ``run_dir`` keeps its checkpoints (its --checkpoint-dir, else RUN_DIR/checkpoints)."""
-    from .. import checkpoints
+    from ..engine import checkpoints
 
     try:
         chosen = json.loads((run_dir / "run_config.json").read_text()).get("checkpoint_dir")
@@ -213,7 +213,7 @@ def pretrained_to_hf(model):
 def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str | None = None,
                  task: str | None = None) -> dict:
     """Write the model of one cell of ``run_dir`` to ``out_dir``; returns the manifest written."""
-    from .. import checkpoints
+    from ..engine import checkpoints
     from ..models.pretrained import Pretrained
     from ..models.tiny import Tiny
     from .hf_tokenizer import hf_tokenizer

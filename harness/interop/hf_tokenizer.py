@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import HarnessError, missing_package
+from ..core.errors import HarnessError, missing_package
 
 #: harness tokenizers this module can write as Hugging Face tokenizers
 EXPORTABLE = ("cl100k_base", "o200k_base", "gpt2", "hf:<dir>")
@@ -98,7 +98,7 @@ def hf_tokenizer(tokenizer):
     if tokenizer.hf_source is not None:
         from transformers import AutoTokenizer
 
-        from ..env import hub_allowed
+        from ..core.env import hub_allowed
 
         target = tokenizer.hf_source
         local = Path(target).expanduser()

@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import missing_package
+from ..core.errors import missing_package
 
 CACHE_ENV = "LM_HARNESS_CACHE_PATH"
 LOG_NAME = "ltsc_requests.jsonl"
@@ -55,7 +55,7 @@ def log_path(output_path: str) -> Path:
 
 def set_environment(env=os.environ) -> None:
     """Default ``LM_HARNESS_CACHE_PATH`` (before lm-eval is imported: it reads the variable at import)."""
-    from ..env import cache_dir
+    from ..core.env import cache_dir
 
     env.setdefault(CACHE_ENV, str(cache_dir() / "lm-eval" / "requests"))
 

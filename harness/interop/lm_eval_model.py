@@ -45,8 +45,8 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.huggingface import HFLM
 from lm_eval.models.utils import handle_stop_sequences, normalize_gen_kwargs, postprocess_generated_text
 
-from ..errors import HarnessError
-from ..pipeline import check_scope, compress_prompt, round_trip_ok
+from ..core.errors import HarnessError
+from ..engine.pipeline import check_scope, compress_prompt, round_trip_ok
 from .hf_export import read_manifest
 from .lm_eval_results import log_reference
 from .lm_eval_tasks import is_exported_doc
@@ -70,8 +70,8 @@ class CompressingHFLM(HFLM):
     def __init__(self, pretrained, compressor: str | None = None, scope: str | None = None, log: str | None = None,
                  harness_scoring=True, **kwargs):
         from ..compressors import build_compressor
-        from ..spec import Spec
-        from ..tokenizers import get_tokenizer
+        from ..core.spec import Spec
+        from ..data.tokenizers import get_tokenizer
 
         if not isinstance(pretrained, str):
             raise HarnessError("ltsc-hf needs pretrained=<model directory or hub name>")
@@ -96,7 +96,7 @@ class CompressingHFLM(HFLM):
         self._logged: set = set()
 
     def _default_log(self) -> Path:
-        from ..env import cache_dir
+        from ..core.env import cache_dir
 
         return cache_dir() / "lm-eval" / "requests.jsonl"
 

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 from .lm_eval_tasks import is_exported_doc
 
 RESULTS_GLOB = "results_*.json"
@@ -59,7 +59,7 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 
 def _hash(obj) -> str:
-    from ..cells import config_hash
+    from ..engine.cells import config_hash
 
     return config_hash(obj)
 
@@ -128,7 +128,7 @@ def _plain_hf_info(cfg: dict) -> dict:
     """What a plain ``hf`` run lacks: the tokenizer and architecture, from the model directory (raw prompts)."""
     from transformers import AutoConfig
 
-    from ..tokenizers import get_tokenizer
+    from ..data.tokenizers import get_tokenizer
 
     args = cfg.get("model_args") or {}
     if isinstance(args, str):
@@ -172,7 +172,7 @@ class _ResultsFile:
 
 
 def _open_results(results_path: Path) -> _ResultsFile:
-    from ..tokenizers import get_tokenizer
+    from ..data.tokenizers import get_tokenizer
 
     try:
         res = json.loads(results_path.read_text(encoding="utf-8"))
@@ -245,8 +245,8 @@ def _lengths(rf: _ResultsFile, task: str, sample: dict) -> dict:
 
 
 def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list[str], shared: dict) -> dict:
-    from ..compute import forward_flops
-    from ..records import SCHEMA_VERSION
+    from ..engine.compute import forward_flops
+    from ..results.records import SCHEMA_VERSION
 
     info, doc = rf.info, sample.get("doc")
     ours, arch = is_exported_doc(doc), info["architecture"]

@@ -32,7 +32,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 TAG = "ltsc"
 #: the temporary folder an export is written into (``<STAGING><PID>`` inside DIR), then renamed into place
@@ -95,13 +95,13 @@ def export_tasks(directory, specs: list[str], limit: int | None = None, seed: in
 
     ``notify(line)`` hears about a ``limit`` capped at what a task supplies; ``progress`` shows progress bars
     while long splits are generated and written."""
-    from ..progress import progress as progress_bar
-    from ..spec import Spec
-    from ..stats import capped_examples
+    from ..core.progress import progress as progress_bar
+    from ..core.spec import Spec
+    from ..engine.stats import capped_examples
     from ..tasks import build_task
     from ..tasks.base import PROGRESS_FROM
-    from ..tokenizers import get_tokenizer
-    from ..validate import integer, positive_int
+    from ..data.tokenizers import get_tokenizer
+    from ..core.validate import integer, positive_int
 
     if limit is not None:
         positive_int("--limit", limit)
@@ -149,7 +149,7 @@ def write_into(directory: Path, fill):
     then renamed into ``directory``, replacing files of the same name; returns what ``fill`` returns. On any
     failure or interrupt the temporary folder goes, and so does ``directory`` when this call created it; other
     files in ``directory`` are never touched. Temporary folders of dead processes are removed first."""
-    from ..checkpoints import pid_alive
+    from ..engine.checkpoints import pid_alive
 
     directory = Path(directory)
     created = [p for p in [directory, *directory.parents] if not os.path.lexists(p)]  # leaf first

@@ -18,9 +18,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..env import require_torch, resolve_device
-from ..registry import Registry
-from ..spec import Spec
+from ..core.env import require_torch, resolve_device
+from ..core.registry import Registry
+from ..core.spec import Spec
 
 __all__ = ["LanguageModel", "build_model", "models", "require_torch", "resolve_device"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..env import require_torch
+from ..core.env import require_torch
 
 
 def _pad(seqs: Sequence[Sequence[int]], pad: int, left: bool, device=None):

@@ -22,7 +22,7 @@ they are to tell apart. Every option is computed from the text-token rows ``W``
 
 from __future__ import annotations
 
-from ..validate import one_of
+from ..core.validate import one_of
 from .base import require_torch
 
 CHOICES = ("random", "mean", "gaussian", "orthogonal")

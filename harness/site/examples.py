@@ -17,7 +17,7 @@ import json
 import shutil
 from pathlib import Path
 
-from ..errors import HarnessError, first_line
+from ..core.errors import HarnessError, first_line
 from .views import alignment, dictionary_view, text_segments
 
 EXAMPLES_FILE = "examples.jsonl.gz"
@@ -46,8 +46,8 @@ class Rebuilder:
 
     def pipeline(self, rec: dict):
         from ..compressors import build_compressor
-        from ..pipeline import Pipeline
-        from ..tokenizers import get_tokenizer
+        from ..engine.pipeline import Pipeline
+        from ..data.tokenizers import get_tokenizer
 
         c = rec["config"]
         key = (c["tokenizer"], c["compressor_config"], c["scope"])
@@ -87,7 +87,7 @@ def select(records: list[dict], order: dict[str, list[str]]) -> dict[str, list[s
 
 def view(prompt, rec: dict, pipe) -> dict:
     """The stored view of one rebuilt :class:`~harness.pipeline.Prompt` (see the module docstring)."""
-    from ..pipeline import encode_parts
+    from ..engine.pipeline import encode_parts
 
     tokenizer, compressor, example = pipe.tokenizer, pipe.compressor, prompt.example
     raw_ids = [i for part in encode_parts(tokenizer, example) for i in part]
@@ -161,7 +161,7 @@ def read_examples(folder: Path) -> list[dict]:
 def store(dest: Path, records: list[dict], source: Path | None = None, notify=None, refresh: bool = False) -> Path:
     """Write ``dest/examples.jsonl.gz`` for ``records``: kept (or copied from ``source``) when one there
     covers exactly the same cells, computed otherwise (or when ``refresh``)."""
-    from ..layouts import write_records_gz
+    from ..results.layouts import write_records_gz
 
     dest, path = Path(dest), Path(dest) / EXAMPLES_FILE
     cells = {r["cell"] for r in records}

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import HarnessError
+from ..core.errors import HarnessError
 from .readme import provenance
 
 #: a built site holds this file; a results root's own site folder is never listed as a result
@@ -43,7 +43,7 @@ def _object(path: Path) -> dict:
 
 
 def _run(folder: Folder) -> None:
-    from ..leaderboard import compute_rows, read_dir
+    from ..results.leaderboard import compute_rows, read_dir
     from .examples import read_examples
 
     records = read_dir(folder.path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..leaderboard import metric_columns
-from ..metrics import format_value
+from ..results.leaderboard import metric_columns
+from ..results.metrics import format_value
 from . import readme
 from .html import Column, definition_list, esc, link, page, table, tag
 
@@ -107,7 +107,7 @@ def index_page(folders: list) -> str:
 
 
 def _provenance(folder) -> str:
-    from ..provenance import portable_meta
+    from ..results.provenance import portable_meta
 
     meta, out = portable_meta(folder.data.get("meta") or {}), []  # no machine directory, even from an old folder
     for i, run in enumerate(meta.get("invocations") or [], 1):

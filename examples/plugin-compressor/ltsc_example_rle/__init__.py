@@ -10,8 +10,8 @@ output is never longer than the input, and every id it emits lies below
 from __future__ import annotations
 
 from harness.compressors import Compressed, Compressor
-from harness.errors import HarnessError
-from harness.validate import integer
+from harness.core.errors import HarnessError
+from harness.core.validate import integer
 
 
 class RunLength(Compressor):

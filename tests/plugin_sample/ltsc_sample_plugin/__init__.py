@@ -1,1 +1,1 @@
-"""A sample third-party plugin for ltsc-bench (see the README's "Extending" section)."""
+"""A sample third-party plugin for ltsc-bench (see docs/extending.md)."""

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 
 from harness.backends import Backend
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 @dataclass(frozen=True)

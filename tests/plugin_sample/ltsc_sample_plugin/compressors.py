@@ -4,7 +4,7 @@ from collections import Counter
 
 from harness.baselines.lossy import LossyCompressor, thin
 from harness.compressors import Compressed, Compressor
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 
 class PairMerge(Compressor):

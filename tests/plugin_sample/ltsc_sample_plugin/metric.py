@@ -1,7 +1,7 @@
 """Recipe 4, a metric: a :class:`Metric` (records of one cell -> value). Its ``place`` puts it on every leaderboard
 (JSON rows, the table and the site) after the built-in columns; without one, ``leaderboard --metrics`` shows it."""
 
-from harness.metrics import Metric, Place
+from harness.results.metrics import Metric, Place
 
 
 def _prediction_chars(g) -> float:

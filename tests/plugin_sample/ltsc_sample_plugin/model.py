@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from harness import validate
-from harness.env import require_torch
+from harness.core import validate
+from harness.core.env import require_torch
 from harness.models import LanguageModel
 
 

@@ -1,6 +1,6 @@
 """Recipe 1, a task: a factory ``f(**params) -> Task`` whose examples follow the harness's split policy."""
 
-from harness import validate
+from harness.core import validate
 from harness.tasks import Example, Task
 from harness.tasks.splits import SPLITS, rng, split_of
 

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from .errors import HarnessError, missing_package
+from ..core.errors import HarnessError, missing_package
 from .layouts import PUBLISHED_RECORDS, merge_dirs, read_dir, records_file  # noqa: F401  (re-exported)
 from .metrics import Place, accuracy_ci, compute, format_value, get_metric, placed, wilson  # noqa: F401  (re-exported)
 from .tables import json_safe

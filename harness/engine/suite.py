@@ -3,7 +3,7 @@
 Offline on CPU, under ten minutes on two cores: the model-free compression statistics
 of every offline task, then an accuracy comparison on ``recall@digits=6,records=8`` (copy
 a 6-digit error code, two tokens, out of eight JSON-lines records) with a tiny model
-trained from scratch (the README's "Running the benchmark" section has the table and
+trained from scratch (docs/running.md, "The default suite", has the table and
 the reasons for each choice below).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .progress import log
+from ..core.progress import log
 from .runner import RunConfig
 from .training import TrainConfig
 

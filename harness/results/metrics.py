@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from .registry import Registry
+from ..core.registry import Registry
 
 #: display formats: how a value is shown in Markdown/LaTeX/HTML tables
 FORMATS = ("percent", "count", "tokens", "ms", "ratio", "number")
@@ -96,7 +96,7 @@ def placed(*, always: bool | None = None) -> list[Metric]:
 
 def get_metric(name: str) -> Metric:
     """The registered metric ``name`` (a plugin's entry point must name a :class:`Metric`)."""
-    from .errors import HarnessError
+    from ..core.errors import HarnessError
 
     found = metrics.get(name).factory
     if not isinstance(found, Metric):

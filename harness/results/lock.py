@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 
 LOCK_FILE = ".lock"
 #: locks this process holds: resolved directory -> open lock file (a run takes it once, in :func:`harness.evaluate`)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .contract_inputs import Case
+from .inputs import Case
 
 
 @dataclass
@@ -47,7 +47,7 @@ class ContractReport:
         return "\n".join(f"{self.compressor}: {c.name}: {c.detail}" for c in self.failures())
 
     def render(self, fmt: str = "markdown") -> str:
-        from .tables import render_rows, to_json
+        from ..results.tables import render_rows, to_json
 
         if fmt == "json":
             return to_json({"compressor": self.compressor, "lossless": self.lossless, "tokenizer": self.tokenizer,
@@ -61,7 +61,7 @@ class ContractReport:
 
 
 def _stats_display(rows: list[dict]) -> list[dict]:
-    from .metrics import format_value
+    from ..results.metrics import format_value
 
     pct = ("length_reduction", "attention_reduction", "lossless_rate")
     return [{"inputs": r["inputs"], "compressor": r["compressor"], "n": r["examples"],
@@ -73,7 +73,7 @@ def _stats_display(rows: list[dict]) -> list[dict]:
 # -- statistics against the reference --------------------------------------------------------------
 def stats_rows(label: str, outcomes: list[Outcome]) -> list[dict]:
     """``stats`` columns per input group (tasks and the long input), plus milliseconds per 1,000 tokens."""
-    from .stats import aggregate
+    from ..engine.stats import aggregate
 
     rows = []
     for group in dict.fromkeys(o.case.group for o in outcomes if o.case.group not in ("adversarial", "random")):

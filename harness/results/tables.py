@@ -14,7 +14,7 @@ import json
 import math
 from typing import Callable
 
-from .errors import HarnessError, missing_package
+from ..core.errors import HarnessError, missing_package
 
 FORMATS = ("markdown", "latex", "csv", "html", "json")
 _TABULATE = {"markdown": "github", "latex": "latex_booktabs", "html": "html"}

@@ -21,8 +21,8 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import HarnessError, missing_package
-from .env import cache_dir
+from ..core.errors import HarnessError, missing_package
+from ..core.env import cache_dir
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: the logical name records use for the converted model's tokenizer (the cache path differs on every machine)
@@ -69,7 +69,7 @@ def smollm2_dir() -> Path:
         raise missing_package("transformers", "the offline SmolLM2-135M model") from None
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    from .models.hf_compat import dense_gguf_kwargs, drop_quantizer, dtype_kwargs
+    from ..models.hf_compat import dense_gguf_kwargs, drop_quantizer, dtype_kwargs
 
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False,

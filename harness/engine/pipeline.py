@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 
 SCOPES = ("prompt", "context")
 

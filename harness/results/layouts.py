@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 from .records import RECORDS_FILE, check_record, read_records, upgrade
 
 PUBLISHED_RECORDS = "records.jsonl.gz"
@@ -70,13 +70,13 @@ def read_published(path: Path) -> list[dict]:
 
 
 def _is_lm_eval(path: Path) -> bool:
-    from .interop.lm_eval_results import is_lm_eval_output
+    from ..interop.lm_eval_results import is_lm_eval_output
 
     return is_lm_eval_output(path)
 
 
 def _read_lm_eval(path: Path) -> list[dict]:
-    from .interop.lm_eval_results import read_lm_eval
+    from ..interop.lm_eval_results import read_lm_eval
 
     return read_lm_eval([path])
 

@@ -28,9 +28,9 @@ import sys
 import tempfile
 import time
 
-from .contract_inputs import Case, adversarial_cases, long_case, task_cases
-from .contract_report import Check, ContractReport, Outcome, speed_check, stats_rows
-from .errors import HarnessError
+from .inputs import Case, adversarial_cases, long_case, task_cases
+from .report import Check, ContractReport, Outcome, speed_check, stats_rows
+from ..core.errors import HarnessError
 
 DEFAULT_EXAMPLES = 10
 LONG_TOKENS = 100_000
@@ -42,7 +42,7 @@ PROPERTIES = ("compresses valid input", "rejects out-of-range ids", "ids in rang
 # -- building the compressor under test -----------------------------------------------------
 def build(target, tokenizer, params: dict | None = None):
     """``(compressor, how a fresh process builds it)`` from a spec string, a class or an instance."""
-    from .compressors import Compressor, build_compressor
+    from ..compressors import Compressor, build_compressor
 
     params = dict(params or {})
     if isinstance(target, str):
@@ -137,7 +137,7 @@ def fresh_process_digest(recipe: dict, tokenizer: str, cases: list[Case]) -> tup
         path = os.path.join(tmp, "cases.json")
         with open(path, "w") as fh:
             json.dump({"recipe": recipe, "tokenizer": tokenizer, "cases": [[c.ids, c.question] for c in cases]}, fh)
-        proc = subprocess.run([sys.executable, "-m", "harness.contract", path], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-m", "harness.contract.checks", path], capture_output=True, text=True,
                               env=env, timeout=900)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
@@ -180,8 +180,8 @@ def check_compressor(target, tokenizer="cl100k_base", *, params: dict | None = N
     """Run the contract on ``target`` (a compressor spec, a Compressor subclass or an instance; ``params`` for a
     class) with ``tokenizer`` (a name or a Tokenizer); ``against``: the reference compressor of the statistics
     table (None: none); ``tasks``: task specs (None: every offline task); ``examples`` test prompts per task."""
-    from .tokenizers import get_tokenizer
-    from .validate import integer, positive_int
+    from ..data.tokenizers import get_tokenizer
+    from ..core.validate import integer, positive_int
 
     positive_int("--examples", examples)
     integer("--long-tokens", long_tokens, 0)
@@ -209,7 +209,7 @@ def check_compressor(target, tokenizer="cl100k_base", *, params: dict | None = N
 
 def _main(path: str) -> int:
     """Fresh-process half of the determinism check: print the digest of the outputs of the cases in ``path``."""
-    from .tokenizers import get_tokenizer
+    from ..data.tokenizers import get_tokenizer
 
     with open(path) as fh:
         data = json.load(fh)

@@ -12,7 +12,7 @@ one line per broken check and returns the :class:`~harness.contract.ContractRepo
 
 from __future__ import annotations
 
-from .contract import Check, ContractReport, check_compressor
+from .checks import Check, ContractReport, check_compressor
 
 __all__ = ["Check", "ContractReport", "assert_contract", "check_compressor", "random_token_classifier"]
 

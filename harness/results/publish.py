@@ -36,11 +36,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 from .layouts import PUBLISH_META, PUBLISHED_RECORDS, merge_dirs, write_records_gz  # noqa: F401  (write_records_gz: re-exported)
 from .leaderboard import compute_rows, render
-from .provenance import (RUN_META, command_line, environment, portable_command, portable_json, portable_meta,
-                         portable_path, utc_now)
+from .provenance import RUN_META, command_line, environment, portable_command, portable_json, portable_meta, portable_path, utc_now
 from .records import writer_pid
 
 #: leaderboard files: extension -> format
@@ -206,8 +205,8 @@ def publish(run_dir, dest, note: str | None = None, notify=None, *, force: bool 
     publishes what it has, marked partial everywhere), and so is a folder published from another run
     (``force`` replaces it). The files are written into a staging folder and moved into ``dest`` once all
     exist, so a failure leaves ``dest`` as it was; files in ``dest`` that publish does not write are kept."""
-    from .site.build import refresh_site
-    from .site.examples import EXAMPLES_FILE, store
+    from ..site.build import refresh_site
+    from ..site.examples import EXAMPLES_FILE, store
 
     run_dir, dest = Path(run_dir), Path(dest)
     writing = _check_writer(run_dir, partial) if run_dir.is_dir() else False

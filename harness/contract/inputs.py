@@ -30,9 +30,9 @@ class Case:
 
 def task_cases(tasks, tokenizer, examples: int, seed: int = 0, notify=None) -> list[Case]:
     """The test prompts of ``tasks`` (specs; None = every offline task whose data is present)."""
-    from .pipeline import encode_parts
-    from .stats import default_tasks, task_label
-    from .tasks import build_task
+    from ..engine.pipeline import encode_parts
+    from ..engine.stats import default_tasks, task_label
+    from ..tasks import build_task
 
     objs = default_tasks(notify) if tasks is None else [build_task(t) for t in tasks]
     cases = []

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .assets import SMOLLM2_TOKENIZER, logical_tokenizer
-from .env import cache_dir, hf_load_error, hub_allowed, refuse_remote_code  # noqa: F401  (cache_dir, hub_allowed: re-exported)
-from .errors import HarnessError, missing_package
-from .registry import Registry
+from ..core.env import cache_dir, hf_load_error, hub_allowed, refuse_remote_code  # noqa: F401  (cache_dir, hub_allowed: re-exported)
+from ..core.errors import HarnessError, missing_package
+from ..core.registry import Registry
 
 
 class Tokenizer:

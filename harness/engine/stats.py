@@ -21,11 +21,11 @@ leaderboard uses. Row fields (output names, a contract of ``stats --format json`
 
 from __future__ import annotations
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 from .pipeline import Pipeline, check_scope
-from .progress import progress as progress_bar
-from .spec import Spec
-from .validate import positive_int
+from ..core.progress import progress as progress_bar
+from ..core.spec import Spec
+from ..core.validate import positive_int
 
 DEFAULT_COMPRESSORS = ("raw", "ltsc")
 DEFAULT_TOKENIZER = "cl100k_base"
@@ -53,7 +53,7 @@ def default_tasks(notify=None) -> list:
 
     Tasks whose data is missing are skipped; ``notify(message)`` is told why.
     """
-    from .tasks import build_task, tasks
+    from ..tasks import build_task, tasks
 
     out = []
     for name in tasks.names():
@@ -82,7 +82,7 @@ def aggregate(records: list[dict]) -> dict:
     """One stats row (the :data:`COLUMNS` fields) from per-example records."""
     import pandas as pd
 
-    from .metrics import compute
+    from ..results.metrics import compute
 
     values = compute(COLUMNS.values(), pd.DataFrame(records))
     return {out: values[name] for out, name in COLUMNS.items()}
@@ -92,7 +92,7 @@ def capped_examples(task, split: str, n: int | None, seed: int, flag: str, notif
     """``task.examples(split, n, seed)``, never more than the task supplies: a generated task's declared cap, a
     fixed dataset's pool. A count above that is capped, and ``notify`` gets one line saying so (``flag`` names
     the option that asked), before generating for a cap, after loading for a pool."""
-    from .tasks.base import size_note
+    from ..tasks.base import size_note
 
     cap = task.cap(split)
     if n is not None and cap is not None and n > cap and notify:
@@ -111,9 +111,9 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
     ``tasks``: task specs (``name@k=v``) or :class:`Task` objects (None = :func:`default_tasks`);
     ``compressors``: compressor specs; ``tokenizer``: a name or a Tokenizer.
     """
-    from .compressors import build_compressor
-    from .tasks import build_task
-    from .tokenizers import get_tokenizer
+    from ..compressors import build_compressor
+    from ..tasks import build_task
+    from ..data.tokenizers import get_tokenizer
 
     check_scope(scope)
     if limit is not None:
@@ -168,7 +168,7 @@ def markdown_rows(rows: list[dict]) -> list[dict]:
 
 def render_stats(rows: list[dict], fmt: str = "markdown", floatfmt: str = ".1f") -> str:
     """``stats`` rows as a table (Markdown shows percentages and the paper's figures)."""
-    from .tables import render_rows
+    from ..results.tables import render_rows
 
     if fmt == "markdown":
         return render_rows(markdown_rows(rows), "markdown", floatfmt=floatfmt)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from .errors import HarnessError, missing_package
+from ..core.errors import HarnessError, missing_package
 
 PLOT_FORMATS = (".png", ".svg")
 

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 from .pipeline import check_scope
 from .training import TrainConfig
-from .validate import integer, number, positive_int, text
+from ..core.validate import integer, number, positive_int, text
 
 #: seeds feed torch, numpy and Python generators alike: keep them in the range all accept
 MAX_SEED = 2**32 - 1
@@ -70,7 +70,7 @@ class RunConfig:
 def validate_backend(cfg: RunConfig) -> None:
     """A registered backend with valid options of its own (a one-line error naming the option otherwise), and a
     usable ``--checkpoint-dir``."""
-    from .backends import get_backend
+    from ..backends import get_backend
 
     if not isinstance(cfg.backend_options, dict):
         raise HarnessError(f"backend_options must be a dict of option names to values, got {cfg.backend_options!r}")

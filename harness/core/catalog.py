@@ -15,27 +15,27 @@ def _shown(name: str) -> str:
 
 
 def tokenizer_rows() -> list[dict]:
-    from .tokenizers import tokenizers
+    from ..data.tokenizers import tokenizers
 
     return [{"name": _shown(e.name), "description": e.description} for e in tokenizers.entries()]
 
 
 def compressor_rows() -> list[dict]:
-    from .compressors import compressors
+    from ..compressors import compressors
 
     return [{"name": e.name, "lossless": e.factory.lossless, "parameters": _params(compressors, e.name, positional=1),
              "description": e.description} for e in compressors.entries()]
 
 
 def model_rows() -> list[dict]:
-    from .models import models
+    from ..models import models
 
     return [{"name": _shown(e.name), "parameters": _params(models, e.name), "description": e.description}
             for e in models.entries()]
 
 
 def metric_rows() -> list[dict]:
-    from .metrics import metrics
+    from ..results.metrics import metrics
 
     direction = {True: "higher", False: "lower", None: ""}
     return [{"name": e.name, "format": e.factory.fmt, "better": direction[e.factory.higher_is_better],
@@ -49,9 +49,9 @@ def task_rows(sample: int = 4, tokenizer: str = "cl100k_base") -> list[dict]:
     so listing stays fast); a task whose data is missing shows why instead of numbers.
     """
     from .errors import HarnessError
-    from .pipeline import encode_parts
-    from .tasks import build_task, tasks
-    from .tokenizers import get_tokenizer
+    from ..engine.pipeline import encode_parts
+    from ..tasks import build_task, tasks
+    from ..data.tokenizers import get_tokenizer
 
     tok = get_tokenizer(tokenizer)
     rows = []
@@ -82,8 +82,8 @@ def _sizes(task) -> str:
 def backend_rows() -> list[dict]:
     import dataclasses
 
-    from .backends import all_backends
-    from .backends.base import option_flags
+    from ..backends import all_backends
+    from ..backends.base import option_flags
 
     rows = []
     for name, backend in all_backends().items():

@@ -21,8 +21,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .assets import logical_tokenizer
-from .errors import HarnessError
+from ..data.assets import logical_tokenizer
+from ..core.errors import HarnessError
 from .lock import LOCK_FILE, RunLock, holder_pid, writer_pid  # noqa: F401  (re-exported: the lock lives in lock.py)
 
 RECORDS_FILE = "records.jsonl"

@@ -15,14 +15,14 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import checkpoints
-from .backends import Phase, get_backend
+from ..backends import Phase, get_backend
 from .cells import Cell, CellJob, plan_cell
 from .config import RunConfig
-from .errors import HarnessError
+from ..core.errors import HarnessError
 from .pipeline import Pipeline
-from .progress import log
-from .records import RecordStore
-from .spec import Spec
+from ..core.progress import log
+from ..results.records import RecordStore
+from ..core.spec import Spec
 
 __all__ = ["RunConfig", "Runner"]
 
@@ -61,10 +61,10 @@ class Runner:
     # -- validation -------------------------------------------------------------------
     def validate(self) -> None:
         """Fail on any bad option, name, parameter, path or device (before any work: call it first)."""
-        from .compressors import build_compressor
-        from .env import resolve_device
-        from .models import build_model
-        from .tasks import build_task
+        from ..compressors import build_compressor
+        from ..core.env import resolve_device
+        from ..models import build_model
+        from ..tasks import build_task
 
         self.config.validate()
         backend = get_backend(self.config.backend)
@@ -79,7 +79,7 @@ class Runner:
             build_compressor(spec, tokenizer)
 
     def _tokenizer(self, model):
-        from .tokenizers import get_tokenizer
+        from ..data.tokenizers import get_tokenizer
 
         name = self.config.tokenizer or model.preferred_tokenizer or "cl100k_base"
         if model.preferred_tokenizer and name != model.preferred_tokenizer:
@@ -93,10 +93,10 @@ class Runner:
     # -- one cell ---------------------------------------------------------------------
     def components(self, task_spec: str, compressor_spec: str, device: str | None = None) -> Components:
         """The parts of one cell, on ``device`` (default: ``config.device`` resolved on this machine)."""
-        from .compressors import build_compressor
-        from .env import resolve_device
-        from .models import build_model
-        from .tasks import build_task
+        from ..compressors import build_compressor
+        from ..core.env import resolve_device
+        from ..models import build_model
+        from ..tasks import build_task
 
         cfg = self.config
         device = device or resolve_device(cfg.device)
@@ -139,7 +139,7 @@ class Runner:
 
     def train_or_load(self, cell: Cell, parts: Components) -> dict:
         """The model of ``cell`` trained on its train split, or loaded from its verified checkpoint."""
-        from .env import require_torch
+        from ..core.env import require_torch
         from .training import train as train_model
 
         cfg, model = self.config, parts.model
@@ -186,7 +186,7 @@ class Runner:
         """Run every cell of the grid; returns the leaderboard rows of these cells and their ids (records of other
         configurations in the same directory stay in ``records.jsonl`` and in ``ltsc-bench leaderboard``).
         The caller holds the directory's :class:`~harness.records.RunLock` (:func:`harness.evaluate` does)."""
-        from .leaderboard import compute_rows
+        from ..results.leaderboard import compute_rows
 
         backend = get_backend(self.config.backend)(self.config)
         self.store = RecordStore(self.output)  # what earlier runs (or the one waited for) wrote

@@ -14,8 +14,8 @@ import math
 import time
 from dataclasses import asdict, dataclass
 
-from .models.base import LanguageModel, require_torch
-from .models.batching import bucketed_batches, pad_right
+from ..models.base import LanguageModel, require_torch
+from ..models.batching import bucketed_batches, pad_right
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
           desc: str = "train", progress: bool = True) -> dict:
     """Train ``model`` in place on (prompt, answer) pairs of model ids; returns a summary."""
     torch = require_torch()
-    from .progress import progress as progress_bar
+    from ..core.progress import progress as progress_bar
 
     if not prompts:
         return {"steps": 0, "final_loss": None, "train_seconds": 0.0}

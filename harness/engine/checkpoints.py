@@ -17,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import HarnessError, first_line
+from ..core.errors import HarnessError, first_line
 
 CHECKPOINTS = "checkpoints"
 SUMMARY = "train.json"

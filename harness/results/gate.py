@@ -28,9 +28,9 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from .errors import HarnessError
+from ..core.errors import HarnessError
 from .metrics import get_metric, wilson
-from .validate import InvalidParameter
+from ..core.validate import InvalidParameter
 
 #: what a cell is matched by (``compressor`` may be renamed by a pair)
 KEY = ("task", "model", "compressor", "trained_on", "comparison")

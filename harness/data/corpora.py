@@ -24,7 +24,7 @@ import re
 import sysconfig
 from pathlib import Path
 
-from .errors import HarnessError, missing_package
+from ..core.errors import HarnessError, missing_package
 
 # -- CPython standard library ------------------------------------------------------------
 
@@ -179,7 +179,7 @@ _F2B_LOGS = "usr/lib/python3/dist-packages/fail2ban/tests/files/logs"
 
 def fail2ban_logs_dir() -> Path:
     """Where the fail2ban test logs are: ``$LTSC_FAIL2BAN_LOGS``, the bootstrap cache, or an installed fail2ban."""
-    from .env import cache_dir
+    from ..core.env import cache_dir
 
     candidates = [Path(p) for p in [os.environ.get("LTSC_FAIL2BAN_LOGS")] if p]
     candidates += [cache_dir() / "fail2ban" / _F2B_LOGS, Path("/") / _F2B_LOGS]

@@ -19,7 +19,7 @@ def compressor_contract():
     """Run the compressor contract on a compressor; fail the test unless every check holds."""
 
     def check(target, tokenizer="cl100k_base", **options):
-        from harness.contract import check_compressor
+        from harness.contract.checks import check_compressor
 
         report = check_compressor(target, tokenizer, **options)
         if not report.passed:

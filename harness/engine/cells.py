@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .spec import Spec
+from ..core.spec import Spec
 
 #: part of every hashed cell configuration (named ``record_version`` in it since the first schema);
 #: bump it only to make every existing checkpoint and record of a directory stale on purpose

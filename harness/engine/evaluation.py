@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Callable
 
 from .compute import forward_flops
-from .models.batching import sorted_batches
-from .progress import progress
-from .records import Record
+from ..models.batching import sorted_batches
+from ..core.progress import progress
+from ..results.records import Record
 
 
 def _flops(arch: dict, n: int) -> float:
@@ -22,7 +22,7 @@ def _flops(arch: dict, n: int) -> float:
 
 def predict(model, task, tokenizer, prompts: list[list[int]], max_new: int) -> list[str]:
     """Predictions for a batch of model-id prompts: the best label (tasks with choices) or greedy text."""
-    from .models.inference import greedy_decode, score_choices
+    from ..models.inference import greedy_decode, score_choices
 
     if task.choices:
         choices = [model.model_ids(tokenizer.encode(c)) for c in task.choices]
@@ -53,7 +53,7 @@ def make_record(cell, prompt, prediction: str, task, arch: dict, prefill: float,
 def evaluate(model, task, tokenizer, test: list, todo: list[int], cell, summary: dict, write: Callable[[list[dict]], None],
              *, batch: int = 32, prefill_repeats: int = 3, show_progress: bool = True) -> int:
     """Evaluate the examples ``todo`` (indices into ``test``, a list of pipeline prompts); returns records written."""
-    from .models.inference import measure_prefill
+    from ..models.inference import measure_prefill
 
     max_new = int(summary.get("max_answer_tokens", 8)) + 2
     batch = max(1, batch)
