@@ -19,8 +19,8 @@ exceeds the target.
 
 from __future__ import annotations
 
-from ..core import validate
 from ..compressors.base import register
+from ..core import validate
 from ..core.errors import HarnessError
 from .lossy import thin
 from .models import lingua2_path, quiet_transformers
@@ -51,8 +51,10 @@ class LinguaCompressor(ModelCompressor):
         except HarnessError:
             raise
         except Exception as exc:  # a crash inside llmlingua on this input: name it, one line
-            raise HarnessError(f"{self.name}: the llmlingua library failed on this input "
-                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from exc
+            raise HarnessError(
+                f"{self.name}: the llmlingua library failed on this input "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            ) from exc
 
     def shrink(self, ids, target, question):
         pc = self.scorer
@@ -70,8 +72,13 @@ class LinguaCompressor(ModelCompressor):
         out = min(outs, key=lambda o: (abs(len(o) - target), len(o)))  # the attempt closest to the target
         trimmed = max(0, len(out) - target)
         out = thin(out, target)
-        return out, {"attempts": attempts, "trimmed": trimmed, "library_scale": round(scale, 4),
-                     "newlines_in": text.count("\n"), "newlines_out": self.tokenizer.decode(out).count("\n")}
+        return out, {
+            "attempts": attempts,
+            "trimmed": trimmed,
+            "library_scale": round(scale, 4),
+            "newlines_in": text.count("\n"),
+            "newlines_out": self.tokenizer.decode(out).count("\n"),
+        }
 
 
 def next_request(tried: list[tuple[int, int]], target: int) -> float:
@@ -108,8 +115,9 @@ class LLMLingua(LinguaCompressor):
 
     def call(self, pc, text, target, question):
         size = window_size(pc.get_token_length(text, add_special_tokens=False))
-        return pc.compress_prompt([text], target_token=target, iterative_size=size,
-                                  **self.options(question))["compressed_prompt"]
+        return pc.compress_prompt([text], target_token=target, iterative_size=size, **self.options(question))[
+            "compressed_prompt"
+        ]
 
 
 @register
@@ -120,11 +128,18 @@ class LongLLMLingua(LLMLingua):
 
     def options(self, question):
         if not question or not question.strip():
-            raise HarnessError("longllmlingua is question-aware and got no question; pass the task's question "
-                               "(tasks do this) or use llmlingua")
+            raise HarnessError(
+                "longllmlingua is question-aware and got no question; pass the task's question "
+                "(tasks do this) or use llmlingua"
+            )
         # question-conditioned contrastive perplexity; the question is not appended to the output
-        return {"question": question, "rank_method": "longllmlingua", "condition_in_question": "after_condition",
-                "condition_compare": True, "concate_question": False}
+        return {
+            "question": question,
+            "rank_method": "longllmlingua",
+            "condition_in_question": "after_condition",
+            "condition_compare": True,
+            "concate_question": False,
+        }
 
 
 @register
@@ -134,8 +149,10 @@ class LLMLingua2(LinguaCompressor):
     name = "llmlingua2"
     llmlingua2 = True
     default_model = "microsoft/llmlingua-2-xlm-roberta-large-meetingbank"
-    model_hint = ("model=<local directory of microsoft/llmlingua-2-xlm-roberta-large-meetingbank or "
-                  "llmlingua-2-bert-base-multilingual-cased-meetingbank>")
+    model_hint = (
+        "model=<local directory of microsoft/llmlingua-2-xlm-roberta-large-meetingbank or "
+        "llmlingua-2-bert-base-multilingual-cased-meetingbank>"
+    )
 
     def model_path(self) -> str:
         return lingua2_path(super().model_path())

@@ -56,13 +56,17 @@ def lingua2_path(path: str) -> str:
     try:
         model_type = json.loads(config.read_text()).get("model_type")
     except (OSError, ValueError):
-        raise HarnessError(f"{config} is missing or unreadable: llmlingua2 needs a token-classification model directory") from None
+        raise HarnessError(
+            f"{config} is missing or unreadable: llmlingua2 needs a token-classification model directory"
+        ) from None
     flavour = LINGUA2_FLAVOURS.get(model_type)
     if flavour is None:
         raise HarnessError(
             f"llmlingua2 supports BERT or XLM-RoBERTa token classifiers; {path} holds model_type={model_type!r}"
         )
-    link = cache_dir() / "llmlingua2" / f"{hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:12]}-{flavour}"
+    link = (
+        cache_dir() / "llmlingua2" / f"{hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:12]}-{flavour}"
+    )
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
         tmp = link.with_name(link.name + f".tmp{os.getpid()}")

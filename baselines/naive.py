@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import validate
 from ..compressors.base import register
+from ..core import validate
 from .lossy import LossyCompressor
 
 SIDES = ("head", "tail", "middle")
@@ -24,11 +24,11 @@ class Truncate(LossyCompressor):
 
     def shrink(self, ids, target, question):
         if self.side == "head":
-            return ids[len(ids) - target:], {}
+            return ids[len(ids) - target :], {}
         if self.side == "tail":
             return ids[:target], {}
         front = (target + 1) // 2
-        return ids[:front] + ids[len(ids) - (target - front):], {}
+        return ids[:front] + ids[len(ids) - (target - front) :], {}
 
 
 @register

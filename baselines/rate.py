@@ -13,15 +13,14 @@ Lengths are counted in the evaluated tokenizer, never in a library's own tokeniz
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..core import validate
 from ..core.errors import HarnessError
 
 MATCH = "match:"
-DOMAIN = ("a fraction of tokens kept in (0, 1] (e.g. rate=0.7) or match:<lossless compressor> "
-          "(e.g. rate=match:ltsc)")
+DOMAIN = "a fraction of tokens kept in (0, 1] (e.g. rate=0.7) or match:<lossless compressor> (e.g. rate=match:ltsc)"
 
 
 @dataclass
@@ -34,9 +33,9 @@ class Rate:
     _matched: object = None
 
     @classmethod
-    def parse(cls, value, tokenizer) -> "Rate":
-        if isinstance(value, str) and value.startswith(MATCH) and value[len(MATCH):].strip():
-            return cls(match=value[len(MATCH):], tokenizer=tokenizer)
+    def parse(cls, value, tokenizer) -> Rate:
+        if isinstance(value, str) and value.startswith(MATCH) and value[len(MATCH) :].strip():
+            return cls(match=value[len(MATCH) :], tokenizer=tokenizer)
         try:
             return cls(fraction=float(validate.number("rate", value, 0, 1, low_open=True)))
         except validate.InvalidParameter:

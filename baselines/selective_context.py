@@ -45,7 +45,7 @@ def lm_self_information(hf_tokenizer, model, text: str, window: int = 1024, cont
     with torch.no_grad():
         for start in range(shift, len(seq), window):  # score positions start..start+window, with left context
             left = max(0, start - context)
-            chunk = torch.tensor([seq[left:start + window]], device=model.device)
+            chunk = torch.tensor([seq[left : start + window]], device=model.device)
             logp = torch.log_softmax(model(chunk).logits[0].float(), dim=-1)
             pos = torch.arange(start - left, chunk.shape[1], device=model.device)
             if pos.numel() and pos[0] == 0:
@@ -100,5 +100,5 @@ class SelectiveContext(ModelCompressor):
         starts = np.array(word_units(pieces) + [len(ids)])
         scores = np.add.reduceat(token_info, starts[:-1])
         keep = keep_by_score(scores, np.diff(starts), target)
-        out = [t for u in np.flatnonzero(keep) for t in ids[starts[u]:starts[u + 1]]]
+        out = [t for u in np.flatnonzero(keep) for t in ids[starts[u] : starts[u + 1]]]
         return out, {"units": len(scores), "units_kept": int(keep.sum())}

@@ -33,20 +33,26 @@ def parse_args(argv=None):
 
 def prepare(args):
     from harness.compressors import build_compressor
+    from harness.data.tokenizers import get_tokenizer
     from harness.engine.pipeline import Pipeline
     from harness.tasks import build_task
-    from harness.data.tokenizers import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
     pipe, task = Pipeline(tok, build_compressor("raw", tok)), build_task(args.task)
-    return tok, task, pipe.split(task, "train", args.train_examples, 0), pipe.split(task, "test", 16 if args.quick else 64, 0)
+    return (
+        tok,
+        task,
+        pipe.split(task, "train", args.train_examples, 0),
+        pipe.split(task, "test", 16 if args.quick else 64, 0),
+    )
 
 
 def train_seconds(args, tok, train, window: int):
     import torch
 
+    from harness.engine.training import TrainConfig
+    from harness.engine.training import train as train_model
     from harness.models import build_model
-    from harness.engine.training import TrainConfig, train as train_model
 
     model = build_model(args.model)
     torch.manual_seed(0)
@@ -81,18 +87,29 @@ def main(argv=None) -> int:
     for name, window in (("plain (bucket_window=1)", 1), ("length-aware (bucket_window=50)", 50)):
         epoch = bucketed_batches(lengths, args.batch, torch.Generator().manual_seed(0), window)
         seconds, model = train_seconds(args, tok, train, window)
-        batches = sorted_batches(test_len, args.batch) if window > 1 else \
-            [list(range(i, min(i + args.batch, len(test)))) for i in range(0, len(test), args.batch)]
-        rows.append({"batching": name, "train padding": f"{100 * padding_waste(epoch, lengths):.1f}%",
-                     f"train s ({args.steps} steps)": seconds, "eval padding": f"{100 * padding_waste(batches, test_len):.1f}%",
-                     f"eval s ({len(test)} examples)": eval_seconds(model, test, batches)})
+        batches = (
+            sorted_batches(test_len, args.batch)
+            if window > 1
+            else [list(range(i, min(i + args.batch, len(test)))) for i in range(0, len(test), args.batch)]
+        )
+        rows.append(
+            {
+                "batching": name,
+                "train padding": f"{100 * padding_waste(epoch, lengths):.1f}%",
+                f"train s ({args.steps} steps)": seconds,
+                "eval padding": f"{100 * padding_waste(batches, test_len):.1f}%",
+                f"eval s ({len(test)} examples)": eval_seconds(model, test, batches),
+            }
+        )
     for key in (f"train s ({args.steps} steps)", f"eval s ({len(test)} examples)"):
         ratio = rows[0][key] / rows[1][key]
         for r in rows:
             r[key] = f"{r[key]:.1f}"
         rows[1][key] += f" ({ratio:.2f}x faster)"
-    print(f"{task.name}: {len(train)} train prompts, {min(lengths)}..{max(lengths)} tokens; model {args.model}, "
-          f"batch {args.batch}, {args.threads} thread(s)\n")
+    print(
+        f"{task.name}: {len(train)} train prompts, {min(lengths)}..{max(lengths)} tokens; model {args.model}, "
+        f"batch {args.batch}, {args.threads} thread(s)\n"
+    )
     print(tabulate(rows, headers="keys", tablefmt="github", disable_numparse=True))
     return 0
 

@@ -56,9 +56,11 @@ def corpus(tokenizer, need: int) -> tuple[list[int], str]:
         used += 1
         if len(ids) >= need:
             break
-    about = (f"CPython {platform.python_version()} stdlib, first {used} top-level .py files by name "
-             f"({files[0].name} .. {files[used - 1].name}), {len(ids):,} cl100k_base tokens, "
-             f"text sha256 {digest.hexdigest()[:16]}")
+    about = (
+        f"CPython {platform.python_version()} stdlib, first {used} top-level .py files by name "
+        f"({files[0].name} .. {files[used - 1].name}), {len(ids):,} cl100k_base tokens, "
+        f"text sha256 {digest.hexdigest()[:16]}"
+    )
     return ids, about
 
 
@@ -69,7 +71,7 @@ def sequences(ids: list[int], length: int, count: int) -> list[list[int]]:
     """The first ``count`` of the full plan's sequences: evenly spaced over the corpus."""
     full = FULL[length]
     step = (len(ids) - length) // (full - 1) if full > 1 else 0
-    return [ids[i * step:i * step + length] for i in range(count)]
+    return [ids[i * step : i * step + length] for i in range(count)]
 
 
 def measure(comp, seqs: list[list[int]]) -> dict:
@@ -88,8 +90,12 @@ def measure(comp, seqs: list[list[int]]) -> dict:
         else:
             peer_out = out.info.get("peer_tokens_out")
             reductions.append(1 - (peer_out if peer_out is not None else out.tokens_out) / len(seq))
-    return {"reductions": reductions, "seconds": statistics.median(seconds), "failures": failures,
-            "entries": statistics.mean(entries)}
+    return {
+        "reductions": reductions,
+        "seconds": statistics.median(seconds),
+        "failures": failures,
+        "entries": statistics.mean(entries),
+    }
 
 
 def peak_mib(comp, seq: list[int]) -> float:
@@ -112,13 +118,15 @@ def pct(value) -> str:
 
 def failure_sample(codecs: dict, ids: list[int], length: int, count: int) -> list[str]:
     """Round-trip failures of the peers on ``count`` more sequences (no timing): a rate, not an anecdote."""
-    seqs = [ids[i * ((len(ids) - length) // (count - 1)):][:length] for i in range(count)]
+    seqs = [ids[i * ((len(ids) - length) // (count - 1)) :][:length] for i in range(count)]
     lines = []
     for name in PEERS:
         if name in codecs:
             res = measure(codecs[name], seqs)
-            lines.append(f"{name}: {res['failures']}/{count} {length:,}-token sequences fail to round-trip "
-                         f"({100 * res['failures'] / count:.1f}%)")
+            lines.append(
+                f"{name}: {res['failures']}/{count} {length:,}-token sequences fail to round-trip "
+                f"({100 * res['failures'] / count:.1f}%)"
+            )
     return lines
 
 
@@ -140,9 +148,13 @@ def table_row(name: str, length: int, seqs: list, res: dict, delta: dict | None,
     mem = None if name in PEERS else peak_mib(comp, seqs[0])
     speedup = delta["seconds"] / res["seconds"] if delta and name not in PEERS else None
     return {
-        "tokens": f"{length:,}", "codec": name, "seqs": len(seqs), "reduction": pct(mean(res["reductions"])),
+        "tokens": f"{length:,}",
+        "codec": name,
+        "seqs": len(seqs),
+        "reduction": pct(mean(res["reductions"])),
         "entries": f"{res['entries']:.0f}",
-        "median s": f"{res['seconds']:.4f}", "× faster than delta": "—" if speedup is None else f"{speedup:,.0f}×",
+        "median s": f"{res['seconds']:.4f}",
+        "× faster than delta": "—" if speedup is None else f"{speedup:,.0f}×",
         "round-trip failures": f"{res['failures']}/{len(seqs)}",
         "peak MiB": "—" if mem is None else f"{mem:.1f}",
         "bytes/token": "—" if mem is None else f"{mem * 2**20 / length:,.0f}",
@@ -158,24 +170,34 @@ def run(plan: dict[int, int], peers: bool, sample: int = 0, degenerate: int = 0)
     rows, checks = [], []
     for length, count in plan.items():
         seqs = sequences(ids, length, count)
-        results = {name: measure(comp, seqs) for name, comp in codecs.items()
-                   if not (name in PEERS and length > slow_above)}
-        rows += [table_row(name, length, seqs, res, results.get(DELTA_DEFAULT), codecs[name]) for name, res in results.items()]
+        results = {
+            name: measure(comp, seqs) for name, comp in codecs.items() if not (name in PEERS and length > slow_above)
+        }
+        rows += [
+            table_row(name, length, seqs, res, results.get(DELTA_DEFAULT), codecs[name])
+            for name, res in results.items()
+        ]
         full_pool = [name for name in OURS if results[name]["entries"] >= codecs[name].pool_size]
         if full_pool:
-            notes.append(f"{length:,} tokens: {', '.join(full_pool)} used the whole meta-token pool "
-                         f"({codecs[full_pool[0]].pool_size:,} ids); a larger pool_size would compress more")
+            notes.append(
+                f"{length:,} tokens: {', '.join(full_pool)} used the whole meta-token pool "
+                f"({codecs[full_pool[0]].pool_size:,} ids); a larger pool_size would compress more"
+            )
         if DELTA_DEFAULT not in results and peers and length > slow_above:
-            notes.append(f"{length:,} tokens: delta-ltsc skipped (superlinear; above {slow_above:,} tokens one call takes "
-                         "minutes)")
+            notes.append(
+                f"{length:,} tokens: delta-ltsc skipped (superlinear; above {slow_above:,} tokens one call takes "
+                "minutes)"
+            )
         checks += target_checks(length, results)
     report(about, rows, notes, checks, codecs, ids, sample)
     if degenerate:
         from tabulate import tabulate
 
         rows, checks = degenerate_rows(codecs, degenerate)
-        print(f"\nDegenerate inputs ({degenerate:,} tokens; seconds of one call, peak memory of another under "
-              "tracemalloc):\n")
+        print(
+            f"\nDegenerate inputs ({degenerate:,} tokens; seconds of one call, peak memory of another under "
+            "tracemalloc):\n"
+        )
         print(tabulate(rows, headers="keys", tablefmt="github", disable_numparse=True))
         print()
         for line in checks:
@@ -204,27 +226,43 @@ def degenerate_rows(codecs: dict, n: int) -> tuple[list[dict], list[str]]:
                 raise HarnessError(f"{name} failed to round-trip the {kind} input")
             out[name] = res.tokens_out
             mem = peak_mib(codecs[name], seq)
-            rows.append({"input": f"{kind}, {n:,} tokens", "codec": name, "tokens out": f"{res.tokens_out:,}",
-                         "entries": res.dictionary_entries, "s": f"{seconds:.2f}", "peak MiB": f"{mem:.0f}",
-                         "bytes/token": f"{mem * 2**20 / n:,.0f}"})
+            rows.append(
+                {
+                    "input": f"{kind}, {n:,} tokens",
+                    "codec": name,
+                    "tokens out": f"{res.tokens_out:,}",
+                    "entries": res.dictionary_entries,
+                    "s": f"{seconds:.2f}",
+                    "peak MiB": f"{mem:.0f}",
+                    "bytes/token": f"{mem * 2**20 / n:,.0f}",
+                }
+            )
         for name in IMPROVED:
             ok = "PASS" if out[name] <= out["ltsc"] else "FAIL"
             checks.append(f"{kind} ({n:,}): {name} {out[name]:,} tokens ≤ ltsc {out['ltsc']:,}: {ok}")
     return rows, checks
 
 
-def report(about: str, rows: list[dict], notes: list[str], checks: list[str], codecs: dict, ids: list[int], sample: int):
+def report(
+    about: str, rows: list[dict], notes: list[str], checks: list[str], codecs: dict, ids: list[int], sample: int
+):
     from tabulate import tabulate
 
-    print(f"Corpus: {about}. Machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}.\n")
+    print(
+        f"Corpus: {about}. Machine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}.\n"
+    )
     print(tabulate(rows, headers="keys", tablefmt="github", disable_numparse=True))
-    print("\nReduction = mean over sequences of 1 - tokens_out/tokens_in, dictionary and delimiters included; "
-          "delta's rows average only the sequences it round-trips.")
+    print(
+        "\nReduction = mean over sequences of 1 - tokens_out/tokens_in, dictionary and delimiters included; "
+        "delta's rows average only the sequences it round-trips."
+    )
     for note in notes:
         print(f"- {note}")
     if sample and any(name in codecs for name in PEERS):
-        print(f"\nPeer round-trip failure rate on a larger sample ({sample} evenly spaced sequences of 2,048 tokens):\n")
+        print(
+            f"\nPeer round-trip failure rate on a larger sample ({sample} evenly spaced sequences of 2,048 tokens):\n"
+        )
         for line in failure_sample(codecs, ids, 2048, sample):
             print(f"- {line}")
     print("\nTargets (measured in this run):\n")
@@ -249,12 +287,16 @@ def target_checks(length: int, results: dict) -> list[str]:
         b = mean([default["reductions"][i] for i in kept])
         for name in IMPROVED:
             a = mean([results[name]["reductions"][i] for i in kept])
-            lines.append(f"{length:,}: {name} reduction {pct(a)} ≥ delta default {pct(b)} on the {len(kept)} sequences "
-                         f"delta round-trips ({default['failures']} it does not): {ok(b is None or a >= b)}")
+            lines.append(
+                f"{length:,}: {name} reduction {pct(a)} ≥ delta default {pct(b)} on the {len(kept)} sequences "
+                f"delta round-trips ({default['failures']} it does not): {ok(b is None or a >= b)}"
+            )
         if length == 8192:
             for name in OURS:
                 ratio = default["seconds"] / results[name]["seconds"]
-                lines.append(f"8,192: {name} {ratio:,.0f}× faster than delta default (target ≥ 100×): {ok(ratio >= 100)}")
+                lines.append(
+                    f"8,192: {name} {ratio:,.0f}× faster than delta default (target ≥ 100×): {ok(ratio >= 100)}"
+                )
     if length == 65536:
         for name in OURS:
             s = results[name]["seconds"]
@@ -266,16 +308,27 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one or two sequences per length")
     parser.add_argument("--no-peers", action="store_true", help="skip delta-ltsc")
-    parser.add_argument("--failure-sample", type=int, default=None, metavar="N",
-                        help="also count delta-ltsc's round-trip failures on N sequences of 2,048 tokens "
-                             "(default: 64, 0 with --quick)")
-    parser.add_argument("--degenerate", type=int, default=None, metavar="N",
-                        help=f"length of the degenerate inputs (default {DEGENERATE:,}, {DEGENERATE_QUICK:,} with --quick; "
-                             "0 skips them)")
+    parser.add_argument(
+        "--failure-sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also count delta-ltsc's round-trip failures on N sequences of 2,048 tokens (default: 64, 0 with --quick)",
+    )
+    parser.add_argument(
+        "--degenerate",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"length of the degenerate inputs (default {DEGENERATE:,}, {DEGENERATE_QUICK:,} with --quick; "
+        "0 skips them)",
+    )
     args = parser.parse_args(argv)
     try:
         sample = args.failure_sample if args.failure_sample is not None else (0 if args.quick else 64)
-        degenerate = args.degenerate if args.degenerate is not None else (DEGENERATE_QUICK if args.quick else DEGENERATE)
+        degenerate = (
+            args.degenerate if args.degenerate is not None else (DEGENERATE_QUICK if args.quick else DEGENERATE)
+        )
         run(QUICK if args.quick else FULL, peers=not args.no_peers, sample=sample, degenerate=degenerate)
     except HarnessError as exc:
         print(f"codec benchmark: error: {exc}", file=sys.stderr)

@@ -30,27 +30,41 @@ from pathlib import Path
 
 from harness.core.errors import HarnessError
 
-SMOKE = dict(stage="large", model="tiny@d_model=64,layers=2,heads=4", train_examples=300, test_examples=60,
-             batch=16, steps=40, device="cpu")
+SMOKE = dict(
+    stage="large",
+    model="tiny@d_model=64,layers=2,heads=4",
+    train_examples=300,
+    test_examples=60,
+    batch=16,
+    steps=40,
+    device="cpu",
+)
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, help="file for the report (Markdown)")
     p.add_argument("--stage", default="x3large", help="tree stage (default x3large, the paper's setting)")
-    p.add_argument("--model", default="tiny@d_model=384,layers=6,heads=6", help="model spec (default: 6-layer d=384 from scratch)")
+    p.add_argument(
+        "--model", default="tiny@d_model=384,layers=6,heads=6", help="model spec (default: 6-layer d=384 from scratch)"
+    )
     p.add_argument("--minutes", type=float, default=7.5, help="wall-time budget for the whole script (default 7.5)")
     p.add_argument("--steps", type=int, help="training steps per format (default: calibrated to the budget)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--prompt-loss", type=float, default=1.0, help="weight of the next-token loss on the prompt (default 1)")
+    p.add_argument(
+        "--prompt-loss", type=float, default=1.0, help="weight of the next-token loss on the prompt (default 1)"
+    )
     p.add_argument("--train-examples", type=int, default=20000)
     p.add_argument("--test-examples", type=int, default=4000)
     p.add_argument("--device", default="auto")
     p.add_argument("--tokenizer", default="cl100k_base")
-    p.add_argument("--compressor", default="ltsc",
-                   help="the lossless compressor compared with raw (default ltsc; e.g. ltsc@pool_size=32: a model trained "
-                        "from scratch learns a small meta-token pool much faster, and the pool never changes lengths)")
+    p.add_argument(
+        "--compressor",
+        default="ltsc",
+        help="the lossless compressor compared with raw (default ltsc; e.g. ltsc@pool_size=32: a model trained "
+        "from scratch learns a small meta-token pool much faster, and the pool never changes lengths)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", help="run directory (default runs/gpu_tree-<stage>)")
     p.add_argument("--smoke", action="store_true", help="tiny CPU configuration (~1 minute) to check the pipeline")
@@ -74,15 +88,17 @@ def seconds_per_step(task_spec: str, compressor: str, args, device: str, steps: 
     import torch
 
     from harness.compressors import build_compressor
-    from harness.models import build_model
-    from harness.engine.pipeline import Pipeline
-    from harness.tasks import build_task
     from harness.data.tokenizers import get_tokenizer
+    from harness.engine.pipeline import Pipeline
     from harness.engine.training import TrainConfig, train
+    from harness.models import build_model
+    from harness.tasks import build_task
 
     tok = get_tokenizer(args.tokenizer)
     comp = build_compressor(compressor, tok)
-    data = Pipeline(tok, comp).split(build_task(task_spec), "train", min(args.train_examples, 8 * args.batch), args.seed)
+    data = Pipeline(tok, comp).split(
+        build_task(task_spec), "train", min(args.train_examples, 8 * args.batch), args.seed
+    )
     model = build_model(args.model)
     torch.manual_seed(args.seed)
     model.setup(tok, comp.extra_vocab, [p.ids for p in data] + [p.answer for p in data], device)
@@ -104,16 +120,22 @@ def calibrate_steps(task: str, args, device: str, start: float) -> int:
     per_step = {comp: seconds_per_step(task, comp, args, device) for comp in ("raw", args.compressor)}
     remaining = args.minutes * 60 - (time.perf_counter() - start)
     steps = max(10, int(0.70 * remaining / sum(per_step.values())))
-    print(f"gpu_tree: calibrated {steps} steps per format (s/step: "
-          + ", ".join(f"{k} {v:.4f}" for k, v in per_step.items()) + ")", file=sys.stderr)
+    print(
+        f"gpu_tree: calibrated {steps} steps per format (s/step: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in per_step.items())
+        + ")",
+        file=sys.stderr,
+    )
     return steps
 
 
 def class_recall(records: list[dict]) -> dict:
     """The accuracy on the examples of each target class (their mean is the leaderboard's balanced_accuracy)."""
     classes = sorted({r["target"] for r in records})
-    return {c: sum(r["correct"] for r in records if r["target"] == c) / sum(r["target"] == c for r in records)
-            for c in classes}
+    return {
+        c: sum(r["correct"] for r in records if r["target"] == c) / sum(r["target"] == c for r in records)
+        for c in classes
+    }
 
 
 def report_lines(args, steps: int, device: str, wall: float, rows: list[dict], records: list[dict]) -> list[str]:
@@ -122,32 +144,47 @@ def report_lines(args, steps: int, device: str, wall: float, rows: list[dict], r
 
     from harness.results.leaderboard import render
 
-    lines = [f"# Textualized Tree ({args.stage}): raw vs {args.compressor}, {args.model} trained from scratch", "",
-             f"- hardware: {hardware(device)}",
-             f"- budget: {steps} steps x batch {args.batch} per format (same for both), lr {args.lr}, "
-             f"prompt loss weight {args.prompt_loss}, {args.train_examples} train / {args.test_examples} test examples, seed {args.seed}",
-             f"- tokenizer: {args.tokenizer}; whole prompt compressed; label scoring over true/false",
-             f"- total wall time: {wall:.0f} s" + (" (smoke configuration, CPU)" if args.smoke else ""), ""]
+    lines = [
+        f"# Textualized Tree ({args.stage}): raw vs {args.compressor}, {args.model} trained from scratch",
+        "",
+        f"- hardware: {hardware(device)}",
+        f"- budget: {steps} steps x batch {args.batch} per format (same for both), lr {args.lr}, "
+        f"prompt loss weight {args.prompt_loss}, {args.train_examples} train / {args.test_examples} test examples, seed {args.seed}",
+        f"- tokenizer: {args.tokenizer}; whole prompt compressed; label scoring over true/false",
+        f"- total wall time: {wall:.0f} s" + (" (smoke configuration, CPU)" if args.smoke else ""),
+        "",
+    ]
     table = []
     for row in rows:
         mine = [r for r in records if r["cell"] == row["cell"]]
         recall = class_recall(mine)
-        table.append({
-            "compressor": row["compressor"], "n": row["n"],
-            "accuracy": f"{100 * row['accuracy']:.2f}% [{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]",
-            "majority": f"{100 * row['majority_baseline']:.2f}%",
-            "balanced acc.": f"{100 * row['balanced_accuracy']:.1f}%",
-            "recall true / false": " / ".join(f"{100 * recall.get(c, float('nan')):.1f}%" for c in ("true", "false")),
-            "mean tokens": f"{row['mean_tokens']:.1f}",
-            "length red.": f"{100 * row['length_reduction']:.1f}%",
-            "n² red.": f"{100 * row['attention_reduction']:.1f}%",
-            "FLOPs red.": f"{100 * row['flops_reduction']:.1f}%",
-            "prefill ms": f"{row['prefill_ms']:.3f}",
-            "prefill speed-up": "" if row["prefill_speedup"] is None else f"{row['prefill_speedup']:.2f}x",
-        })
+        table.append(
+            {
+                "compressor": row["compressor"],
+                "n": row["n"],
+                "accuracy": f"{100 * row['accuracy']:.2f}% [{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]",
+                "majority": f"{100 * row['majority_baseline']:.2f}%",
+                "balanced acc.": f"{100 * row['balanced_accuracy']:.1f}%",
+                "recall true / false": " / ".join(
+                    f"{100 * recall.get(c, float('nan')):.1f}%" for c in ("true", "false")
+                ),
+                "mean tokens": f"{row['mean_tokens']:.1f}",
+                "length red.": f"{100 * row['length_reduction']:.1f}%",
+                "n² red.": f"{100 * row['attention_reduction']:.1f}%",
+                "FLOPs red.": f"{100 * row['flops_reduction']:.1f}%",
+                "prefill ms": f"{row['prefill_ms']:.3f}",
+                "prefill speed-up": "" if row["prefill_speedup"] is None else f"{row['prefill_speedup']:.2f}x",
+            }
+        )
     lines.append(tabulate(table, headers="keys", tablefmt="github", disable_numparse=True))
-    lines += ["", "Paper (arXiv 2506.00307, abstract): 27% length and 47% attention-compute reduction on its tree task.",
-              "", "Full leaderboard (all columns):", "", render(rows, "markdown")]
+    lines += [
+        "",
+        "Paper (arXiv 2506.00307, abstract): 27% length and 47% attention-compute reduction on its tree task.",
+        "",
+        "Full leaderboard (all columns):",
+        "",
+        render(rows, "markdown"),
+    ]
     return lines
 
 
@@ -168,14 +205,33 @@ def main(argv=None) -> int:
     print(f"gpu_tree: {task}, {args.model}, device {device}: {hardware(device)}", file=sys.stderr)
 
     steps = args.steps or calibrate_steps(task, args, device, start)
-    train = TrainConfig(steps=steps, batch_size=args.batch, lr=args.lr, prompt_loss=args.prompt_loss, seed=args.seed,
-                        warmup=min(200, max(1, steps // 10)))
-    config = RunConfig(tasks=[task], compressors=["raw", args.compressor], model=args.model, tokenizer=args.tokenizer,
-                       seed=args.seed, train_examples=args.train_examples, test_examples=args.test_examples,
-                       train=train, device=device, eval_batch=64, prefill_repeats=1, progress=True,
-                       threads=1 if device == "cpu" else None)
+    train = TrainConfig(
+        steps=steps,
+        batch_size=args.batch,
+        lr=args.lr,
+        prompt_loss=args.prompt_loss,
+        seed=args.seed,
+        warmup=min(200, max(1, steps // 10)),
+    )
+    config = RunConfig(
+        tasks=[task],
+        compressors=["raw", args.compressor],
+        model=args.model,
+        tokenizer=args.tokenizer,
+        seed=args.seed,
+        train_examples=args.train_examples,
+        test_examples=args.test_examples,
+        train=train,
+        device=device,
+        eval_batch=64,
+        prefill_repeats=1,
+        progress=True,
+        threads=1 if device == "cpu" else None,
+    )
     workdir = Path(args.workdir or f"runs/gpu_tree-{args.stage}" + ("-smoke" if args.smoke else ""))
-    results = evaluate(config=config, output=workdir, command=shlex.join(["benchmarks/gpu_tree.py", *(argv or sys.argv[1:])]))
+    results = evaluate(
+        config=config, output=workdir, command=shlex.join(["benchmarks/gpu_tree.py", *(argv or sys.argv[1:])])
+    )
     rows, records = results.rows, results.records
     wall = time.perf_counter() - start
 

@@ -79,17 +79,33 @@ def worker(model: str, bert: str, out: Path) -> None:
         for p in load_prompts():
             start = time.perf_counter()
             res = comp.compress(tok.encode(p["text"]), question=p["question"])
-            rows.append({"compressor": name, "prompt": p["id"], "ids": res.ids, "tokens_in": res.tokens_in,
-                         "attempts": res.info.get("attempts"), "seconds": round(time.perf_counter() - start, 3)})
+            rows.append(
+                {
+                    "compressor": name,
+                    "prompt": p["id"],
+                    "ids": res.ids,
+                    "tokens_in": res.tokens_in,
+                    "attempts": res.info.get("attempts"),
+                    "seconds": round(time.perf_counter() - start, 3),
+                }
+            )
         if name == "llmlingua":
             adapter = dict(getattr(comp.scorer.model, MARK))  # what the hooks learned from the model's outputs
-    meta = {"python": sys.executable, "transformers": md.version("transformers"), "llmlingua": md.version("llmlingua"),
-            "torch": md.version("torch"), "model_dir": resolve_model(model, "model"), "adapter": adapter}
+    meta = {
+        "python": sys.executable,
+        "transformers": md.version("transformers"),
+        "llmlingua": md.version("llmlingua"),
+        "torch": md.version("torch"),
+        "model_dir": resolve_model(model, "model"),
+        "adapter": adapter,
+    }
     out.write_text(json.dumps({"meta": meta, "rows": rows}))
 
 
 def run_worker(python: str, model: str, bert: Path, out: Path) -> dict:
-    subprocess.run([python, __file__, "--worker", "--model", model, "--bert", str(bert), "--json", str(out)], check=True)
+    subprocess.run(
+        [python, __file__, "--worker", "--model", model, "--bert", str(bert), "--json", str(out)], check=True
+    )
     return json.loads(out.read_text())
 
 
@@ -121,19 +137,32 @@ def render(old: dict, runs: dict[str, dict]) -> str:
     lines = ["# LLMLingua family: kept tokens on two transformers stacks", ""]
     for label, data in [("old", old), *runs.items()]:
         m = data["meta"]
-        lines.append(f"- {label}: transformers {m['transformers']}, llmlingua {m['llmlingua']}, torch {m['torch']}, "
-                     f"scoring model `{m['model_dir']}`, KV adapter {m['adapter']}")
+        lines.append(
+            f"- {label}: transformers {m['transformers']}, llmlingua {m['llmlingua']}, torch {m['torch']}, "
+            f"scoring model `{m['model_dir']}`, KV adapter {m['adapter']}"
+        )
     prompts = sorted({r["prompt"] for r in old["rows"]})
-    lines += ["", f"Prompts ({len(prompts)}, tokens in: "
-              + ", ".join(f"{p} {next(r['tokens_in'] for r in old['rows'] if r['prompt'] == p)}" for p in prompts)
-              + f"); cl100k_base, rate {RATE}.", ""]
+    lines += [
+        "",
+        f"Prompts ({len(prompts)}, tokens in: "
+        + ", ".join(f"{p} {next(r['tokens_in'] for r in old['rows'] if r['prompt'] == p)}" for p in prompts)
+        + f"); cl100k_base, rate {RATE}.",
+        "",
+    ]
     for label, data in runs.items():
-        lines += [f"## old vs {label}", "", "| compressor | prompts | identical | mean Jaccard | least Jaccard "
-                  "| library calls old / new | seconds old / new |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## old vs {label}",
+            "",
+            "| compressor | prompts | identical | mean Jaccard | least Jaccard "
+            "| library calls old / new | seconds old / new |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, acc in compare(old, data).items():
             j, (c0, c1), (s0, s1) = acc["jaccard"], acc["calls"], acc["s"]
-            lines.append(f"| {name} | {acc['n']} | {acc['identical']}/{acc['n']} | {sum(j) / len(j):.3f} | {min(j):.3f} "
-                         f"| {c0} / {c1} | {s0:.1f} / {s1:.1f} |")
+            lines.append(
+                f"| {name} | {acc['n']} | {acc['identical']}/{acc['n']} | {sum(j) / len(j):.3f} | {min(j):.3f} "
+                f"| {c0} / {c1} | {s0:.1f} / {s1:.1f} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -164,8 +193,10 @@ def main(argv=None) -> int:
     if not (bert / "config.json").is_file():
         subprocess.run([args.old, __file__, "--make-bert", str(bert)], check=True)
     old = run_worker(args.old, "smollm2", bert, work / "old.json")
-    runs = {"new (own conversion)": run_worker(args.new, "smollm2", bert, work / "new.json"),
-            "new (same directory)": run_worker(args.new, old["meta"]["model_dir"], bert, work / "new_shared.json")}
+    runs = {
+        "new (own conversion)": run_worker(args.new, "smollm2", bert, work / "new.json"),
+        "new (same directory)": run_worker(args.new, old["meta"]["model_dir"], bert, work / "new_shared.json"),
+    }
     report = render(old, runs)
     print(report)
     if args.out:

@@ -35,7 +35,11 @@ def parse_args(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dest", required=True, help="folder for the merged records, leaderboard and README")
-    p.add_argument("--model", default=SUITE_MODEL, help=f"model spec without meta_init (default: the earlier suite's, {SUITE_MODEL})")
+    p.add_argument(
+        "--model",
+        default=SUITE_MODEL,
+        help=f"model spec without meta_init (default: the earlier suite's, {SUITE_MODEL})",
+    )
     p.add_argument("--task", default="recall", help="task spec (default: recall)")
     p.add_argument("--inits", nargs="+", default=list(CHOICES), choices=CHOICES, help="initialisations (default: all)")
     p.add_argument("--pools", nargs="+", type=int, default=[32, 1024], help="meta-token pool sizes (default: 32 1024)")
@@ -43,15 +47,24 @@ def parse_args(argv=None):
     p.add_argument("--train-examples", type=int, default=12000)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-2, help="peak learning rate (default 1e-2, the suite's)")
-    p.add_argument("--prompt-loss", type=float, default=0.0, help="weight of the next-token loss on the prompt (default 0)")
+    p.add_argument(
+        "--prompt-loss", type=float, default=0.0, help="weight of the next-token loss on the prompt (default 0)"
+    )
     p.add_argument("--limit", type=int, default=200, help="test examples per cell (default 200)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--workdir", help="parent of the per-initialisation run directories (default runs/meta-init-<model>)")
-    p.add_argument("--include", nargs="+", default=[], metavar="DIR",
-                   help="other run directories of the same task and model whose raw and ltsc rows join the table "
-                        "(e.g. benchmarks/pretrained_table.py's run, for raw and the default initialisation); "
-                        "with --include, raw is not run again")
+    p.add_argument(
+        "--workdir", help="parent of the per-initialisation run directories (default runs/meta-init-<model>)"
+    )
+    p.add_argument(
+        "--include",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="other run directories of the same task and model whose raw and ltsc rows join the table "
+        "(e.g. benchmarks/pretrained_table.py's run, for raw and the default initialisation); "
+        "with --include, raw is not run again",
+    )
     p.add_argument("--smoke", action="store_true", help="a tiny configuration that only checks the pipeline")
     args = p.parse_args(argv)
     for d in args.include:  # checked before hours of runs, not after
@@ -60,7 +73,9 @@ def parse_args(argv=None):
     if args.smoke:
         for key, value in SMOKE.items():
             setattr(args, key, value)
-    args.workdir = Path(args.workdir or ROOT / "runs" / f"meta-init-{args.model.split('@')[0].replace(':', '_').replace('/', '_')}")
+    args.workdir = Path(
+        args.workdir or ROOT / "runs" / f"meta-init-{args.model.split('@')[0].replace(':', '_').replace('/', '_')}"
+    )
     return args
 
 
@@ -70,11 +85,39 @@ def model_spec(model: str, init: str) -> str:
 
 def run_command(args, init: str, first: bool) -> list[str]:
     compressors = (["raw"] if first and not args.include else []) + [f"ltsc@pool_size={p}" for p in args.pools]
-    return [sys.executable, "-m", "harness", "run", "--tasks", args.task, "--compressors", *compressors,
-            "--model", model_spec(args.model, init), "--train-steps", str(args.train_steps),
-            "--train-examples", str(args.train_examples), "--batch-size", str(args.batch_size), "--lr", str(args.lr),
-            "--bucket-window", "1", "--prompt-loss", str(args.prompt_loss), "--limit", str(args.limit), "--threads", str(args.threads),
-            "--jobs", str(args.jobs), "--output", str(args.workdir / init), "--quiet"]
+    return [
+        sys.executable,
+        "-m",
+        "harness",
+        "run",
+        "--tasks",
+        args.task,
+        "--compressors",
+        *compressors,
+        "--model",
+        model_spec(args.model, init),
+        "--train-steps",
+        str(args.train_steps),
+        "--train-examples",
+        str(args.train_examples),
+        "--batch-size",
+        str(args.batch_size),
+        "--lr",
+        str(args.lr),
+        "--bucket-window",
+        "1",
+        "--prompt-loss",
+        str(args.prompt_loss),
+        "--limit",
+        str(args.limit),
+        "--threads",
+        str(args.threads),
+        "--jobs",
+        str(args.jobs),
+        "--output",
+        str(args.workdir / init),
+        "--quiet",
+    ]
 
 
 def study_table(rows: list[dict]) -> str:
@@ -82,9 +125,9 @@ def study_table(rows: list[dict]) -> str:
     from tabulate import tabulate
 
     from harness.compressors import compressors
-    from harness.results.leaderboard import accuracy_ci
-    from harness.models import models
     from harness.core.spec import Spec
+    from harness.models import models
+    from harness.results.leaderboard import accuracy_ci
 
     raw = next((r for r in rows if r["compressor"] == "raw"), None)
     table = []
@@ -95,10 +138,17 @@ def study_table(rows: list[dict]) -> str:
         # a default value stays out of a spec: read it from the registry
         init = model.params.get("meta_init", models.parameters(model.name)["meta_init"])
         pool = compressor.params.get("pool_size", compressors.parameters("ltsc", 1)["pool_size"])
-        table.append({"meta_init": init, "pool_size": pool, "n": r["n"], "ltsc accuracy (95% CI)": accuracy_ci(r),
-                      "raw accuracy (95% CI)": "—" if raw is None else accuracy_ci(raw),
-                      "Δ vs raw (pts)": "—" if raw is None else f"{100 * (r['accuracy'] - raw['accuracy']):+.1f}",
-                      "mean tokens (ltsc / raw)": f"{r['mean_tokens']:.1f} / {r['mean_raw_tokens']:.1f}"})
+        table.append(
+            {
+                "meta_init": init,
+                "pool_size": pool,
+                "n": r["n"],
+                "ltsc accuracy (95% CI)": accuracy_ci(r),
+                "raw accuracy (95% CI)": "—" if raw is None else accuracy_ci(raw),
+                "Δ vs raw (pts)": "—" if raw is None else f"{100 * (r['accuracy'] - raw['accuracy']):+.1f}",
+                "mean tokens (ltsc / raw)": f"{r['mean_tokens']:.1f} / {r['mean_raw_tokens']:.1f}",
+            }
+        )
     table.sort(key=lambda t: (t["meta_init"], t["pool_size"]))
     return tabulate(table, headers="keys", tablefmt="github", disable_numparse=True)
 
@@ -126,18 +176,24 @@ def merged_run(args) -> Path:
 def write_dest(args, dest: Path, command: str) -> str:
     """Publish the merged runs to ``dest`` (README with every run's command, commit, versions and machine; the
     leaderboard in four formats; records; plot), the study table leading the README; returns the table."""
-    from harness.results.leaderboard import read_dir, compute_rows
+    from harness.results.leaderboard import compute_rows, read_dir
     from harness.results.publish import publish
 
     merged = merged_run(args)
     table = study_table(compute_rows(read_dir(merged)))
-    source = (f"`{args.include[0]}`" if args.include else f"the `{args.inits[0]}` run")
-    note = "\n".join([
-        f"Meta-token embedding initialisation study: {args.model} on `{args.task}`, written by `{command}`.", "",
-        f"`ltsc` trained on its own input with each `meta_init` and pool size, against raw; {args.train_steps} steps "
-        f"x batch {args.batch_size}, lr {args.lr}, prompt loss {args.prompt_loss}, {args.train_examples} train / {args.limit} test examples, seed 0. "
-        f"Raw has no meta-tokens, so it runs once (in {source}). The invocations below are the runs the study "
-        "made, in order.", "", table])
+    source = f"`{args.include[0]}`" if args.include else f"the `{args.inits[0]}` run"
+    note = "\n".join(
+        [
+            f"Meta-token embedding initialisation study: {args.model} on `{args.task}`, written by `{command}`.",
+            "",
+            f"`ltsc` trained on its own input with each `meta_init` and pool size, against raw; {args.train_steps} steps "
+            f"x batch {args.batch_size}, lr {args.lr}, prompt loss {args.prompt_loss}, {args.train_examples} train / {args.limit} test examples, seed 0. "
+            f"Raw has no meta-tokens, so it runs once (in {source}). The invocations below are the runs the study "
+            "made, in order.",
+            "",
+            table,
+        ]
+    )
     publish(merged, dest, note=note)
     return table
 

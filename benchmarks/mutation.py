@@ -54,25 +54,69 @@ import signal
 import sys
 import tempfile
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).with_name("mutation.toml")
 
 # -- mutation operators ---------------------------------------------------------------------------
-BINOPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
-          ast.Mod: ast.Mult, ast.Pow: ast.Mult, ast.LShift: ast.RShift, ast.RShift: ast.LShift,
-          ast.BitOr: ast.BitAnd, ast.BitAnd: ast.BitOr, ast.BitXor: ast.BitOr}
-CMPOPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-          ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
+BINOPS = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Mod: ast.Mult,
+    ast.Pow: ast.Mult,
+    ast.LShift: ast.RShift,
+    ast.RShift: ast.LShift,
+    ast.BitOr: ast.BitAnd,
+    ast.BitAnd: ast.BitOr,
+    ast.BitXor: ast.BitOr,
+}
+CMPOPS = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
 BOOLOPS = {ast.And: ast.Or, ast.Or: ast.And}
 NAME_SWAPS = {"min": "max", "max": "min", "any": "all", "all": "any"}
-SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-          ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^",
-          ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
-          ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in", ast.And: "and", ast.Or: "or"}
+SYMBOL = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.And: "and",
+    ast.Or: "or",
+}
 #: what each operator does (the --help of the table's "op" column)
 OPERATORS = {
     "binop": "arithmetic/bitwise operator swapped (+ -, * /, // /, % *, ** *, << >>, | &, ^ |), also in +=",
@@ -111,7 +155,11 @@ def _docstring_nodes(tree: ast.AST) -> list[ast.Expr]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 out.append(first)
     return out
 
@@ -213,8 +261,11 @@ def _sites(node: ast.AST, parent: ast.AST | None):
         yield "call", f"`{node.func.id}` -> `{NAME_SWAPS[node.func.id]}`"
     elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         yield "drop", f"`{_clip(ast.unparse(node), 50)}` removed"
-    elif isinstance(node, ast.Return) and node.value is not None and not (
-            isinstance(node.value, ast.Constant) and node.value.value is None):
+    elif (
+        isinstance(node, ast.Return)
+        and node.value is not None
+        and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+    ):
         yield "return", "`return x` -> `return None`"
     elif isinstance(node, ast.Lambda) and not (isinstance(node.body, ast.Constant) and node.body.value is None):
         yield "return", "lambda body -> `None`"
@@ -223,7 +274,7 @@ def _sites(node: ast.AST, parent: ast.AST | None):
 
 
 def _clip(text: str, width: int = 30) -> str:
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _apply(node: ast.AST, parent: ast.AST, kind: str) -> None:
@@ -231,7 +282,7 @@ def _apply(node: ast.AST, parent: ast.AST, kind: str) -> None:
     if kind == "binop":
         node.op = BINOPS[type(node.op)]()
     elif kind.startswith("compare"):
-        k = int(kind[len("compare"):])
+        k = int(kind[len("compare") :])
         node.ops[k] = CMPOPS[type(node.ops[k])]()
     elif kind == "boolop":
         node.op = BOOLOPS[type(node.op)]()
@@ -239,8 +290,15 @@ def _apply(node: ast.AST, parent: ast.AST, kind: str) -> None:
         _replace(parent, node, node.operand)
     elif kind == "constant":
         v = node.value
-        node.value = (not v if isinstance(v, bool) else v + 1 if isinstance(v, (int, float))
-                      else "XX" + v + "XX" if isinstance(v, str) else b"XX" + v + b"XX")
+        node.value = (
+            not v
+            if isinstance(v, bool)
+            else v + 1
+            if isinstance(v, (int, float))
+            else "XX" + v + "XX"
+            if isinstance(v, str)
+            else b"XX" + v + b"XX"
+        )
     elif kind == "call":
         node.func = ast.Name(NAME_SWAPS[node.func.id], ast.Load())
     elif kind == "drop":
@@ -286,8 +344,13 @@ def enumerate_mutants(module: str, source: str, message_calls: set[str]) -> list
     skip = _skipped_subtrees(tree, message_calls)
     names = _qualnames(tree)
     stmts = _statements(tree)
-    in_body = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-               for stmt in f.body for n in ast.walk(stmt)}
+    in_body = {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for stmt in f.body
+        for n in ast.walk(stmt)
+    }
     in_body |= {id(n) for f in ast.walk(tree) if isinstance(f, ast.Lambda) for n in ast.walk(f.body)}
     mutants, seen = [], {}
     for index, (node, parent) in enumerate(_walk_with_parents(tree)):
@@ -303,8 +366,21 @@ def enumerate_mutants(module: str, source: str, message_calls: set[str]) -> list
             span = (min(stmt.lineno, node.lineno), max(node.end_lineno or node.lineno, stmt.lineno))
             if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) and stmt is not node:
                 span = (min(span[0], node.lineno), max(node.end_lineno or node.lineno, stmt.lineno))
-            mutants.append(Mutant(mid, module, qual, node.lineno, kind.rstrip("0123456789"), what, text, index, kind, span,
-                                  id(node) not in in_body))
+            mutants.append(
+                Mutant(
+                    mid,
+                    module,
+                    qual,
+                    node.lineno,
+                    kind.rstrip("0123456789"),
+                    what,
+                    text,
+                    index,
+                    kind,
+                    span,
+                    id(node) not in in_body,
+                )
+            )
     return sorted(mutants, key=lambda m: (m.line, m.index))
 
 
@@ -330,7 +406,7 @@ def mutated_statement(source: str, mutant: Mutant) -> str:
 
 
 # -- the import hook (sitecustomize: the tests' subprocesses get the mutant too) ----------------------
-HOOK = '''
+HOOK = """
 import importlib.abc, importlib.util, marshal, os, sys
 
 class _MutantLoader(importlib.abc.Loader):
@@ -351,7 +427,7 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
 
 if os.environ.get("LTSC_MUTATION_MODULE") and not any(type(f).__name__ == "_MutantFinder" for f in sys.meta_path):
     sys.meta_path.insert(0, _MutantFinder())
-'''
+"""
 
 
 class _Plugin:
@@ -403,15 +479,28 @@ class _Plugin:
             self.failed = f"collecting {report.nodeid}"
 
 
-def _child(module: str, origin: Path, code_path: Path, hook_dir: Path, pytest_args: list[str], log: Path,
-           selected: set[str] | None, trace_file: Path | None, out_fd: int) -> None:
+def _child(
+    module: str,
+    origin: Path,
+    code_path: Path,
+    hook_dir: Path,
+    pytest_args: list[str],
+    log: Path,
+    selected: set[str] | None,
+    trace_file: Path | None,
+    out_fd: int,
+) -> None:
     """Runs in the fork: install the mutant, run pytest, report through ``out_fd``; never returns."""
     try:
         os.setpgrp()  # its own process group: a timeout kills the tests' subprocesses too
         os.nice(10)
-        os.environ.update(LTSC_MUTATION_MODULE=module, LTSC_MUTATION_ORIGIN=str(origin),
-                          LTSC_MUTATION_CODE=str(code_path), PYTHONDONTWRITEBYTECODE="1",
-                          PYTHONPATH=os.pathsep.join([str(hook_dir), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+        os.environ.update(
+            LTSC_MUTATION_MODULE=module,
+            LTSC_MUTATION_ORIGIN=str(origin),
+            LTSC_MUTATION_CODE=str(code_path),
+            PYTHONDONTWRITEBYTECODE="1",
+            PYTHONPATH=os.pathsep.join([str(hook_dir), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        )
         sys.dont_write_bytecode = True
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1)
@@ -443,9 +532,17 @@ def _child(module: str, origin: Path, code_path: Path, hook_dir: Path, pytest_ar
 RUNNING: list[int] = []
 
 
-def run_tests(module: str, origin: Path, code, work: Path, pytest_args: list[str], timeout: float,
-              selected: set[str] | None = None, trace: bool = False,
-              tag: str = "clean") -> tuple[str, str, float, dict[str, list[int]]]:
+def run_tests(
+    module: str,
+    origin: Path,
+    code,
+    work: Path,
+    pytest_args: list[str],
+    timeout: float,
+    selected: set[str] | None = None,
+    trace: bool = False,
+    tag: str = "clean",
+) -> tuple[str, str, float, dict[str, list[int]]]:
     """(status, failing test, seconds, executed lines per test) of one test run against ``code``."""
     code_path = work / f"{tag}.marshal"
     code_path.write_bytes(marshal.dumps(code))
@@ -541,23 +638,38 @@ def run_module(mod: dict, config: dict, work: Path, only: set[str], list_only: b
             m.status, m.reason = "equivalent", equivalent[m.id]
     stale = set(equivalent) - {m.id for m in mutants}
     if stale:
-        print(f"  warning: {name}: equivalent ids no longer found (source changed?): {', '.join(sorted(stale))}",
-              file=sys.stderr)
+        print(
+            f"  warning: {name}: equivalent ids no longer found (source changed?): {', '.join(sorted(stale))}",
+            file=sys.stderr,
+        )
     if list_only:
         return mutants
     args = [*mod["pytest_args"], *mod["tests"]]
-    status, failed, seconds, lines = run_tests(name, path, mutated_code(source, path, None), work, args,
-                                               timeout=float(mod.get("clean_timeout", 900)), trace=True)
+    status, failed, seconds, lines = run_tests(
+        name,
+        path,
+        mutated_code(source, path, None),
+        work,
+        args,
+        timeout=float(mod.get("clean_timeout", 900)),
+        trace=True,
+    )
     if status != "passed":
-        raise CleanRunFailed(f"{name}: the tests fail without any mutant ({failed}); nothing to measure; see "
-                             f"{work / 'clean.log'} (run with --keep to read it)")
+        raise CleanRunFailed(
+            f"{name}: the tests fail without any mutant ({failed}); nothing to measure; see "
+            f"{work / 'clean.log'} (run with --keep to read it)"
+        )
     at_import = set(lines.pop(_Plugin.COLLECT, []))
     by_test = {test: set(ls) for test, ls in lines.items()}
     executed = at_import.union(*by_test.values())
     per_test = mod.get("per_test_coverage", True)
     timeout = max(float(mod["timeout_min"]), float(mod["timeout_factor"]) * seconds)
-    print(f"  {name}: {len(mutants)} mutants, {len(by_test)} tests; clean run {seconds:.1f} s (traced), "
-          f"timeout {timeout:.0f} s", file=sys.stderr, flush=True)
+    print(
+        f"  {name}: {len(mutants)} mutants, {len(by_test)} tests; clean run {seconds:.1f} s (traced), "
+        f"timeout {timeout:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     for i, m in enumerate(mutants, 1):
         if m.status == "equivalent" or (only and m.id not in only):
             continue
@@ -566,15 +678,21 @@ def run_module(mod: dict, config: dict, work: Path, only: set[str], list_only: b
             m.status = "not covered"
             continue
         # only the tests that run the mutated statement (all of them for code run at import)
-        selected = None if (not per_test or m.at_import or at_import & span) else {t for t, ls in by_test.items() if ls & span}
-        status, failed, m.seconds, _ = run_tests(name, path, mutated_code(source, path, m), work, args, timeout,
-                                                 selected=selected, tag=f"mutant-{m.id}")
+        selected = (
+            None if (not per_test or m.at_import or at_import & span) else {t for t, ls in by_test.items() if ls & span}
+        )
+        status, failed, m.seconds, _ = run_tests(
+            name, path, mutated_code(source, path, m), work, args, timeout, selected=selected, tag=f"mutant-{m.id}"
+        )
         m.status = {"passed": "survived", "failed": "killed", "timeout": "killed"}[status]
         m.killed_by = failed
         if verbose or m.status == "survived":
-            print(f"    [{i}/{len(mutants)}] {m.status:8} {m.id} {path.name}:{m.line} {m.qualname}: {m.what}"
-                  f"{'  (' + failed + ')' if verbose and failed else ''}  {m.seconds:.1f} s", file=sys.stderr,
-                  flush=True)
+            print(
+                f"    [{i}/{len(mutants)}] {m.status:8} {m.id} {path.name}:{m.line} {m.qualname}: {m.what}"
+                f"{'  (' + failed + ')' if verbose and failed else ''}  {m.seconds:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     return mutants
 
 
@@ -585,30 +703,47 @@ def summarize(name: str, mutants: list[Mutant]) -> dict:
     scored = killed + survived
     if count(""):  # --only: the mutants not run are not counted
         total = scored + equivalent
-    return {"module": name, "mutants": total, "killed": killed, "survived": survived, "equivalent": equivalent,
-            "score": killed / scored if scored else None}
+    return {
+        "module": name,
+        "mutants": total,
+        "killed": killed,
+        "survived": survived,
+        "equivalent": equivalent,
+        "score": killed / scored if scored else None,
+    }
 
 
 def table(rows: list[dict]) -> str:
     head = "| module | mutants | killed | survived | equivalent | score |\n|---|---:|---:|---:|---:|---:|"
+
     def pct(score):
         return "not measured" if score is None else f"{100 * score:.1f}%"
 
-    body = [f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {r['survived']} | {r['equivalent']} | "
-            f"{pct(r['score'])} |" for r in rows]
+    body = [
+        f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {r['survived']} | {r['equivalent']} | "
+        f"{pct(r['score'])} |"
+        for r in rows
+    ]
     return "\n".join([head, *body])
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="operators:\n" + "\n".join(f"  {k:9} {v}" for k, v in OPERATORS.items()))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="operators:\n" + "\n".join(f"  {k:9} {v}" for k, v in OPERATORS.items()),
+    )
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--module", nargs="+", help="module names of the config (default: all)")
     parser.add_argument("--only", nargs="+", default=[], help="run only these mutant ids (e.g. to recheck survivors)")
     parser.add_argument("--list", action="store_true", help="list the mutants; run no tests")
-    parser.add_argument("--show", nargs="+", default=[], metavar="ID", help="print these mutants' statements, "
-                        "original and mutated; run no tests")
+    parser.add_argument(
+        "--show",
+        nargs="+",
+        default=[],
+        metavar="ID",
+        help="print these mutants' statements, original and mutated; run no tests",
+    )
     parser.add_argument("--json", type=Path, help="write every mutant and its outcome to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs of killed mutants)")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per mutant, not only survivors")
@@ -646,6 +781,7 @@ def prepare_work() -> Path:
     import numpy  # noqa: F401
     import pandas  # noqa: F401
     import pytest  # noqa: F401
+
     return work
 
 
@@ -658,14 +794,17 @@ def run_modules(modules: list[dict], config: dict, work: Path, args) -> tuple[li
                 mutants = run_module(mod, config, work, set(args.only), args.list, args.verbose)
             except CleanRunFailed as exc:
                 print(f"  {exc}", file=sys.stderr, flush=True)
-                rows.append({"module": mod["name"], "mutants": 0, "killed": 0, "survived": 0, "equivalent": 0,
-                             "score": None})
+                rows.append(
+                    {"module": mod["name"], "mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "score": None}
+                )
                 continue
             everything += mutants
             if args.list:
                 for m in mutants:
-                    print(f"{m.id} {mod['path']}:{m.line} {m.qualname} [{m.op}] {m.what}"
-                          f"{'  EQUIVALENT: ' + m.reason if m.status == 'equivalent' else ''}")
+                    print(
+                        f"{m.id} {mod['path']}:{m.line} {m.qualname} [{m.op}] {m.what}"
+                        f"{'  EQUIVALENT: ' + m.reason if m.status == 'equivalent' else ''}"
+                    )
                 continue
             rows.append(summarize(mod["name"], mutants))
     except KeyboardInterrupt:
@@ -680,22 +819,27 @@ def report(rows: list[dict], everything: list[Mutant], args) -> None:
     total = summarize("all", everything)
     print(table(rows + [total]))
     if args.only:
-        print(f"\n(--only: {sum(m.status in ('killed', 'survived', 'not covered') for m in everything)} mutants run; "
-              "the counts above are of those)")
+        print(
+            f"\n(--only: {sum(m.status in ('killed', 'survived', 'not covered') for m in everything)} mutants run; "
+            "the counts above are of those)"
+        )
     survivors = [m for m in everything if m.status in ("survived", "not covered")]
     if survivors:
         print("\nSurvivors:")
         for m in survivors:
-            print(f"- {m.id} {m.module} line {m.line} ({m.qualname}) {m.what}"
-                  f"{' [not covered]' if m.status == 'not covered' else ''}: `{m.source_line}`")
+            print(
+                f"- {m.id} {m.module} line {m.line} ({m.qualname}) {m.what}"
+                f"{' [not covered]' if m.status == 'not covered' else ''}: `{m.source_line}`"
+            )
     eq = [m for m in everything if m.status == "equivalent"]
     if eq:
         print("\nEquivalent (excluded from the score):")
         for m in eq:
             print(f"- {m.id} {m.module} line {m.line} ({m.qualname}) {m.what}: {m.reason}")
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows + [total], "mutants": [m.__dict__ for m in everything]},
-                                        indent=1, default=list))
+        args.json.write_text(
+            json.dumps({"rows": rows + [total], "mutants": [m.__dict__ for m in everything]}, indent=1, default=list)
+        )
 
 
 def main(argv=None) -> int:

@@ -37,13 +37,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LLM_SCORED = ("selective-context", "llmlingua", "longllmlingua")
 PRESETS = {
-    "gpu": dict(task="table_lookup", model="smollm2-135m", device="cuda", steps=300, batch=8, train_examples=1624,
-                limit=200, lossy=("truncate", "random-drop", *LLM_SCORED), threads=None,
-                output="runs/gpu-table_lookup-smollm2", extra=()),
+    "gpu": dict(
+        task="table_lookup",
+        model="smollm2-135m",
+        device="cuda",
+        steps=300,
+        batch=8,
+        train_examples=1624,
+        limit=200,
+        lossy=("truncate", "random-drop", *LLM_SCORED),
+        threads=None,
+        output="runs/gpu-table_lookup-smollm2",
+        extra=(),
+    ),
     #: sized for 2 CPU cores (about 6 s a step, 2 s a test example): ~25 minutes in all
-    "cpu": dict(task="recall", model="smollm2-135m", device="cpu", steps=40, batch=4, train_examples=160,
-                limit=60, lossy=("truncate", "llmlingua"), threads=2, output="runs/smollm2-cpu",
-                extra=("--lr", "0.001", "--bucket-window", "1")),
+    "cpu": dict(
+        task="recall",
+        model="smollm2-135m",
+        device="cpu",
+        steps=40,
+        batch=4,
+        train_examples=160,
+        limit=60,
+        lossy=("truncate", "llmlingua"),
+        threads=2,
+        output="runs/smollm2-cpu",
+        extra=("--lr", "0.001", "--bucket-window", "1"),
+    ),
 }
 SMOKE = dict(task="recall", device="cpu", steps=2, batch=2, train_examples=8, limit=3, threads=2)
 
@@ -84,9 +104,30 @@ def compressors(args) -> tuple[list[str], list[str]]:
 
 def run_command(args) -> list[str]:
     specs, no_finetune = compressors(args)
-    cmd = [sys.executable, "-m", "harness", "run", "--tasks", args.task, "--compressors", *specs, "--model", args.model,
-           "--device", args.device, "--train-steps", str(args.steps), "--batch-size", str(args.batch),
-           "--train-examples", str(args.train_examples), "--limit", str(args.limit), "--output", args.output]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness",
+        "run",
+        "--tasks",
+        args.task,
+        "--compressors",
+        *specs,
+        "--model",
+        args.model,
+        "--device",
+        args.device,
+        "--train-steps",
+        str(args.steps),
+        "--batch-size",
+        str(args.batch),
+        "--train-examples",
+        str(args.train_examples),
+        "--limit",
+        str(args.limit),
+        "--output",
+        args.output,
+    ]
     if no_finetune:
         cmd += ["--no-finetune", *no_finetune]
     if args.threads:
@@ -96,14 +137,19 @@ def run_command(args) -> list[str]:
 
 def note(args) -> str:
     _, no_finetune = compressors(args)
-    parts = [f"`benchmarks/pretrained_table.py --preset {args.preset}`" + (" (smoke budget, not a result)" if args.smoke else "")
-             + f": {args.model} fine-tuned (LoRA) for {args.steps} steps x batch {args.batch} on {args.task}, "
-             "each compressor's model trained on its own output"]
+    parts = [
+        f"`benchmarks/pretrained_table.py --preset {args.preset}`"
+        + (" (smoke budget, not a result)" if args.smoke else "")
+        + f": {args.model} fine-tuned (LoRA) for {args.steps} steps x batch {args.batch} on {args.task}, "
+        "each compressor's model trained on its own output"
+    ]
     if no_finetune:
         parts.append("except " + ", ".join(f"`{c}`" for c in no_finetune) + ", evaluated with the raw-trained model")
     if not args.llmlingua2_model and args.preset == "gpu":
-        parts.append("`llmlingua2` is not included: it needs a microsoft/llmlingua-2-* model directory, which no "
-                     "package installs (rerun with --llmlingua2-model DIR)")
+        parts.append(
+            "`llmlingua2` is not included: it needs a microsoft/llmlingua-2-* model directory, which no "
+            "package installs (rerun with --llmlingua2-model DIR)"
+        )
     return "; ".join(parts) + "."
 
 

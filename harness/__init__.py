@@ -19,22 +19,49 @@ import sys
 __version__ = "0.1.0"
 
 #: public name -> the module that defines it
-_LAZY = {"evaluate": "harness.api", "Results": "harness.api", "RunConfig": "harness.engine.config",
-         "TrainConfig": "harness.engine.training"}
+_LAZY = {
+    "evaluate": "harness.api",
+    "Results": "harness.api",
+    "RunConfig": "harness.engine.config",
+    "TrainConfig": "harness.engine.training",
+}
 
 #: module paths from before the modules were grouped by role -> where they live now (both import the same module)
 MOVED = {
-    "errors": "core.errors", "registry": "core.registry", "spec": "core.spec", "validate": "core.validate",
-    "env": "core.env", "progress": "core.progress", "catalog": "core.catalog",
-    "tokenizers": "data.tokenizers", "assets": "data.assets", "corpora": "data.corpora",
-    "config": "engine.config", "cells": "engine.cells", "pipeline": "engine.pipeline", "runner": "engine.runner",
-    "evaluation": "engine.evaluation", "training": "engine.training", "checkpoints": "engine.checkpoints",
-    "compute": "engine.compute", "suite": "engine.suite", "stats": "engine.stats",
-    "records": "results.records", "lock": "results.lock", "layouts": "results.layouts", "metrics": "results.metrics",
-    "leaderboard": "results.leaderboard", "tables": "results.tables", "plots": "results.plots", "gate": "results.gate",
-    "publish": "results.publish", "provenance": "results.provenance",
-    "contract_inputs": "contract.inputs", "contract_report": "contract.report",
-    "testing": "contract.testing", "pytest_plugin": "contract.pytest_plugin",
+    "errors": "core.errors",
+    "registry": "core.registry",
+    "spec": "core.spec",
+    "validate": "core.validate",
+    "env": "core.env",
+    "progress": "core.progress",
+    "catalog": "core.catalog",
+    "tokenizers": "data.tokenizers",
+    "assets": "data.assets",
+    "corpora": "data.corpora",
+    "config": "engine.config",
+    "cells": "engine.cells",
+    "pipeline": "engine.pipeline",
+    "runner": "engine.runner",
+    "evaluation": "engine.evaluation",
+    "training": "engine.training",
+    "checkpoints": "engine.checkpoints",
+    "compute": "engine.compute",
+    "suite": "engine.suite",
+    "stats": "engine.stats",
+    "records": "results.records",
+    "lock": "results.lock",
+    "layouts": "results.layouts",
+    "metrics": "results.metrics",
+    "leaderboard": "results.leaderboard",
+    "tables": "results.tables",
+    "plots": "results.plots",
+    "gate": "results.gate",
+    "publish": "results.publish",
+    "provenance": "results.provenance",
+    "contract_inputs": "contract.inputs",
+    "contract_report": "contract.report",
+    "testing": "contract.testing",
+    "pytest_plugin": "contract.pytest_plugin",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .engine.config import RunConfig
 from .core.errors import HarnessError
+from .engine.config import RunConfig
 from .engine.training import TrainConfig
 
 #: RunConfig fields that say how, not what, a run computes: they do not name its default output directory
@@ -56,8 +57,16 @@ class Results:
         return pd.DataFrame(self.rows)
 
 
-def configure(tasks=None, compressors=None, model=None, *, config: RunConfig | None = None, suite: bool | None = None,
-              train: TrainConfig | dict | None = None, **options: Any) -> tuple[RunConfig, bool]:
+def configure(
+    tasks=None,
+    compressors=None,
+    model=None,
+    *,
+    config: RunConfig | None = None,
+    suite: bool | None = None,
+    train: TrainConfig | dict | None = None,
+    **options: Any,
+) -> tuple[RunConfig, bool]:
     """The run's configuration and whether it is the default suite (``suite``; None: nothing named, no tasks,
     compressors, model or config). Outside the suite, tasks and compressors left out take the suite's;
     ``options`` are RunConfig fields."""
@@ -66,18 +75,24 @@ def configure(tasks=None, compressors=None, model=None, *, config: RunConfig | N
     names = {f.name for f in fields(RunConfig)}
     unknown = sorted(set(options) - names)
     if unknown:
-        raise HarnessError(f"evaluate() has no option {unknown[0]!r}; its options: tasks, compressors, model, train, "
-                           f"{', '.join(sorted(names - {'tasks', 'compressors', 'model', 'train'}))}")
+        raise HarnessError(
+            f"evaluate() has no option {unknown[0]!r}; its options: tasks, compressors, model, train, "
+            f"{', '.join(sorted(names - {'tasks', 'compressors', 'model', 'train'}))}"
+        )
     if suite is None:
         suite = config is None and not (tasks or compressors or model)
     if config is None:
-        config = default_suite.suite_config() if suite else RunConfig(tasks=list(default_suite.TASKS),
-                                                                      compressors=list(default_suite.COMPRESSORS))
+        config = (
+            default_suite.suite_config()
+            if suite
+            else RunConfig(tasks=list(default_suite.TASKS), compressors=list(default_suite.COMPRESSORS))
+        )
     if isinstance(train, dict):
         unknown = sorted(set(train) - {f.name for f in fields(TrainConfig)})
         if unknown:
-            raise HarnessError(f"train has no field {unknown[0]!r}; its fields: "
-                               f"{', '.join(f.name for f in fields(TrainConfig))}")
+            raise HarnessError(
+                f"train has no field {unknown[0]!r}; its fields: {', '.join(f.name for f in fields(TrainConfig))}"
+            )
         train = replace(config.train, **train)
     given = dict(tasks=_listed(tasks), compressors=_listed(compressors), model=model, train=train, **options)
     return replace(config, **{k: v for k, v in given.items() if v is not None}), suite
@@ -106,26 +121,42 @@ def check_tasks(cfg: RunConfig, notify: Callable[[str], None]) -> None:
     from .tasks.base import size_note
 
     default = RunConfig()
-    asked = [("test", cfg.test_examples, "--limit", default.test_examples),
-             ("train", cfg.train_examples, "--train-examples", default.train_examples)]
+    asked = [
+        ("test", cfg.test_examples, "--limit", default.test_examples),
+        ("train", cfg.train_examples, "--train-examples", default.train_examples),
+    ]
     for spec in cfg.tasks:
         task = build_task(spec)
         task.examples("test", 1, cfg.seed)  # a missing dataset fails here, not after the output folder exists
         for split, n, flag, unset in asked:
             supply = task.supply(split) if n != unset else None  # a default larger than a small pool: no note
             if supply is not None and n > supply:
-                notify(size_note(str(Spec(task.name, task.params)), split, n, supply, flag, task.cap(split) is not None))
+                notify(
+                    size_note(str(Spec(task.name, task.params)), split, n, supply, flag, task.cap(split) is not None)
+                )
 
 
 def _stderr(message: str) -> None:
     print(f"ltsc-bench: {message}", file=sys.stderr, flush=True)
 
 
-def evaluate(tasks=None, compressors=None, model=None, *, config: RunConfig | None = None, suite: bool | None = None,
-             output=None,
-             train: TrainConfig | dict | None = None, wait: bool = False, retrain: bool = False,
-             stats: bool = True, command: str | None = None, notify: Callable[[str], None] | None = _stderr,
-             on_stats: Callable[[str], None] | None = None, **options: Any) -> Results:
+def evaluate(
+    tasks=None,
+    compressors=None,
+    model=None,
+    *,
+    config: RunConfig | None = None,
+    suite: bool | None = None,
+    output=None,
+    train: TrainConfig | dict | None = None,
+    wait: bool = False,
+    retrain: bool = False,
+    stats: bool = True,
+    command: str | None = None,
+    notify: Callable[[str], None] | None = _stderr,
+    on_stats: Callable[[str], None] | None = None,
+    **options: Any,
+) -> Results:
     """Train and evaluate every (task, compressor) cell of a run and return its :class:`Results`.
 
     ``tasks``, ``compressors`` (specs, or one spec), ``model`` (a spec) and ``options`` (any
@@ -138,11 +169,11 @@ def evaluate(tasks=None, compressors=None, model=None, *, config: RunConfig | No
     statistics (``on_stats`` gets their table as soon as it is written). ``command``: what ``run_meta.json``
     records as the command (default: the shell command, else this call). ``notify``: one-line notes.
     """
+    from .engine.runner import Runner
+    from .engine.suite import run_suite_stats
     from .results.leaderboard import write_leaderboard
     from .results.provenance import record_run
     from .results.records import RecordStore, RunLock
-    from .engine.runner import Runner
-    from .engine.suite import run_suite_stats
 
     start = time.perf_counter()
     notes: list[str] = []
@@ -168,8 +199,11 @@ def evaluate(tasks=None, compressors=None, model=None, *, config: RunConfig | No
                 on_stats(table_stats)
         rows, cells = runner.run()
         table = write_leaderboard(rows, output)
-        record_run(output, start, command or _call(dict(tasks=tasks, compressors=compressors, model=model, train=train,
-                                                        **options)))
+        record_run(
+            output,
+            start,
+            command or _call(dict(tasks=tasks, compressors=compressors, model=model, train=train, **options)),
+        )
     records = [r for r in RecordStore(output).records if r["cell"] in cells]
     return Results(output, cfg, rows, records, table, table_stats, round(time.perf_counter() - start, 1), notes)
 
@@ -181,5 +215,7 @@ def _call(given: dict) -> str | None:
     shell = command_line("run")
     if shell:
         return shell
-    args = ", ".join(f"{k}={str(v)!r}" if isinstance(v, Path) else f"{k}={v!r}" for k, v in given.items() if v is not None)
+    args = ", ".join(
+        f"{k}={str(v)!r}" if isinstance(v, Path) else f"{k}={v!r}" for k, v in given.items() if v is not None
+    )
     return f"{PYTHON_CALL}harness.evaluate({args})"

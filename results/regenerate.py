@@ -22,20 +22,30 @@ import sys
 import time
 from pathlib import Path
 
+from harness.engine.stats import DEFAULT_LIMIT, compression_stats, render_stats
 from harness.results.plots import stats_plot
 from harness.results.provenance import invocation
 from harness.results.publish import provenance_lines
-from harness.engine.stats import DEFAULT_LIMIT, compression_stats, render_stats
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: every registered compressor that runs offline, the lossy ones at the length ltsc reaches on each example
-CHEAP = ("raw", "ltsc", "ltsc-opt", "ltsc-nested", "delta-ltsc", "truncate@rate=match:ltsc", "random-drop@rate=match:ltsc")
+CHEAP = (
+    "raw",
+    "ltsc",
+    "ltsc-opt",
+    "ltsc-nested",
+    "delta-ltsc",
+    "truncate@rate=match:ltsc",
+    "random-drop@rate=match:ltsc",
+)
 COSTLY = ("selective-context@rate=match:ltsc", "llmlingua@rate=match:ltsc", "longllmlingua@rate=match:ltsc")
 COSTLY_LIMIT = 3
 #: not measured: it needs a microsoft/llmlingua-2-* model, which no package installs offline
-MISSING = {"llmlingua2": "needs a microsoft/llmlingua-2-* model directory (not installable offline; "
-                         "`model=DIR`, or LTSC_ALLOW_HUB=1 to download it)"}
+MISSING = {
+    "llmlingua2": "needs a microsoft/llmlingua-2-* model directory (not installable offline; "
+    "`model=DIR`, or LTSC_ALLOW_HUB=1 to download it)"
+}
 
 
 def _command() -> str:
@@ -49,13 +59,20 @@ def _readme(title: str, intro: list[str], meta: dict, body: list[str]) -> str:
 
 def codec(out: Path) -> None:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "codec.py"), "--quick"], capture_output=True,
-                          text=True, cwd=ROOT, check=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "codec.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / "codec.md").write_text(proc.stdout)
-    intro = ["The codec benchmark (`benchmarks/codec.py --quick`: one or two sequences per length, so the medians",
-             "are single measurements) of `ltsc`, `ltsc-opt`, `ltsc-nested` and the `delta-ltsc` peer on CPython",
-             "standard-library code; its output, unedited, is `codec.md`. Times depend on the machine below."]
+    intro = [
+        "The codec benchmark (`benchmarks/codec.py --quick`: one or two sequences per length, so the medians",
+        "are single measurements) of `ltsc`, `ltsc-opt`, `ltsc-nested` and the `delta-ltsc` peer on CPython",
+        "standard-library code; its output, unedited, is `codec.md`. Times depend on the machine below.",
+    ]
     body = ["## Output", "", proc.stdout.strip()]
     (out / "README.md").write_text(_readme("Codec benchmark", intro, invocation(_command(), started), body))
 
@@ -79,17 +96,20 @@ def stats(tokenizer: str, out: Path) -> None:
     table = render_stats(rows, "markdown")
     (out / "stats.md").write_text(table + "\n")
     stats_plot(rows, out / "stats.png")
-    intro = [f"Model-free compression statistics (`ltsc-bench stats`), tokenizer `{tokenizer}`, whole prompt, test split,",
-             f"seed 42: every offline task x every compressor that runs offline. {', '.join(CHEAP)}: the first",
-             f"{DEFAULT_LIMIT} test examples of each task; {', '.join(COSTLY)}: the first {COSTLY_LIMIT} only",
-             "(LLM-scored on CPU: seconds to minutes per example, see codec_ms), so their rows",
-             "are indicative. Lossy rows target the length `ltsc` reaches on each example (`rate=match:ltsc`).",
-             *[f"Not measured: `{name}`: {why}." for name, why in MISSING.items()],
-             "`stats.md` is rendered from `stats.json` (tests/test_results.py checks both, and recomputes the",
-             "cheap rows of one task)."]
+    intro = [
+        f"Model-free compression statistics (`ltsc-bench stats`), tokenizer `{tokenizer}`, whole prompt, test split,",
+        f"seed 42: every offline task x every compressor that runs offline. {', '.join(CHEAP)}: the first",
+        f"{DEFAULT_LIMIT} test examples of each task; {', '.join(COSTLY)}: the first {COSTLY_LIMIT} only",
+        "(LLM-scored on CPU: seconds to minutes per example, see codec_ms), so their rows",
+        "are indicative. Lossy rows target the length `ltsc` reaches on each example (`rate=match:ltsc`).",
+        *[f"Not measured: `{name}`: {why}." for name, why in MISSING.items()],
+        "`stats.md` is rendered from `stats.json` (tests/test_results.py checks both, and recomputes the",
+        "cheap rows of one task).",
+    ]
     body = ["## Statistics", "", table, "", "![length reduction against context length](stats.png)"]
-    (out / "README.md").write_text(_readme(f"Compression statistics, {tokenizer}", intro,
-                                           invocation(_command(), started), body))
+    (out / "README.md").write_text(
+        _readme(f"Compression statistics, {tokenizer}", intro, invocation(_command(), started), body)
+    )
 
 
 SITE_COMMAND = ".venv/bin/python results/regenerate.py site"

@@ -25,8 +25,8 @@ stream, so it declares a cap (``max_sizes``, :data:`GENERATED_MAX` per split and
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from .scoring import Scorer, checked_score, exact_match
 
@@ -85,8 +85,9 @@ class Task:
     #: examples made so far added), for progress while generating.
     max_sizes: dict | None = None
 
-    def examples(self, split: str = "test", n: int | None = None, seed: int = 42, *,
-                 progress: bool = False) -> list[Example]:
+    def examples(
+        self, split: str = "test", n: int | None = None, seed: int = 42, *, progress: bool = False
+    ) -> list[Example]:
         """``n`` examples of ``split`` (the task's default size if None) drawn with ``seed``; never more than the
         task supplies (:meth:`cap`, or its pool). ``progress``: a progress bar on standard error while a
         generated task makes :data:`PROGRESS_FROM` examples or more."""
@@ -129,8 +130,10 @@ class Task:
 
     def extra_scores(self, prediction: str, target: str) -> dict[str, float]:
         """Every extra scorer's score in [0, 1], by name."""
-        return {name: checked_score(f(prediction, target), f"scorer {name!r} of task {self.name!r}")
-                for name, f in self.extra_scorers.items()}
+        return {
+            name: checked_score(f(prediction, target), f"scorer {name!r} of task {self.name!r}")
+            for name, f in self.extra_scorers.items()
+        }
 
 
 def _takes_tick(load) -> bool:
@@ -143,4 +146,6 @@ def _takes_tick(load) -> bool:
 def size_note(label: str, split: str, asked: int, supplied: int, flag: str, generated: bool) -> str:
     """The one-line note of a count capped at what a task supplies (the caller prints it on standard error)."""
     why = "per seed (the declared cap of a generated task)" if generated else "(all its data holds)"
-    return f"task {label} supplies at most {supplied:,} {split} examples {why}; {flag} {asked:,} is capped to {supplied:,}"
+    return (
+        f"task {label} supplies at most {supplied:,} {split} examples {why}; {flag} {asked:,} is capped to {supplied:,}"
+    )

@@ -16,10 +16,10 @@ import functools
 import keyword
 import re
 
-from ..data import corpora
 from ..core.validate import positive_int
-from .registry import tasks
+from ..data import corpora
 from .base import Task
+from .registry import tasks
 from .scoring import edit_similarity
 from .windows import Question, Window, WindowSource, chunks, window_task
 
@@ -53,7 +53,9 @@ def renames(code: str) -> list[Question]:
         new = next((name + s for s in RENAME_SUFFIXES if name + s not in names), None)
         if new:
             target = functools.partial(re.sub, rf"\b{name}\b", new, code)
-            out.append(Question(f"replace every whole-word occurrence of `{name}` with `{new}`.", target, {"edit": "rename"}))
+            out.append(
+                Question(f"replace every whole-word occurrence of `{name}` with `{new}`.", target, {"edit": "rename"})
+            )
     return out
 
 
@@ -66,13 +68,27 @@ def line_edits(code: str) -> list[Question]:
         for number in sorted(set(numbers)):
             if numbers.count(number) == 1:
                 target = functools.partial(_replace_line, lines, i, _bump(line, number))
-                out.append(Question(f"on the line `{quoted}`, change the number {number} to {int(number) + 1}.",
-                                    target, {"edit": "literal"}))
-        out.append(Question(f"delete the line `{quoted}`.", functools.partial(_replace_line, lines, i, None), {"edit": "delete"}))
+                out.append(
+                    Question(
+                        f"on the line `{quoted}`, change the number {number} to {int(number) + 1}.",
+                        target,
+                        {"edit": "literal"},
+                    )
+                )
+        out.append(
+            Question(
+                f"delete the line `{quoted}`.", functools.partial(_replace_line, lines, i, None), {"edit": "delete"}
+            )
+        )
         comment = COMMENTS[i % len(COMMENTS)]
         indent = line[: len(line) - len(line.lstrip())]
-        out.append(Question(f"after the line `{quoted}`, insert the comment line `{comment}` with the same indentation.",
-                            functools.partial(_replace_line, lines, i, line + "\n" + indent + comment), {"edit": "insert"}))
+        out.append(
+            Question(
+                f"after the line `{quoted}`, insert the comment line `{comment}` with the same indentation.",
+                functools.partial(_replace_line, lines, i, line + "\n" + indent + comment),
+                {"edit": "insert"},
+            )
+        )
     return out
 
 
@@ -82,12 +98,14 @@ def _bump(line: str, number: str) -> str:
 
 def _replace_line(lines: list[str], i: int, new: str | None) -> str:
     """The excerpt with line ``i`` replaced by ``new`` (which may hold several lines) or deleted (None)."""
-    return "\n".join(lines[:i] + ([] if new is None else [new]) + lines[i + 1:])
+    return "\n".join(lines[:i] + ([] if new is None else [new]) + lines[i + 1 :])
 
 
 def edit_questions(w: Window) -> list[Question]:
-    return [Question(edit_suffix(q.suffix[0].upper() + q.suffix[1:]), q.target, q.meta)
-            for q in renames(w.context) + line_edits(w.context)]
+    return [
+        Question(edit_suffix(q.suffix[0].upper() + q.suffix[1:]), q.target, q.meta)
+        for q in renames(w.context) + line_edits(w.context)
+    ]
 
 
 @tasks.register("code_edit")
@@ -103,7 +121,11 @@ def code_edit(lines: int = 80, per_window: int = 4) -> Task:
         return out
 
     source = WindowSource("code_edit", windows, edit_questions, per_window)
-    return window_task("code_edit", f"Exact code edit (rename / literal / delete / insert) on {lines}-line excerpts of "
-                       "pinned CPython stdlib files; target = the whole edited excerpt",
-                       f"CPython {corpora.STDLIB_PYTHON} standard library ({len(corpora.STDLIB_MANIFEST)} files pinned by sha256)",
-                       source, extra_scorers={"edit_similarity": edit_similarity})
+    return window_task(
+        "code_edit",
+        f"Exact code edit (rename / literal / delete / insert) on {lines}-line excerpts of "
+        "pinned CPython stdlib files; target = the whole edited excerpt",
+        f"CPython {corpora.STDLIB_PYTHON} standard library ({len(corpora.STDLIB_MANIFEST)} files pinned by sha256)",
+        source,
+        extra_scorers={"edit_similarity": edit_similarity},
+    )

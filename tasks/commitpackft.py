@@ -23,9 +23,9 @@ import os
 
 from ..core.errors import HarnessError, missing_package
 from ..core.validate import text
-from .registry import tasks
 from .base import Example, Task
 from .code_edit import EDIT_PREFIX, edit_suffix
+from .registry import tasks
 from .scoring import edit_similarity
 from .splits import check_split, period_of, rng, split_of
 
@@ -42,10 +42,14 @@ def read_jsonl(path: str) -> list[dict]:
                 try:
                     row = json.loads(line)
                 except ValueError:
-                    raise HarnessError(f"{path}:{lineno} is not valid JSON; pass a JSONL file in the CommitPackFT schema") from None
+                    raise HarnessError(
+                        f"{path}:{lineno} is not valid JSON; pass a JSONL file in the CommitPackFT schema"
+                    ) from None
                 missing = [k for k in REQUIRED if not isinstance(row.get(k), str)]
                 if missing:
-                    raise HarnessError(f"{path}:{lineno} lacks string field {missing[0]!r} (CommitPackFT schema: {', '.join(REQUIRED)})")
+                    raise HarnessError(
+                        f"{path}:{lineno} lacks string field {missing[0]!r} (CommitPackFT schema: {', '.join(REQUIRED)})"
+                    )
                 rows.append(row)
     except OSError as exc:
         raise HarnessError(f"cannot read CommitPackFT file {path!r}: {exc.strerror}; pass path=FILE.jsonl") from None
@@ -56,8 +60,11 @@ def load_hub(language: str) -> list[dict]:
     try:
         import datasets
     except ImportError:
-        raise missing_package("datasets", "the commitpackft task (or pass path=FILE.jsonl)",
-                              "pip install datasets, then cache bigcode/commitpackft or set LTSC_ALLOW_HUB=1") from None
+        raise missing_package(
+            "datasets",
+            "the commitpackft task (or pass path=FILE.jsonl)",
+            "pip install datasets, then cache bigcode/commitpackft or set LTSC_ALLOW_HUB=1",
+        ) from None
     if os.environ.get("LTSC_ALLOW_HUB") != "1":
         os.environ["HF_DATASETS_OFFLINE"] = "1"
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -65,8 +72,10 @@ def load_hub(language: str) -> list[dict]:
         return list(datasets.load_dataset("bigcode/commitpackft", language, split="train"))
     except Exception as exc:  # noqa: BLE001  (datasets raises many kinds; all mean "not available here")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise HarnessError(f"bigcode/commitpackft ({language}) is not available locally ({first}); "
-                           "set LTSC_ALLOW_HUB=1 to download it, or pass path=FILE.jsonl") from None
+        raise HarnessError(
+            f"bigcode/commitpackft ({language}) is not available locally ({first}); "
+            "set LTSC_ALLOW_HUB=1 to download it, or pass path=FILE.jsonl"
+        ) from None
 
 
 def split_rows(rows: list[dict], period: int) -> dict[str, list[tuple[int, dict]]]:
@@ -85,7 +94,7 @@ def commitpackft(path: str | None = None, language: str = "python", test_fractio
     text("language", language)
     period = period_of(test_fraction)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def splits() -> dict[str, list[tuple[int, dict]]]:
         return split_rows(read_jsonl(path) if path else load_hub(language), period)
 
@@ -94,15 +103,30 @@ def commitpackft(path: str | None = None, language: str = "python", test_fractio
         chosen = list(splits()[split])
         if not chosen and n != 0:
             total = sum(map(len, splits().values()))
-            raise HarnessError(f"commitpackft: no row of the {total} falls in the {split} split at "
-                               f"test_fraction={test_fraction}; pass more rows or a test_fraction nearer 0.5")
+            raise HarnessError(
+                f"commitpackft: no row of the {total} falls in the {split} split at "
+                f"test_fraction={test_fraction}; pass more rows or a test_fraction nearer 0.5"
+            )
         rng("commitpackft", "order", seed, split).shuffle(chosen)
-        return [Example(id=f"commitpackft:{row.get('commit', i)}:{row.get('old_file', i)}", prefix=EDIT_PREFIX,
-                        context=row["old_contents"], suffix=edit_suffix(row["subject"]), target=row["new_contents"],
-                        meta={"unit": i}) for i, row in chosen[:n]]
+        return [
+            Example(
+                id=f"commitpackft:{row.get('commit', i)}:{row.get('old_file', i)}",
+                prefix=EDIT_PREFIX,
+                context=row["old_contents"],
+                suffix=edit_suffix(row["subject"]),
+                target=row["new_contents"],
+                meta={"unit": i},
+            )
+            for i, row in chosen[:n]
+        ]
 
-    return Task(name="commitpackft", description=f"CommitPackFT ({language}) code editing: old file + commit subject -> new file",
-                source=path or f"bigcode/commitpackft ({language}) via datasets", load=load, offline=False,
-                extra_scorers={"edit_similarity": edit_similarity},
-                available=lambda: {s: len(r) for s, r in splits().items()},
-                default_sizes={"train": 1000, "test": 200})
+    return Task(
+        name="commitpackft",
+        description=f"CommitPackFT ({language}) code editing: old file + commit subject -> new file",
+        source=path or f"bigcode/commitpackft ({language}) via datasets",
+        load=load,
+        offline=False,
+        extra_scorers={"edit_similarity": edit_similarity},
+        available=lambda: {s: len(r) for s, r in splits().items()},
+        default_sizes={"train": 1000, "test": 200},
+    )

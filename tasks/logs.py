@@ -8,10 +8,10 @@ the run, and stopping before the host) and asks for the host it reports.
 
 from __future__ import annotations
 
-from ..data import corpora
-from .registry import tasks
-from .base import Task
 from ..core.validate import positive_int
+from ..data import corpora
+from .base import Task
+from .registry import tasks
 from .windows import Question, Window, WindowSource, chunks, window_task
 
 MIN_LEAD = 16  # characters of a line quoted at least
@@ -36,10 +36,16 @@ def host_questions(lines: list[tuple[str, dict | None]]) -> list[Question]:
         at = line.find(host) if host else -1
         if at <= 0:
             continue
-        lead = unique_lead(line, texts[:i] + texts[i + 1:], at)
+        lead = unique_lead(line, texts[:i] + texts[i + 1 :], at)
         if lead and host not in lead:
-            out.append(Question(f"\nQuestion: which host (IP address or name) does the log line starting with "
-                                f"`{lead}` report? Answer: ", host, {"line": i}))
+            out.append(
+                Question(
+                    f"\nQuestion: which host (IP address or name) does the log line starting with "
+                    f"`{lead}` report? Answer: ",
+                    host,
+                    {"line": i},
+                )
+            )
     return out
 
 
@@ -49,9 +55,16 @@ def log_extract(lines: int = 40, per_window: int = 8) -> Task:
     lines, per_window = positive_int("lines", lines), positive_int("per_window", per_window)
 
     def windows():
-        return [Window(f"{name}@{start}", f"Log ({name}):\n", "\n".join(text for text, _ in block), block)
-                for name, entries in corpora.fail2ban_logs() for start, block in chunks(entries, lines, 1)]
+        return [
+            Window(f"{name}@{start}", f"Log ({name}):\n", "\n".join(text for text, _ in block), block)
+            for name, entries in corpora.fail2ban_logs()
+            for start, block in chunks(entries, lines, 1)
+        ]
 
     source = WindowSource("log_extract", windows, lambda w: host_questions(w.data), per_window)
-    return window_task("log_extract", f"Host extraction from runs of up to {lines} real log lines (fail2ban test logs)",
-                       "Debian fail2ban package test logs (unpacked by scripts/bootstrap.sh)", source)
+    return window_task(
+        "log_extract",
+        f"Host extraction from runs of up to {lines} real log lines (fail2ban test logs)",
+        "Debian fail2ban package test logs (unpacked by scripts/bootstrap.sh)",
+        source,
+    )

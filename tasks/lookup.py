@@ -12,10 +12,10 @@ import csv
 import io
 import json
 
-from ..data import corpora
 from ..core.validate import number, one_of, positive_int
-from .registry import tasks
+from ..data import corpora
 from .base import Task
+from .registry import tasks
 from .windows import Question, Window, WindowSource, chunks, window_task
 
 #: dataset -> (loader returning (records, path), fields a question may name a record by)
@@ -67,16 +67,26 @@ def json_lookup(dataset: str = "iso_639-3", records: int = 40, per_window: int =
 
     def windows():
         items, _ = loader()
-        return [Window(f"{dataset}@{start}", "Data (JSON):\n", json.dumps(block, indent=1, ensure_ascii=False), block)
-                for start, block in chunks(items, records)]
+        return [
+            Window(f"{dataset}@{start}", "Data (JSON):\n", json.dumps(block, indent=1, ensure_ascii=False), block)
+            for start, block in chunks(items, records)
+        ]
 
     def ask(w):
-        return record_questions(w.data, keys, json_value,
-                                lambda f, k, v: f'\nQuestion: what is the "{f}" of the record whose "{k}" is "{v}"? Answer: ')
+        return record_questions(
+            w.data,
+            keys,
+            json_value,
+            lambda f, k, v: f'\nQuestion: what is the "{f}" of the record whose "{k}" is "{v}"? Answer: ',
+        )
 
     source = WindowSource(f"json_lookup/{dataset}", windows, ask, per_window)
-    return window_task("json_lookup", f"JSON lookup in blocks of {records} records of {dataset}: one field of one record",
-                       f"{dataset} ({'Debian iso-codes or pycountry' if dataset.startswith('iso') else 'vega-datasets'})", source)
+    return window_task(
+        "json_lookup",
+        f"JSON lookup in blocks of {records} records of {dataset}: one field of one record",
+        f"{dataset} ({'Debian iso-codes or pycountry' if dataset.startswith('iso') else 'vega-datasets'})",
+        source,
+    )
 
 
 @tasks.register("table_lookup")
@@ -99,9 +109,17 @@ def table_lookup(table: str = "orders", rows: int = 30, sf: float = 0.01, per_wi
         return out
 
     def ask(w):
-        return record_questions(w.data, TPCH_KEYS[table], str,
-                                lambda f, k, v: f"\nQuestion: in the row where {k} is {v}, what is {f}? Answer: ")
+        return record_questions(
+            w.data,
+            TPCH_KEYS[table],
+            str,
+            lambda f, k, v: f"\nQuestion: in the row where {k} is {v}, what is {f}? Answer: ",
+        )
 
     source = WindowSource(f"table_lookup/{table}@sf={sf}", windows, ask, per_window)
-    return window_task("table_lookup", f"Cell lookup in {rows}-row CSV blocks of TPC-H {table} (sf={sf})",
-                       "TPC-H via duckdb's tpch extension (CALL dbgen)", source)
+    return window_task(
+        "table_lookup",
+        f"Cell lookup in {rows}-row CSV blocks of TPC-H {table} (sf={sf})",
+        "TPC-H via duckdb's tpch extension (CALL dbgen)",
+        source,
+    )

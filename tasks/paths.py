@@ -28,10 +28,52 @@ from .base import GENERATED_MAX, Example, Task
 from .registry import tasks
 from .splits import check_split, split_of
 
-DIRS = ("usr", "lib", "var", "log", "etc", "home", "opt", "src", "data", "tmp", "cache", "share", "local", "bin",
-        "python3", "site-packages", "config", "backup")
-USERS = ("ada", "alan", "anna", "ben", "carl", "dan", "eva", "finn", "grace", "hugo", "ida", "jack",
-         "kate", "leo", "lisa", "max", "mia", "nina", "omar", "paul", "rosa", "sam", "tom", "vera")
+DIRS = (
+    "usr",
+    "lib",
+    "var",
+    "log",
+    "etc",
+    "home",
+    "opt",
+    "src",
+    "data",
+    "tmp",
+    "cache",
+    "share",
+    "local",
+    "bin",
+    "python3",
+    "site-packages",
+    "config",
+    "backup",
+)
+USERS = (
+    "ada",
+    "alan",
+    "anna",
+    "ben",
+    "carl",
+    "dan",
+    "eva",
+    "finn",
+    "grace",
+    "hugo",
+    "ida",
+    "jack",
+    "kate",
+    "leo",
+    "lisa",
+    "max",
+    "mia",
+    "nina",
+    "omar",
+    "paul",
+    "rosa",
+    "sam",
+    "tom",
+    "vera",
+)
 FILES = ("access.log", "error.log", "settings.json", "index.html", "main.py", "db.sqlite", "report.csv", "notes.txt")
 TEST_PERIOD = 8  # 1 in 8 record blocks is test
 
@@ -48,10 +90,18 @@ def make_example(rng: random.Random, records: int, depth: int, keys: int) -> Exa
         if p not in paths:
             paths.append(p)
     pick = rng.randrange(records)
-    context = "".join(f'{{"id": {rid}, "{"error" if i == pick else "done"}": "{path}"}}\n'
-                      for i, (rid, path) in enumerate(zip(ids, paths)))
-    return Example(id="", prefix="Records:\n", context=context, suffix="Question: the path of the failed job? Answer: ",
-                   target=paths[pick], meta={"position": pick, "evidence": [f'"error": "{paths[pick]}"']})
+    context = "".join(
+        f'{{"id": {rid}, "{"error" if i == pick else "done"}": "{path}"}}\n'
+        for i, (rid, path) in enumerate(zip(ids, paths))
+    )
+    return Example(
+        id="",
+        prefix="Records:\n",
+        context=context,
+        suffix="Question: the path of the failed job? Answer: ",
+        target=paths[pick],
+        meta={"position": pick, "evidence": [f'"error": "{paths[pick]}"']},
+    )
 
 
 def load(records: int, depth: int, keys: int, split: str, n: int, seed: int, tick=None) -> list[Example]:
@@ -74,8 +124,12 @@ def path_recall(records: int = 4, depth: int = 3, keys: int = 99) -> Task:
     """Copy the file path of the failed job out of JSON-lines records (a long exact span)"""
     records = integer("records", records, 2, 50)
     depth = integer("depth", depth, 1, 12)
-    keys = integer("keys", keys, records, 10 ** 6)
-    return Task(name="path_recall", description="copy the path of the failed job from JSON-lines records",
-                source="synthetic (seeded)",
-                load=lambda split, n, seed, tick=None: load(records, depth, keys, split, n, seed, tick),
-                default_sizes={"train": 20000, "test": 200}, max_sizes=GENERATED_MAX)
+    keys = integer("keys", keys, records, 10**6)
+    return Task(
+        name="path_recall",
+        description="copy the path of the failed job from JSON-lines records",
+        source="synthetic (seeded)",
+        load=lambda split, n, seed, tick=None: load(records, depth, keys, split, n, seed, tick),
+        default_sizes={"train": 20000, "test": 200},
+        max_sizes=GENERATED_MAX,
+    )

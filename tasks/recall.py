@@ -31,13 +31,35 @@ from __future__ import annotations
 import random
 
 from ..core.validate import InvalidParameter, integer, one_of
-from .registry import tasks
 from .base import GENERATED_MAX, Example, Task
+from .registry import tasks
 from .splits import check_split, split_of
 
 NAMES = (
-    "Ada", "Alan", "Anna", "Ben", "Carl", "Dan", "Eva", "Finn", "Grace", "Hugo", "Ida", "Jack",
-    "Kate", "Leo", "Lisa", "Max", "Mia", "Nina", "Omar", "Paul", "Rosa", "Sam", "Tom", "Vera",
+    "Ada",
+    "Alan",
+    "Anna",
+    "Ben",
+    "Carl",
+    "Dan",
+    "Eva",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Ida",
+    "Jack",
+    "Kate",
+    "Leo",
+    "Lisa",
+    "Max",
+    "Mia",
+    "Nina",
+    "Omar",
+    "Paul",
+    "Rosa",
+    "Sam",
+    "Tom",
+    "Vera",
 )
 ASKABLE = ("qty", "name")
 BY = ("status", "id")
@@ -52,7 +74,7 @@ def _record(rid: int, status: str | None, qty: int, name: str) -> str:
 
 def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: int, by: str) -> Example:
     ids = rng.sample(range(1, keys + 1), records)
-    qtys = rng.sample(range(10 ** (digits - 1), 10 ** digits), records)  # distinct: one answer per prompt
+    qtys = rng.sample(range(10 ** (digits - 1), 10**digits), records)  # distinct: one answer per prompt
     names = [rng.choice(NAMES) for _ in range(records)]
     pick = rng.randrange(records)
     statuses = ["error" if i == pick else "result" for i in range(records)] if by == "status" else [None] * records
@@ -71,8 +93,9 @@ def make_example(rng: random.Random, records: int, ask: str, digits: int, keys: 
     )
 
 
-def load(records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int,
-         tick=None) -> list[Example]:
+def load(
+    records: int, ask: str, digits: int, keys: int, by: str, split: str, n: int, seed: int, tick=None
+) -> list[Example]:
     """The first ``n`` generated prompts (stream ``seed``) whose record block falls in ``split`` (``tick(1)`` after each)."""
     check_split(split)
     out: list[Example] = []
@@ -102,7 +125,7 @@ def recall(records: int = 4, ask: str = "qty", by: str = "status", digits: int =
     one_of("by", by, BY)
     digits = integer("digits", digits, 1, 6)
     records = _bounded("records", records, 1, 9 * 10 ** (digits - 1), f"quantities are distinct {digits}-digit numbers")
-    keys = _bounded("keys", keys, records, 10 ** 6, f"ids are distinct, drawn from 1..keys, for {records} records")
+    keys = _bounded("keys", keys, records, 10**6, f"ids are distinct, drawn from 1..keys, for {records} records")
     return Task(
         name="recall",
         description="find one field of one record among JSON-lines records",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Union
+from collections.abc import Callable
 
 from ..core.errors import HarnessError
 
-Scorer = Callable[[str, str], Union[bool, float]]
+Scorer = Callable[[str, str], bool | float]
 
 
 def exact_match(prediction: str, target: str) -> bool:
@@ -34,7 +34,7 @@ def levenshtein(a: str, b: str) -> int:
     end = 0
     while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
         end += 1
-    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
     if len(a) < len(b):
         a, b = b, a
     m = len(b)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from ..data import corpora
 from ..core.validate import one_of, positive_int
-from .registry import tasks
+from ..data import corpora
 from .base import Task
+from .registry import tasks
 from .windows import Question, Window, WindowSource, window_task
 
 _NAME = r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)"
@@ -35,8 +35,13 @@ def literal_questions(query_name: str, sql: str) -> list[Question]:
     out = []
     for col, op, literal in found:
         if pairs.count((col, op)) == 1:
-            out.append(Question(f"\nQuestion: in this query, which literal is {col} compared with by `{op}`? Answer: ",
-                                literal, {"column": col, "op": op}))
+            out.append(
+                Question(
+                    f"\nQuestion: in this query, which literal is {col} compared with by `{op}`? Answer: ",
+                    literal,
+                    {"column": col, "op": op},
+                )
+            )
     return out
 
 
@@ -50,10 +55,17 @@ def sql_extract(suite: str = "both", per_window: int = 8) -> Task:
     per_window = positive_int("per_window", per_window)
 
     def windows():
-        return [Window(name.replace(" ", "-"), f"SQL ({name}):\n", sql.strip(), name)
-                for s in SUITES[suite] for name, sql in corpora.benchmark_queries(s)]
+        return [
+            Window(name.replace(" ", "-"), f"SQL ({name}):\n", sql.strip(), name)
+            for s in SUITES[suite]
+            for name, sql in corpora.benchmark_queries(s)
+        ]
 
     source = WindowSource(f"sql_extract/{suite}", windows, lambda w: literal_questions(w.data, w.context), per_window)
-    return window_task("sql_extract", f"Literal extraction from one real benchmark query ({suite})",
-                       "TPC-H / TPC-DS queries from duckdb's tpch/tpcds extensions", source,
-                       default_sizes={"train": 1000, "test": 100})
+    return window_task(
+        "sql_extract",
+        f"Literal extraction from one real benchmark query ({suite})",
+        "TPC-H / TPC-DS queries from duckdb's tpch/tpcds extensions",
+        source,
+        default_sizes={"train": 1000, "test": 100},
+    )

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from ..core.errors import HarnessError
 from ..core.validate import InvalidParameter, boolean, one_of
-from .registry import tasks
 from .base import GENERATED_MAX, Example, Task, exact_match
+from .registry import tasks
 from .splits import check_split, rng, split_of
 
 LABELS = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
@@ -114,8 +114,9 @@ class TreeSource:
         self.stage = STAGES[stage]
         self.balance = boolean("balance", balance)
         self.balance_test = boolean("balance_test", balance_test)
-        if pairs_per_tree is not None and not (isinstance(pairs_per_tree, int) and not isinstance(pairs_per_tree, bool)
-                                                and pairs_per_tree >= 1):
+        if pairs_per_tree is not None and not (
+            isinstance(pairs_per_tree, int) and not isinstance(pairs_per_tree, bool) and pairs_per_tree >= 1
+        ):
             raise InvalidParameter(f"pairs_per_tree must be an integer >= 1 or none, got {pairs_per_tree!r}")
         self.pairs_per_tree = pairs_per_tree
 
@@ -137,21 +138,25 @@ class TreeSource:
                 continue
             before = len(out)
             for parent, child, edge in tree_questions(nodes, rand, self.pairs_per_tree, balance):
-                out.append(Example(
-                    id=f"{self.stage_name}-{seed}-{index}-{parent}-{child}",
-                    prefix="Tree: ",
-                    context=text,
-                    suffix=f", Task: Parent/Child Relationship, Parent: {parent}, Child: {child}, Answer: ",
-                    target="true" if edge else "false",
-                    meta={"unit": f"{seed}-{index}", "nodes": len(nodes), "stage": self.stage_name},
-                ))
+                out.append(
+                    Example(
+                        id=f"{self.stage_name}-{seed}-{index}-{parent}-{child}",
+                        prefix="Tree: ",
+                        context=text,
+                        suffix=f", Task: Parent/Child Relationship, Parent: {parent}, Child: {child}, Answer: ",
+                        target="true" if edge else "false",
+                        meta={"unit": f"{seed}-{index}", "nodes": len(nodes), "stage": self.stage_name},
+                    )
+                )
             if tick is not None:
                 tick(min(len(out), n) - min(before, n))
         return out[:n]
 
 
 @tasks.register("tree")
-def tree(stage: str = "x3large", balance: bool = True, pairs_per_tree: int | None = 8, balance_test: bool = False) -> Task:
+def tree(
+    stage: str = "x3large", balance: bool = True, pairs_per_tree: int | None = 8, balance_test: bool = False
+) -> Task:
     """Textualized Tree (paper task): is P the direct parent of C? answer true/false"""
     source = TreeSource(stage, balance, pairs_per_tree, balance_test)
     return Task(

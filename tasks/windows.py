@@ -11,8 +11,8 @@ questions are asked.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from ..core.validate import positive_int
 from .base import Example, Task, exact_match
@@ -39,8 +39,14 @@ class Question:
 class WindowSource:
     """Examples from ``windows()``; ``ask(window)`` lists every candidate question of a window."""
 
-    def __init__(self, name: str, windows: Callable[[], Sequence[Window]], ask: Callable[[Window], list[Question]],
-                 per_window: int, period: int = TEST_PERIOD):
+    def __init__(
+        self,
+        name: str,
+        windows: Callable[[], Sequence[Window]],
+        ask: Callable[[Window], list[Question]],
+        per_window: int,
+        period: int = TEST_PERIOD,
+    ):
         self.name = name
         self._windows = windows
         self._ask = ask
@@ -54,7 +60,7 @@ class WindowSource:
             out[split_of(w.context, self.period)].append(w)
         return out
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache  # noqa: B019  (a task lives as long as the process: its questions are cached for it)
     def questions(self, window: Window) -> list[Question]:
         return self._ask(window)
 
@@ -67,26 +73,52 @@ class WindowSource:
             if n is not None and len(out) >= n:
                 break
             candidates = self.questions(w)
-            chosen = rng(self.name, "ask", seed, w.unit).sample(range(len(candidates)), min(self.per_window, len(candidates)))
+            chosen = rng(self.name, "ask", seed, w.unit).sample(
+                range(len(candidates)), min(self.per_window, len(candidates))
+            )
             for i in sorted(chosen):
                 q = candidates[i]
-                out.append(Example(id=f"{self.name}:{w.unit}:{i}", prefix=w.prefix, context=w.context,
-                                   suffix=q.suffix, target=q.target if isinstance(q.target, str) else q.target(), meta={"unit": w.unit, **q.meta}))
+                out.append(
+                    Example(
+                        id=f"{self.name}:{w.unit}:{i}",
+                        prefix=w.prefix,
+                        context=w.context,
+                        suffix=q.suffix,
+                        target=q.target if isinstance(q.target, str) else q.target(),
+                        meta={"unit": w.unit, **q.meta},
+                    )
+                )
         return out if n is None else out[:n]
 
     def available(self) -> dict:
         return {s: sum(min(self.per_window, len(self.questions(w))) for w in ws) for s, ws in self.splits.items()}
 
 
-def window_task(name: str, description: str, source_text: str, source: WindowSource, scorer=exact_match,
-                default_sizes: dict | None = None, extra_scorers: dict | None = None) -> Task:
+def window_task(
+    name: str,
+    description: str,
+    source_text: str,
+    source: WindowSource,
+    scorer=exact_match,
+    default_sizes: dict | None = None,
+    extra_scorers: dict | None = None,
+) -> Task:
     """A :class:`Task` over a :class:`WindowSource`."""
-    return Task(name=name, description=description, source=source_text, load=source.load, scorer=scorer,
-                extra_scorers=dict(extra_scorers or {}), default_sizes=default_sizes or {"train": 1000, "test": 200},
-                available=source.available)
+    return Task(
+        name=name,
+        description=description,
+        source=source_text,
+        load=source.load,
+        scorer=scorer,
+        extra_scorers=dict(extra_scorers or {}),
+        default_sizes=default_sizes or {"train": 1000, "test": 200},
+        available=source.available,
+    )
 
 
 def chunks(items: Sequence, size: int, min_size: int | None = None) -> list[tuple[int, Sequence]]:
     """Consecutive non-overlapping (start, chunk) pairs of ``size`` items; a short tail is kept if >= min_size."""
     min_size = size // 2 if min_size is None else min_size
-    return [(i, items[i:i + size]) for i in range(0, len(items), size) if len(items[i:i + size]) >= max(1, min_size)]
+    return [
+        (i, items[i : i + size]) for i in range(0, len(items), size) if len(items[i : i + size]) >= max(1, min_size)
+    ]

@@ -33,8 +33,7 @@ def build(name: str, **params):
 
 
 def _small_alphabet_list(max_size: int):
-    return st.integers(1, VOCAB - 1).flatmap(
-        lambda k: st.lists(st.integers(0, min(k, VOCAB - 1)), max_size=max_size))
+    return st.integers(1, VOCAB - 1).flatmap(lambda k: st.lists(st.integers(0, min(k, VOCAB - 1)), max_size=max_size))
 
 
 def _periodic(max_size: int):
@@ -64,6 +63,7 @@ def _blocks(max_size: int):
 
 def _boundary():
     """Runs of length N repeated K times right at the N*K > 1+N+K boundary, separated by unique ids."""
+
     def make(n, k, extra_runs):
         out, sep = [], 500
         for r in range(1 + extra_runs):
@@ -72,6 +72,7 @@ def _boundary():
                 out += run + [sep]
                 sep += 1
         return out
+
     return st.builds(make, st.integers(2, 5), st.integers(1, 5), st.integers(0, 3))
 
 

@@ -8,8 +8,16 @@ import pytest
 
 from harness.core.errors import HarnessError
 
-SMALL = dict(tasks=["recall@records=3"], compressors=["raw", "ltsc"], model="tiny@d_model=32,layers=1,heads=2",
-             train=dict(steps=4), train_examples=16, test_examples=12, eval_batch=12, progress=False)
+SMALL = dict(
+    tasks=["recall@records=3"],
+    compressors=["raw", "ltsc"],
+    model="tiny@d_model=32,layers=1,heads=2",
+    train=dict(steps=4),
+    train_examples=16,
+    test_examples=12,
+    eval_batch=12,
+    progress=False,
+)
 
 
 def test_evaluate_runs_a_grid_and_returns_a_dataframe(tmp_path):
@@ -31,7 +39,9 @@ def test_evaluate_runs_a_grid_and_returns_a_dataframe(tmp_path):
     on_disk = (tmp_path / "run" / "leaderboard.md").read_text()
     assert on_disk == results.table + "\n"
     (entry,) = json.loads((tmp_path / "run" / "run_meta.json").read_text())["invocations"]
-    assert entry["command"].startswith("python: harness.evaluate(tasks=['recall@records=3'], compressors=['raw', 'ltsc']")
+    assert entry["command"].startswith(
+        "python: harness.evaluate(tasks=['recall@records=3'], compressors=['raw', 'ltsc']"
+    )
     assert "train={'steps': 4}" in entry["command"]
     again = evaluate(**SMALL, output=tmp_path / "run", notify=None)  # resumes: nothing new to compute
     assert again.rows == results.rows and len(again.records) == 24

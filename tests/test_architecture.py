@@ -97,7 +97,9 @@ def test_no_backend_imports_the_runner():
     graph = import_graph()
     backends = [m for m in graph if m.startswith("harness.backends")]
     assert len(backends) >= 4
-    assert {m: sorted(graph[m] & {"harness.engine.runner", "harness.api"}) for m in backends} == {m: [] for m in backends}
+    assert {m: sorted(graph[m] & {"harness.engine.runner", "harness.api"}) for m in backends} == {
+        m: [] for m in backends
+    }
 
 
 def test_only_the_command_line_imports_the_command_line():
@@ -126,5 +128,16 @@ def test_the_tree_reads_like_the_data_flow():
     top = sorted(p.name for p in (ROOT / "harness").iterdir() if p.suffix == ".py")
     assert top == ["__init__.py", "__main__.py", "api.py"]
     packages = sorted(p.name for p in (ROOT / "harness").iterdir() if (p / "__init__.py").is_file())
-    assert packages == ["backends", "cli", "compressors", "contract", "core", "data", "engine", "interop", "models",
-                        "results", "site"]
+    assert packages == [
+        "backends",
+        "cli",
+        "compressors",
+        "contract",
+        "core",
+        "data",
+        "engine",
+        "interop",
+        "models",
+        "results",
+        "site",
+    ]

@@ -7,15 +7,21 @@ from types import SimpleNamespace
 
 import torch
 
-from harness.backends import local
-from harness.backends import Phase
+from harness.backends import Phase, local
 from harness.engine.cells import CellJob
 
 
 def phase(cells, trained: set[str]) -> Phase:
     jobs = [CellJob("cfg", "out", t, c, raw_trained=c not in trained) for t, c in cells]
-    return Phase(jobs, run=lambda job: job.compressor, run_detached=None, plan=None, records=[], append=None,
-                 checkpoint_path=None)
+    return Phase(
+        jobs,
+        run=lambda job: job.compressor,
+        run_detached=None,
+        plan=None,
+        records=[],
+        append=None,
+        checkpoint_path=None,
+    )
 
 
 def _backend(jobs, threads):

@@ -16,17 +16,37 @@ from pathlib import Path
 
 import pytest
 
-from harness.engine.config import RunConfig
 from harness.core.errors import HarnessError
+from harness.engine.config import RunConfig
 from harness.results.records import read_records
 
 # the grid of tests/test_runner.py: 2 cells (raw, ltsc) x 24 test examples, seconds on 2 CPU cores
-ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
-        "--train-steps", "4", "--train-examples", "16", "--limit", "24", "--eval-batch", "4", "--seed", "3", "--quiet"]
+ARGS = [
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "raw",
+    "ltsc",
+    "--model",
+    "tiny@d_model=32,layers=1,heads=2",
+    "--train-steps",
+    "4",
+    "--train-examples",
+    "16",
+    "--limit",
+    "24",
+    "--eval-batch",
+    "4",
+    "--seed",
+    "3",
+    "--quiet",
+]
 TIMING = ("prefill_seconds", "codec_seconds")
 N = 48
-ray_installed = pytest.mark.skipif(shutil.which("ray", path=os.path.dirname(sys.executable)) is None,
-                                   reason="Ray is not installed (pip install 'ltsc-bench[ray]'): the ray backend is untested")
+ray_installed = pytest.mark.skipif(
+    shutil.which("ray", path=os.path.dirname(sys.executable)) is None,
+    reason="Ray is not installed (pip install 'ltsc-bench[ray]'): the ray backend is untested",
+)
 
 
 def comparable(path: Path) -> dict:
@@ -51,12 +71,33 @@ def cluster():
     port = free_port()
     log = root / "head.log"
     with open(log, "w") as sink:
-        head = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "ray"), "start", "--head", "--block",
-                                 "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2",
-                                 "--num-gpus", "0", "--object-store-memory", str(200 * 1024 * 1024),
-                                 "--include-dashboard", "false",
-                                 "--disable-usage-stats", "--temp-dir", str(root / "rt")],
-                                stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        head = subprocess.Popen(
+            [
+                os.path.join(os.path.dirname(sys.executable), "ray"),
+                "start",
+                "--head",
+                "--block",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--num-cpus",
+                "2",
+                "--num-gpus",
+                "0",
+                "--object-store-memory",
+                str(200 * 1024 * 1024),
+                "--include-dashboard",
+                "false",
+                "--disable-usage-stats",
+                "--temp-dir",
+                str(root / "rt"),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     try:
         deadline = time.time() + 120
         while "Ray runtime started" not in log.read_text():
@@ -77,21 +118,38 @@ def cluster():
 
 
 def ray_argv(cluster, output: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "harness", "run", *ARGS, "--output", str(output), "--backend", "ray",
-            "--ray-address", cluster["address"], *extra]
+    return [
+        sys.executable,
+        "-m",
+        "harness",
+        "run",
+        *ARGS,
+        "--output",
+        str(output),
+        "--backend",
+        "ray",
+        "--ray-address",
+        cluster["address"],
+        *extra,
+    ]
 
 
 def run_ray(cluster, output: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(ray_argv(cluster, output, *extra), capture_output=True, text=True, timeout=240,
-                          env=cluster["env"])
+    return subprocess.run(
+        ray_argv(cluster, output, *extra), capture_output=True, text=True, timeout=240, env=cluster["env"]
+    )
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
     """The local backend's run of the grid."""
     out = tmp_path_factory.mktemp("local")
-    proc = subprocess.run([sys.executable, "-m", "harness", "run", *ARGS, "--output", str(out)], capture_output=True,
-                          text=True, timeout=240)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "run", *ARGS, "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -116,8 +174,13 @@ def cell_workers() -> dict[int, float]:
 def test_two_workers_a_worker_killed_part_way_same_records_as_local(cluster, reference, tmp_path):
     """Both cells run at once; the first worker seen busy for 1 s is SIGKILLed: Ray reruns its cell, and the
     records equal the local backend's, each written once. The killed worker's scratch folder is swept."""
-    driver = subprocess.Popen(ray_argv(cluster, tmp_path, "--cpus-per-cell", "1"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=cluster["env"])
+    driver = subprocess.Popen(
+        ray_argv(cluster, tmp_path, "--cpus-per-cell", "1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cluster["env"],
+    )
     first_seen, killed, most = {}, None, 0
     deadline = time.time() + 240
     while driver.poll() is None and time.time() < deadline:
@@ -145,8 +208,12 @@ def test_killed_driver_resumes_only_unfinished_cells(cluster, reference, tmp_pat
     """One cell at a time (2 CPUs each); the driver is SIGKILLed once the first cell's records land. The rerun
     leaves that cell (records and checkpoint) alone and finishes the other."""
     path = tmp_path / "records.jsonl"
-    driver = subprocess.Popen(ray_argv(cluster, tmp_path, "--cpus-per-cell", "2"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=cluster["env"])
+    driver = subprocess.Popen(
+        ray_argv(cluster, tmp_path, "--cpus-per-cell", "2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=cluster["env"],
+    )
     deadline = time.time() + 240
     while driver.poll() is None and time.time() < deadline and not (path.exists() and path.stat().st_size):
         time.sleep(0.01)
@@ -172,7 +239,7 @@ def test_ray_resumes_a_local_runs_partial_cell(cluster, reference, tmp_path):
     out.mkdir()
     shutil.copytree(reference / "checkpoints", ckpts)
     lines = (reference / "records.jsonl").read_text().splitlines(keepends=True)
-    (out / "records.jsonl").write_text("".join(lines[:N - 5]))
+    (out / "records.jsonl").write_text("".join(lines[: N - 5]))
     proc = run_ray(cluster, out, "--checkpoint-dir", str(ckpts))
     assert proc.returncode == 0, proc.stderr
     assert "[train]" not in proc.stderr and "[ray]" in proc.stderr and ": 5 records written" in proc.stderr
@@ -188,7 +255,7 @@ def test_a_cell_error_is_one_line_naming_the_drivers_checkpoint(cluster, referen
     out.mkdir()
     shutil.copytree(reference / "checkpoints", out / "checkpoints")
     lines = (reference / "records.jsonl").read_text().splitlines(keepends=True)
-    (out / "records.jsonl").write_text("".join(lines[:N - 1]))
+    (out / "records.jsonl").write_text("".join(lines[: N - 1]))
     last = read_records(reference / "records.jsonl")[-1]["cell"]
     weights = next(p for p in (out / "checkpoints" / last).iterdir() if p.name not in ("manifest.json", "train.json"))
     weights.write_bytes(weights.read_bytes() + b"x")
@@ -217,12 +284,15 @@ def test_ray_missing_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["--ray-address", "127.0.0.1:6379"], "--ray-address applies to --backend ray"),
-    (["--gpus-per-cell", "1"], "--gpus-per-cell applies to --backend ray"),
-    (["--backend", "ray", "--cpus-per-cell", "0"], "--cpus-per-cell"),
-    (["--backend", "ray", "--gpus-per-cell", "-1"], "--gpus-per-cell"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--ray-address", "127.0.0.1:6379"], "--ray-address applies to --backend ray"),
+        (["--gpus-per-cell", "1"], "--gpus-per-cell applies to --backend ray"),
+        (["--backend", "ray", "--cpus-per-cell", "0"], "--cpus-per-cell"),
+        (["--backend", "ray", "--gpus-per-cell", "-1"], "--gpus-per-cell"),
+    ],
+)
 def test_bad_backend_options_are_one_line_errors(argv, needle, tmp_path, capsys):
     from harness.cli import main
 
@@ -237,8 +307,18 @@ def test_unreachable_cluster_fails_at_once_before_any_output(tmp_path, capsys):
     from harness.cli import main
 
     start = time.time()
-    code = main(["run", *ARGS, "--output", str(tmp_path / "out"), "--backend", "ray", "--ray-address",
-                 f"127.0.0.1:{free_port()}"])
+    code = main(
+        [
+            "run",
+            *ARGS,
+            "--output",
+            str(tmp_path / "out"),
+            "--backend",
+            "ray",
+            "--ray-address",
+            f"127.0.0.1:{free_port()}",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "cannot reach the Ray cluster" in err and len(err.strip().splitlines()) == 1, err
     assert time.time() - start < 30 and not (tmp_path / "out").exists()
@@ -249,8 +329,14 @@ def test_backend_is_not_part_of_the_cell_or_the_output_name():
     from harness.engine.runner import Runner
 
     local = RunConfig(tasks=["recall@records=3"], compressors=["raw"], model="tiny@d_model=32,layers=1,heads=2")
-    ray = RunConfig(**{**local.__dict__, "backend": "ray", "backend_options": {"cpus_per_cell": 2.0},
-                       "checkpoint_dir": "/elsewhere"})
+    ray = RunConfig(
+        **{
+            **local.__dict__,
+            "backend": "ray",
+            "backend_options": {"cpus_per_cell": 2.0},
+            "checkpoint_dir": "/elsewhere",
+        }
+    )
     assert default_output(local, False) == default_output(ray, False)
     cells = [Runner(cfg, "/tmp", validate=False, store=[]).cell("recall@records=3", "raw") for cfg in (local, ray)]
     assert cells[0].id == cells[1].id and cells[0].config == cells[1].config

@@ -7,11 +7,10 @@ import sys
 
 import pytest
 
+from conftest import ROOT, run_cli
 from harness.compressors import Compressed, Compressor, build_compressor, compressors
 from harness.core.errors import HarnessError
 from harness.data.tokenizers import get_tokenizer
-
-from conftest import ROOT, run_cli
 
 LM_BASELINES = ["llmlingua", "longllmlingua", "selective-context"]
 ALL_LOSSY = ["truncate", "random-drop", *LM_BASELINES, "llmlingua2"]
@@ -47,6 +46,7 @@ def build(spec, tok, tiny_lingua2=None):
 
 
 # -- the rate convention ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("rate,expected", [(0.5, 50), (0.7, 70), (1, 100), (0.001, 1)])
 def test_fraction_rate_is_tokens_kept(tok, rate, expected):
@@ -97,6 +97,7 @@ def test_match_targets_the_lossless_length_per_example(tok, third):
 
 
 # -- every baseline, offline on CPU -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ALL_LOSSY)
 def test_fraction_rate_adherence(tok, ids, tiny_lingua2, name):
@@ -180,12 +181,29 @@ def test_special_token_text_is_ordinary_text(tok):
 
 # -- one-line errors ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spec", ["truncate@width=3", "llmlingua@temperature=1", "selective-context@retries=2",
-                                  "truncate@side=left", "llmlingua@device=tpu", "llmlingua@retries=-1",
-                                  "random-drop@seed=x", "random-drop@seed=-1", "random-drop@seed=1.5",
-                                  "llmlingua@retries=x", "longllmlingua@retries=1000", "llmlingua2@retries=2.5",
-                                  "truncate@rate=nan", "random-drop@rate=match: ", "selective-context@rate=2",
-                                  "llmlingua2@rate=0", "truncate@side=3"])
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "truncate@width=3",
+        "llmlingua@temperature=1",
+        "selective-context@retries=2",
+        "truncate@side=left",
+        "llmlingua@device=tpu",
+        "llmlingua@retries=-1",
+        "random-drop@seed=x",
+        "random-drop@seed=-1",
+        "random-drop@seed=1.5",
+        "llmlingua@retries=x",
+        "longllmlingua@retries=1000",
+        "llmlingua2@retries=2.5",
+        "truncate@rate=nan",
+        "random-drop@rate=match: ",
+        "selective-context@rate=2",
+        "llmlingua2@rate=0",
+        "truncate@side=3",
+    ],
+)
 def test_bad_parameters_are_one_line_errors(tok, spec):
     """Every bad parameter fails at build time (before any model loads), one line naming the parameter."""
     with pytest.raises(HarnessError) as err:
@@ -213,14 +231,17 @@ def test_missing_llmlingua2_model_is_a_one_line_error(tok):
 def test_cli_errors_and_lossy_compress(tmp_path):
     bad = run_cli("compress", "-", "--tokenizer", "cl100k_base", "--compressor", "llmlingua@foo=1", stdin="x y z")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "foo" in bad.stderr
-    ok = run_cli("compress", "-", "--tokenizer", "cl100k_base", "--compressor", "truncate@rate=0.5", "--json",
-                 stdin=TEXT)
+    ok = run_cli(
+        "compress", "-", "--tokenizer", "cl100k_base", "--compressor", "truncate@rate=0.5", "--json", stdin=TEXT
+    )
     assert ok.returncode == 0, ok.stderr
 
 
 def test_registry_import_stays_light():
-    code = "import sys, harness.compressors as c; assert 'llmlingua' in c.compressors; " \
-           "print(sorted(m for m in ('torch', 'transformers', 'llmlingua') if m in sys.modules))"
+    code = (
+        "import sys, harness.compressors as c; assert 'llmlingua' in c.compressors; "
+        "print(sorted(m for m in ('torch', 'transformers', 'llmlingua') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -6,8 +6,8 @@ import random
 
 import torch
 
-from harness.models.batching import bucketed_batches, padding_waste, sorted_batches
 from harness.engine.training import TrainConfig, next_batch
+from harness.models.batching import bucketed_batches, padding_waste, sorted_batches
 
 _RNG = random.Random(7)
 LENGTHS = [_RNG.randint(5, 400) for _ in range(1000)]
@@ -39,9 +39,12 @@ def test_window_one_keeps_the_original_stream():
     gen, ref = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
     queue: list[list[int]] = []
     got = [next_batch(queue, [1] * 7, cfg, gen) for _ in range(5)]
-    stream = torch.randperm(7, generator=ref).tolist() + torch.randperm(7, generator=ref).tolist() + \
+    stream = (
         torch.randperm(7, generator=ref).tolist()
-    assert got == [stream[i:i + 3] for i in range(0, 15, 3)]
+        + torch.randperm(7, generator=ref).tolist()
+        + torch.randperm(7, generator=ref).tolist()
+    )
+    assert got == [stream[i : i + 3] for i in range(0, 15, 3)]
 
 
 def test_bucketed_training_batches_are_full_and_similar_in_length():

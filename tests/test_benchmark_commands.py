@@ -31,9 +31,14 @@ def test_gpu_preset_runs_every_offline_baseline_at_ltsc_length_on_the_gpu():
     cmd = table.run_command(args)
     assert cmd[2:4] == ["harness", "run"]
     assert _option(cmd, "--compressors") == [
-        "raw", "ltsc", "truncate@rate=match:ltsc", "random-drop@rate=match:ltsc",
-        "selective-context@rate=match:ltsc,device=cuda", "llmlingua@rate=match:ltsc,device=cuda",
-        "longllmlingua@rate=match:ltsc,device=cuda"]
+        "raw",
+        "ltsc",
+        "truncate@rate=match:ltsc",
+        "random-drop@rate=match:ltsc",
+        "selective-context@rate=match:ltsc,device=cuda",
+        "llmlingua@rate=match:ltsc,device=cuda",
+        "longllmlingua@rate=match:ltsc,device=cuda",
+    ]
     assert _option(cmd, "--no-finetune") == _option(cmd, "--compressors")[4:]
     assert _option(cmd, "--tasks") == ["table_lookup"] and _option(cmd, "--model") == ["smollm2-135m"]
     assert _option(cmd, "--device") == ["cuda"] and "--threads" not in cmd
@@ -73,9 +78,11 @@ def test_meta_init_study_runs_raw_once_and_every_pool_per_initialisation():
 def test_meta_init_study_table_reads_the_initialisation_and_pool_from_the_specs():
     study = _script("meta_init")
     row = dict(n=200, accuracy=0.5, ci_low=0.43, ci_high=0.57, mean_tokens=60.0, mean_raw_tokens=80.0)
-    rows = [dict(row, compressor="raw", model="tiny@d_model=64", accuracy=0.9),
-            dict(row, compressor="ltsc@pool_size=32", model="tiny@d_model=64"),
-            dict(row, compressor="ltsc@pool_size=1024", model="tiny@d_model=64,meta_init=mean")]
+    rows = [
+        dict(row, compressor="raw", model="tiny@d_model=64", accuracy=0.9),
+        dict(row, compressor="ltsc@pool_size=32", model="tiny@d_model=64"),
+        dict(row, compressor="ltsc@pool_size=1024", model="tiny@d_model=64,meta_init=mean"),
+    ]
     table = study.study_table(rows).splitlines()
     assert len(table) == 4  # header, rule, two ltsc rows
     cells = [[c.strip() for c in line.split("|")[1:-1]] for line in table[2:]]
@@ -93,13 +100,27 @@ def test_bad_options_exit_with_usage(bad):
 def test_meta_init_study_with_included_runs_does_not_rerun_raw_and_reads_default_pools(tmp_path):
     study = _script("meta_init")
     (tmp_path / "records.jsonl").write_text("")  # a run directory (e.g. runs/smollm2-cpu)
-    args = study.parse_args(["--dest", "/tmp/x", "--model", "smollm2-135m", "--inits", "mean", "--pools", "1024",
-                             "--include", str(tmp_path)])
+    args = study.parse_args(
+        [
+            "--dest",
+            "/tmp/x",
+            "--model",
+            "smollm2-135m",
+            "--inits",
+            "mean",
+            "--pools",
+            "1024",
+            "--include",
+            str(tmp_path),
+        ]
+    )
     assert _option(study.run_command(args, "mean", True), "--compressors") == ["ltsc@pool_size=1024"]
     row = dict(n=100, accuracy=0.25, ci_low=0.2, ci_high=0.3, mean_tokens=70.0, mean_raw_tokens=90.0)
-    rows = [dict(row, compressor="raw", model="smollm2-135m", accuracy=1.0),
-            dict(row, compressor="ltsc", model="smollm2-135m"),  # from the included table run: gaussian, pool 1024
-            dict(row, compressor="truncate@rate=match:ltsc", model="smollm2-135m")]
+    rows = [
+        dict(row, compressor="raw", model="smollm2-135m", accuracy=1.0),
+        dict(row, compressor="ltsc", model="smollm2-135m"),  # from the included table run: gaussian, pool 1024
+        dict(row, compressor="truncate@rate=match:ltsc", model="smollm2-135m"),
+    ]
     cells = [[c.strip() for c in line.split("|")[1:-1]] for line in study.study_table(rows).splitlines()[2:]]
     assert cells == [["gaussian", "1024", "100", "25.0% [20.0, 30.0]", "100.0% [20.0, 30.0]", "-75.0", "70.0 / 90.0"]]
 

@@ -58,22 +58,28 @@ def test_ids_out_of_range_or_colliding_with_meta_tokens(bad):
 
 
 def test_unknown_tokenizer_lists_valid_names():
-    assert_one_line_error(run_cli("compress", "--tokenizer", "cl100k", stdin="x"), "unknown tokenizer", "cl100k_base", "gpt2")
+    assert_one_line_error(
+        run_cli("compress", "--tokenizer", "cl100k", stdin="x"), "unknown tokenizer", "cl100k_base", "gpt2"
+    )
 
 
 def test_unknown_compressor_lists_valid_names():
-    assert_one_line_error(run_cli("compress", "--compressor", "ltsc-best", stdin="x"), "unknown compressor", "ltsc-opt",
-                          "raw")
+    assert_one_line_error(
+        run_cli("compress", "--compressor", "ltsc-best", stdin="x"), "unknown compressor", "ltsc-opt", "raw"
+    )
 
 
 def test_bad_parameter():
-    assert_one_line_error(run_cli("compress", "--compressor", "ltsc@max_len=1", stdin="x"), "max_len must be", ">= 2", "got 1")
+    assert_one_line_error(
+        run_cli("compress", "--compressor", "ltsc@max_len=1", stdin="x"), "max_len must be", ">= 2", "got 1"
+    )
 
 
 def test_resource_parameters_are_bounded():
     """pool_size beyond the bound is one line (it was a MemoryError); a huge max_len is capped at the input."""
-    assert_one_line_error(run_cli("compress", "--compressor", "ltsc@pool_size=1e9", stdin="x"), "pool_size must be",
-                          "1000000000")
+    assert_one_line_error(
+        run_cli("compress", "--compressor", "ltsc@pool_size=1e9", stdin="x"), "pool_size must be", "1000000000"
+    )
     proc = run_cli("compress", "--ids", "--json", "--compressor", "ltsc@max_len=1e8", stdin=json.dumps([5, 6, 7] * 8))
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -89,7 +95,7 @@ def test_unreadable_files(tmp_path):
 
 
 def test_malformed_ids():
-    assert_one_line_error(run_cli("compress", "--ids", stdin="[1, 2, \"x\"]"), "JSON list of integers")
+    assert_one_line_error(run_cli("compress", "--ids", stdin='[1, 2, "x"]'), "JSON list of integers")
 
 
 def test_list_compressors_json():

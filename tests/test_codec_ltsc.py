@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from codec_inputs import VOCAB, build, small_tokenizer
+
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.metatoken import RepeatIndex, WindowClasses, min_count, pays
@@ -25,8 +25,10 @@ def select(ids, max_len=16, max_entries=1024):
     return greedy_longest_first(RepeatIndex(np.asarray(ids, dtype=np.int64), max_len), max_entries)
 
 
-@pytest.mark.parametrize("n,k,expected", [(3, 2, False), (3, 3, True), (2, 3, False), (2, 4, True),
-                                          (4, 2, True), (16, 1, False), (1, 100, False)])
+@pytest.mark.parametrize(
+    "n,k,expected",
+    [(3, 2, False), (3, 3, True), (2, 3, False), (2, 4, True), (4, 2, True), (16, 1, False), (1, 100, False)],
+)
 def test_condition(n, k, expected):
     assert pays(n, k) is expected
 
@@ -78,7 +80,7 @@ def test_window_classes_are_exact():
     classes = WindowClasses(tokens, 13)
     for length in range(1, 14):
         keys = classes.keys(length)
-        windows = [tuple(tokens[i:i + length]) for i in range(len(tokens) - length + 1)]
+        windows = [tuple(tokens[i : i + length]) for i in range(len(tokens) - length + 1)]
         by_key, by_window = {}, {}
         for key, win in zip(keys.tolist(), windows):
             assert by_key.setdefault(key, win) == win
@@ -109,7 +111,7 @@ def test_entries_hold_no_meta_tokens():
     body_entries = [i for i in out.ids[1:close]]
     metas = [i for i in body_entries if i >= VOCAB]
     assert len(metas) == out.dictionary_entries == 2
-    assert all(i < VOCAB or i in metas for i in out.ids[close + 1:])
+    assert all(i < VOCAB or i in metas for i in out.ids[close + 1 :])
 
 
 def test_not_shorter_means_unchanged():
@@ -179,7 +181,7 @@ def test_repeat_index_groups_match_brute_force(seed):
     for length in range(2, max_len + 1):
         expected = {}
         for i in range(len(tokens) - length + 1):
-            expected.setdefault(tuple(tokens[i:i + length]), []).append(i)
+            expected.setdefault(tuple(tokens[i : i + length]), []).append(i)
         want = sorted(p for p in expected.values() if len(p) >= 2)
         for idx in (index, index.narrowed(length), index.narrowed(2)):
             groups = idx.groups(length, 2)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from codec_inputs import build
-from harness.core.errors import HarnessError
+
 from harness.compressors import build_compressor
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.ltsc_opt import greedy_by_savings
 from harness.compressors.metatoken import RepeatIndex, savings
+from harness.core.errors import HarnessError
 from harness.data.tokenizers import get_tokenizer
 
 IMPROVED = ["ltsc-opt", "ltsc-nested"]
@@ -41,7 +41,7 @@ def real_code_chunks(tokenizer, size=2048, count=4) -> list[list[int]]:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = sorted(p for p in stdlib.glob("*.py"))[:40]
     ids = tokenizer.encode("".join(p.read_text(encoding="utf-8", errors="replace") for p in files))
-    return [ids[i * size:(i + 1) * size] for i in range(count)]
+    return [ids[i * size : (i + 1) * size] for i in range(count)]
 
 
 @pytest.mark.parametrize("name", IMPROVED)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from codec_inputs import VOCAB, build, lossless_names, sequences
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from harness.core.errors import HarnessError
-
-from codec_inputs import VOCAB, build, lossless_names, sequences
 from harness.compressors import compressors
 from harness.compressors.metatoken import MAX_POOL_SIZE
+from harness.core.errors import HarnessError
 
 # ltsc-text writes text markers, so it needs a real text tokenizer: tests/test_text_markers.py covers its properties
 NAMES = [n for n in lossless_names() if not getattr(compressors.get(n).factory, "needs_text_tokenizer", False)]
@@ -63,8 +62,14 @@ def test_round_trip(name, data):
 def test_round_trip_any_parameters(name, data, max_len, pool_size, seed):
     ids = data.draw(sequences(size_for(name, 200)))
     try:
-        comp = build(name, **{k: v for k, v in dict(max_len=max_len, pool_size=pool_size, seed=seed).items()
-                              if k in build(name).params})
+        comp = build(
+            name,
+            **{
+                k: v
+                for k, v in dict(max_len=max_len, pool_size=pool_size, seed=seed).items()
+                if k in build(name).params
+            },
+        )
     except HarnessError:  # a compressor that names a parameter alike but allows other values
         assume(False)
     check_round_trip(comp, ids)
@@ -92,8 +97,10 @@ def test_round_trip_largest_pool(name):
 @pytest.mark.parametrize("kind", ["random", "small-alphabet", "periodic", "all-equal", "blocks"])
 def test_round_trip_very_long(name, kind):
     if slow_above(name) is not None:
-        pytest.skip(f"{name} is superlinear (one call above {slow_above(name):,} tokens takes minutes); "
-                    "benchmarks/codec.py measures its round trip on real code")
+        pytest.skip(
+            f"{name} is superlinear (one call above {slow_above(name):,} tokens takes minutes); "
+            "benchmarks/codec.py measures its round trip on real code"
+        )
     rng = random.Random(kind)
     n = 100_003
     if kind == "random":
@@ -114,8 +121,11 @@ def test_round_trip_very_long(name, kind):
 
 @pytest.mark.parametrize("name", NAMES)
 @settings(deadline=None, max_examples=40)
-@given(ids=st.lists(st.integers(0, VOCAB - 1), max_size=50), bad=st.one_of(st.integers(VOCAB, 10 * VOCAB), st.integers(max_value=-1)),
-       where=st.integers(0, 50))
+@given(
+    ids=st.lists(st.integers(0, VOCAB - 1), max_size=50),
+    bad=st.one_of(st.integers(VOCAB, 10 * VOCAB), st.integers(max_value=-1)),
+    where=st.integers(0, 50),
+)
 def test_out_of_range_ids_rejected(name, ids, bad, where):
     ids = ids[:where] + [bad] + ids[where:]
     with pytest.raises(HarnessError, match="outside the tokenizer's range"):

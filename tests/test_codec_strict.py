@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 import pytest
+from codec_inputs import VOCAB, build, small_tokenizer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codec_inputs import VOCAB, build, small_tokenizer
 from harness.compressors import build_compressor
 from harness.compressors.metatoken import MAX_POOL_SIZE, input_digest
 from harness.core.errors import HarnessError
@@ -33,6 +33,7 @@ def rejects(name: str, ids, *needles: str) -> str:
 
 # -- strict decoding: one test per malformed form ----------------------------------------------
 
+
 @pytest.mark.parametrize("name", OURS)
 def test_valid_sequence_still_decodes(name):
     assert build(name).decompress([O, A, 1, 2, C, A, 3, A]) == [1, 2, 3, 1, 2]
@@ -50,10 +51,15 @@ def test_dict_close_in_uncompressed_sequence(name):
 
 
 @pytest.mark.parametrize("name", OURS)
-@pytest.mark.parametrize("ids,where", [([O, A, 1, 2, C, A, O], 6),  # in the body
-                                       ([O, O, 1, 2, C, 3], 1),  # as a meta-token of the dictionary
-                                       ([O, A, 1, O, 2, C, A], 3),  # inside an entry
-                                       ([1, O, 2], 1)])  # in an uncompressed sequence
+@pytest.mark.parametrize(
+    "ids,where",
+    [
+        ([O, A, 1, 2, C, A, O], 6),  # in the body
+        ([O, O, 1, 2, C, 3], 1),  # as a meta-token of the dictionary
+        ([O, A, 1, O, 2, C, A], 3),  # inside an entry
+        ([1, O, 2], 1),
+    ],
+)  # in an uncompressed sequence
 def test_dict_open_anywhere_but_position_0(name, ids, where):
     rejects(name, ids, "<Dict>", f"position {where}")
 
@@ -91,11 +97,22 @@ def test_dictionary_starting_with_a_token(name):
 
 @pytest.mark.parametrize("name", OURS)
 @pytest.mark.parametrize("compressed", [True, False])
-@pytest.mark.parametrize("bad,needle", [(-1, "id -1"), (-(2**70), "outside"), (2**70, "outside"),
-                                        (1.0, "not an integer"), (2.5, "not an integer"),
-                                        (True, "not an integer"), (False, "not an integer"),
-                                        ("7", "not an integer"), (None, "not an integer"),
-                                        ([1], "not an integer"), (np.float64(3), "not an integer")])
+@pytest.mark.parametrize(
+    "bad,needle",
+    [
+        (-1, "id -1"),
+        (-(2**70), "outside"),
+        (2**70, "outside"),
+        (1.0, "not an integer"),
+        (2.5, "not an integer"),
+        (True, "not an integer"),
+        (False, "not an integer"),
+        ("7", "not an integer"),
+        (None, "not an integer"),
+        ([1], "not an integer"),
+        (np.float64(3), "not an integer"),
+    ],
+)
 def test_non_token_ids(name, compressed, bad, needle):
     ids = [O, A, 1, 2, C, A, bad] if compressed else [1, bad, 2]
     rejects(name, ids, needle, f"position {6 if compressed else 1}")
@@ -174,6 +191,7 @@ def test_decompress_of_anything_is_tokens_or_one_line_error(name, data, pool_siz
 
 # -- bounded resources -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", OURS)
 @pytest.mark.parametrize("ids", [[1, 2, 3, 1, 2, 3, 1, 2, 3, 4, 5], [1, 2, 3] * 5 + [4]])
 def test_huge_max_len_is_capped_at_the_input(name, ids):
@@ -217,9 +235,22 @@ def test_draw_is_a_prefix_of_the_pool_permutation():
 
 # -- parameters: one line naming the parameter -----------------------------------------------
 
-CODEC_BAD = ["max_len=1", "max_len=x", "max_len=2.5", "max_len=true", "max_len=none", "pool_size=0", "pool_size=-4",
-             "pool_size=1.5", "seed=x", "seed=0.5", f"dict_open={VOCAB - 1}", f"dict_close={VOCAB + 5}",
-             f"dict_open={10**12}", f"dict_close={VOCAB}"]
+CODEC_BAD = [
+    "max_len=1",
+    "max_len=x",
+    "max_len=2.5",
+    "max_len=true",
+    "max_len=none",
+    "pool_size=0",
+    "pool_size=-4",
+    "pool_size=1.5",
+    "seed=x",
+    "seed=0.5",
+    f"dict_open={VOCAB - 1}",
+    f"dict_close={VOCAB + 5}",
+    f"dict_open={10**12}",
+    f"dict_close={VOCAB}",
+]
 
 
 @pytest.mark.parametrize("name", OURS)
@@ -239,8 +270,9 @@ def test_bad_max_depth_is_named(bad):
         build_compressor(f"ltsc-nested@{bad}", small_tokenizer())
 
 
-@pytest.mark.parametrize("bad", ["hierarchical=maybe", "fallback=1", "max_len=1", "max_len=1000000000",
-                                 "pool_size=0", "seed=-1", "seed=x"])
+@pytest.mark.parametrize(
+    "bad", ["hierarchical=maybe", "fallback=1", "max_len=1", "max_len=1000000000", "pool_size=0", "seed=-1", "seed=x"]
+)
 def test_bad_delta_parameter_is_named(bad):
     build("delta-ltsc")  # skips when the optional peer is missing
     with pytest.raises(HarnessError) as err:

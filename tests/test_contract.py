@@ -9,8 +9,8 @@ import pytest
 from harness.cli import main
 from harness.compressors import Compressed, Compressor, compressors
 from harness.contract.checks import PROPERTIES, check_compressor
-from harness.core.registry import Entry
 from harness.contract.testing import assert_contract
+from harness.core.registry import Entry
 
 FAST = dict(tasks=["recall"], examples=2, long_tokens=3000, against=None, fresh_process=False)
 
@@ -84,7 +84,7 @@ class HashSeeded(_Base):
     lossless = False
 
     def transform(self, ids):
-        return ids[hash("ltsc") % len(ids):] if ids else ids  # which tokens are dropped depends on the seed
+        return ids[hash("ltsc") % len(ids) :] if ids else ids  # which tokens are dropped depends on the seed
 
 
 class Crasher(_Base):
@@ -101,10 +101,17 @@ class Trusting(_Base):
         return Compressed(list(ids), len(ids))
 
 
-@pytest.mark.parametrize("cls, broken", [
-    (Liar, "exact round trip"), (Grower, "never longer than input"), (OutOfRange, "ids in range (extra_vocab)"),
-    (Coin, "deterministic (same process)"), (Crasher, "compresses valid input"), (Trusting, "rejects out-of-range ids"),
-])
+@pytest.mark.parametrize(
+    "cls, broken",
+    [
+        (Liar, "exact round trip"),
+        (Grower, "never longer than input"),
+        (OutOfRange, "ids in range (extra_vocab)"),
+        (Coin, "deterministic (same process)"),
+        (Crasher, "compresses valid input"),
+        (Trusting, "rejects out-of-range ids"),
+    ],
+)
 def test_each_planted_defect_fails_its_check(cls, broken):
     report = check_compressor(cls, **FAST)
     failed = {c.name for c in report.failures()}

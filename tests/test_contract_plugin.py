@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+
 import tomllib
 
 from conftest import ROOT
 
-AUTHOR_SUITE = '''
+AUTHOR_SUITE = """
 from harness.compressors import Compressed, Compressor
 
 
@@ -36,7 +37,7 @@ def test_ltsc(compressor_contract):
 
 def test_liar(compressor_contract):
     compressor_contract(Liar, **FAST)
-'''
+"""
 
 
 def test_the_plugin_is_declared_as_a_pytest11_entry_point():
@@ -48,7 +49,12 @@ def test_the_plugin_is_declared_as_a_pytest11_entry_point():
 def test_an_authors_suite_gets_the_fixture(tmp_path):
     """Autoloaded through the installed entry point (run outside the repository, as an author would)."""
     (tmp_path / "test_author.py").write_text(textwrap.dedent(AUTHOR_SUITE))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-                           str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert "1 failed, 1 passed" in proc.stdout, proc.stdout + proc.stderr
     assert "compressor contract broken" in proc.stdout and "exact round trip" in proc.stdout

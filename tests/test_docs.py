@@ -70,7 +70,12 @@ def blocks(path: Path) -> list[Block]:
         i += 1
         while i < len(lines):
             close = FENCE.match(lines[i])
-            if close and close["fence"][0] == fence[0] and len(close["fence"]) >= len(fence) and not close["info"].strip():
+            if (
+                close
+                and close["fence"][0] == fence[0]
+                and len(close["fence"]) >= len(fence)
+                and not close["info"].strip()
+            ):
                 break
             body.append(lines[i])
             i += 1
@@ -140,16 +145,19 @@ def test_runnable_block_runs(block: Block, tmp_path):
         proc = subprocess.run(command, cwd=work, env=environment(), capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{block.id}: the {block.language} block ran past {TIMEOUT} s")
-    assert proc.returncode == 0, (f"{block.id}: the {block.language} block exited {proc.returncode}\n"
-                                  f"--- stdout (tail)\n{proc.stdout[-3000:]}\n--- stderr (tail)\n{proc.stderr[-3000:]}")
+    assert proc.returncode == 0, (
+        f"{block.id}: the {block.language} block exited {proc.returncode}\n"
+        f"--- stdout (tail)\n{proc.stdout[-3000:]}\n--- stderr (tail)\n{proc.stderr[-3000:]}"
+    )
 
 
 def test_runnable_blocks_exist():
     assert len(RUNNABLE) >= MIN_RUNNABLE, f"only {len(RUNNABLE)} runnable blocks (at least {MIN_RUNNABLE} expected)"
     assert {b.language for b in RUNNABLE} == set(LANGUAGES)
     readme = [b for b in RUNNABLE if b.path.name == "README.md"]
-    assert any(b.language == "python" and "from harness import evaluate" in b.code for b in readme), \
+    assert any(b.language == "python" and "from harness import evaluate" in b.code for b in readme), (
         "the README's Python API example is not runnable"
+    )
     assert any("ltsc-bench compare" in b.code for b in readme) and any("ltsc-bench publish" in b.code for b in readme)
 
 

@@ -22,8 +22,24 @@ def installed(tmp_path_factory) -> dict:
     target = tmp_path_factory.mktemp("site")
     source = tmp_path_factory.mktemp("src") / "plugin"
     shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--target", str(target), str(source)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return {"env": dict(os.environ, PYTHONPATH=str(target)), "source": source}
 
@@ -45,8 +61,14 @@ def test_the_readme_walkthrough_runs_as_written(installed, tmp_path):
     assert [args[0] for args, _ in steps] == ["list", "check", "stats", "run", "compare", "publish", "compare"]
     outputs = []
     for args, code in steps:
-        proc = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True,
-                              env=installed["env"], cwd=tmp_path, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "harness", *args],
+            capture_output=True,
+            text=True,
+            env=installed["env"],
+            cwd=tmp_path,
+            timeout=600,
+        )
         assert proc.returncode == code, (args, proc.stdout[-2000:], proc.stderr[-2000:])
         outputs.append(proc.stdout)
     listing, check, stats, _, gate, _, regate = outputs
@@ -59,6 +81,12 @@ def test_the_readme_walkthrough_runs_as_written(installed, tmp_path):
 
 
 def test_the_plugins_own_suite_uses_the_fixture(installed):
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                          capture_output=True, text=True, env=installed["env"], cwd=installed["source"], timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True,
+        text=True,
+        env=installed["env"],
+        cwd=installed["source"],
+        timeout=300,
+    )
     assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout + proc.stderr

@@ -27,10 +27,33 @@ def run(*argv: str) -> None:
 
 
 def quick_run(out, model: str, tokenizer: str | None, compressor: str, task: str = "recall") -> None:
-    run("run", "--tasks", task, "--compressors", compressor, "--model", model,
+    run(
+        "run",
+        "--tasks",
+        task,
+        "--compressors",
+        compressor,
+        "--model",
+        model,
         *(["--tokenizer", tokenizer] if tokenizer else []),
-        "--train-steps", "4", "--train-examples", "24", "--batch-size", "8", "--limit", "2", "--eval-batch", "2",
-        "--device", "cpu", "--threads", "1", "--quiet", "--output", str(out))
+        "--train-steps",
+        "4",
+        "--train-examples",
+        "24",
+        "--batch-size",
+        "8",
+        "--limit",
+        "2",
+        "--eval-batch",
+        "2",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--quiet",
+        "--output",
+        str(out),
+    )
 
 
 def checkpoint_model(run_dir, compressor: str, task: str = "recall"):
@@ -56,9 +79,9 @@ def tiny_run(tmp_path_factory):
 def test_tiny_export_computes_what_tiny_computes(tiny_run, tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from harness.engine.pipeline import Pipeline
     from harness.interop.hf_export import MANIFEST
     from harness.models.tiny import EOS
-    from harness.engine.pipeline import Pipeline
 
     out = tmp_path / "exported"
     run("export-model", str(tiny_run), str(out), "--compressor", "ltsc@pool_size=4")
@@ -85,10 +108,10 @@ def test_tiny_export_computes_what_tiny_computes(tiny_run, tmp_path):
 
 def test_export_refusals_are_one_line(tiny_run, tmp_path):
     from harness.cli import main
+    from harness.data.tokenizers import get_tokenizer
     from harness.interop.hf_export import export_model, tiny_to_hf
     from harness.interop.hf_tokenizer import hf_tokenizer
     from harness.models import build_model
-    from harness.data.tokenizers import get_tokenizer
 
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
@@ -128,11 +151,10 @@ def test_export_by_cell_id(tiny_run, tmp_path):
 
 @pytest.mark.parametrize("finetune", ["lora", "full"])
 def test_pretrained_export_merges_lora_and_joins_meta_rows(tmp_path, finetune):
+    from test_lm_eval_helpers import task_texts, tiny_hf_model
     from transformers import AutoModelForCausalLM
 
     from harness.engine.pipeline import Pipeline
-
-    from test_lm_eval_helpers import task_texts, tiny_hf_model
 
     base = tiny_hf_model(tmp_path / "base", 0, task_texts(["recall"], "train") + task_texts(["recall"]))
     quick_run(tmp_path / "run", f"hf:{base}@finetune={finetune}", None, "ltsc@pool_size=4")
@@ -142,7 +164,7 @@ def test_pretrained_export_merges_lora_and_joins_meta_rows(tmp_path, finetune):
     hf = AutoModelForCausalLM.from_pretrained(tmp_path / "out").eval()
     V, E = model.base_vocab, model.extra_vocab
     assert hf.get_input_embeddings().weight.shape[0] == V + E and not hf.config.tie_word_embeddings
-    assert torch.equal(hf.get_input_embeddings().weight[V:V + E], model.embed.extra.weight[:E].detach())
+    assert torch.equal(hf.get_input_embeddings().weight[V : V + E], model.embed.extra.weight[:E].detach())
     assert not hf.get_output_embeddings().weight[V:].any()  # new ids are never predicted, as in the run
     prompts = Pipeline(parts.tokenizer, parts.compressor).split(parts.task, "test", 2, 0)
     assert any(p.compressed.changed for p in prompts)
@@ -163,7 +185,9 @@ def _plant(directory):
 
 
 def _snapshot(directory):
-    return {str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None) for p in sorted(directory.rglob("*"))}
+    return {
+        str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None) for p in sorted(directory.rglob("*"))
+    }
 
 
 def test_export_model_leaves_the_users_files_alone_on_success(tiny_run, tmp_path):
@@ -190,7 +214,9 @@ def test_export_model_refusing_a_non_empty_out_dir_leaves_it_alone(tiny_run, tmp
 
 
 @pytest.mark.parametrize("failure, code", [(OSError(28, "No space left on device"), 2), (KeyboardInterrupt(), 130)])
-def test_export_model_failing_part_way_leaves_no_partial_out_dir(tiny_run, tmp_path, capsys, monkeypatch, failure, code):
+def test_export_model_failing_part_way_leaves_no_partial_out_dir(
+    tiny_run, tmp_path, capsys, monkeypatch, failure, code
+):
     """Before: OUT_DIR was created first and kept half-written weights when saving failed or was interrupted."""
     from harness.cli import main
     from harness.interop import hf_export
@@ -216,7 +242,9 @@ def test_export_model_failing_part_way_leaves_no_partial_out_dir(tiny_run, tmp_p
         assert main(["export-model", str(tiny_run), str(out), "--compressor", "ltsc@pool_size=4"]) == code
         err = capsys.readouterr().err
         if code == 2:
-            assert err.strip() == (f"ltsc-bench: error: cannot write {out} (No space left on device); nothing was "
-                                   "written: free space or pass another OUT_DIR, then rerun")
+            assert err.strip() == (
+                f"ltsc-bench: error: cannot write {out} (No space left on device); nothing was "
+                "written: free space or pass another OUT_DIR, then rerun"
+            )
         assert _snapshot(tiny_run) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"] and not any((tmp_path / "empty").iterdir())

@@ -16,10 +16,26 @@ N = 40
 
 
 def rec(compressor: str, i: int, correct: bool, tokens: int, raw: int = 100, round_trip=True, **extra) -> dict:
-    r = {"cell": f"cell-{compressor}", "comparison": "cmp", "example_id": f"ex-{i}", "task": "recall",
-         "compressor": compressor, "model": "tiny", "tokenizer": "cl100k_base", "seed": 0, "train_steps": 5,
-         "trained_on": "self", "input_tokens": tokens, "raw_tokens": raw, "correct": correct, "score": float(correct),
-         "target": "a", "prediction": "a" if correct else "b", "round_trip_ok": round_trip, "schema_version": 2}
+    r = {
+        "cell": f"cell-{compressor}",
+        "comparison": "cmp",
+        "example_id": f"ex-{i}",
+        "task": "recall",
+        "compressor": compressor,
+        "model": "tiny",
+        "tokenizer": "cl100k_base",
+        "seed": 0,
+        "train_steps": 5,
+        "trained_on": "self",
+        "input_tokens": tokens,
+        "raw_tokens": raw,
+        "correct": correct,
+        "score": float(correct),
+        "target": "a",
+        "prediction": "a" if correct else "b",
+        "round_trip_ok": round_trip,
+        "schema_version": 2,
+    }
     r.update(extra)
     return r
 
@@ -93,12 +109,15 @@ def test_pairs_compare_two_compressors_of_one_run():
     assert (row["base_compressor"], row["compressor"]) == ("ltsc", "rle") and row["regression"]
 
 
-@pytest.mark.parametrize("plant, code, needle", [
-    (lambda: run_records(), 0, "no regression in 2 cells"),
-    (lambda: run_records(correct=lambda i: i >= 20), 1, "accuracy fell"),
-    (lambda: run_records(fail_at=0), 1, "1 round-trip failure of a lossless compressor"),
-    (lambda: run_records(tokens=90), 1, "length reduction fell"),
-])
+@pytest.mark.parametrize(
+    "plant, code, needle",
+    [
+        (lambda: run_records(), 0, "no regression in 2 cells"),
+        (lambda: run_records(correct=lambda i: i >= 20), 1, "accuracy fell"),
+        (lambda: run_records(fail_at=0), 1, "1 round-trip failure of a lossless compressor"),
+        (lambda: run_records(tokens=90), 1, "length reduction fell"),
+    ],
+)
 def test_cli_exit_codes(tmp_path, capsys, plant, code, needle):
     base = write(tmp_path / "base", run_records(), gz=True)  # a published folder is read like a run
     assert main(["compare", base, write(tmp_path / "new", plant())]) == code
@@ -113,11 +132,17 @@ def test_cli_json(tmp_path, capsys):
     assert {"p_value", "delta_ci_low", "delta_ci_high", "round_trip_failures", "reasons"} <= set(out["rows"][0])
 
 
-@pytest.mark.parametrize("new, needle", [
-    (lambda: [r for r in run_records() if r["compressor"] == "raw"], "in BASE only: recall | ltsc | tiny"),
-    (lambda: run_records() + [dict(r, cell="other") for r in run_records()[:1]], "NEW holds 2 cells for recall | raw"),
-    (lambda: [dict(r, comparison="cmp2") for r in run_records()], "4 cells do not match"),
-])
+@pytest.mark.parametrize(
+    "new, needle",
+    [
+        (lambda: [r for r in run_records() if r["compressor"] == "raw"], "in BASE only: recall | ltsc | tiny"),
+        (
+            lambda: run_records() + [dict(r, cell="other") for r in run_records()[:1]],
+            "NEW holds 2 cells for recall | raw",
+        ),
+        (lambda: [dict(r, comparison="cmp2") for r in run_records()], "4 cells do not match"),
+    ],
+)
 def test_cli_unmatched_cells_exit_2_listing_them(tmp_path, capsys, new, needle):
     assert main(["compare", write(tmp_path / "b", run_records()), write(tmp_path / "n", new())]) == 2
     err = capsys.readouterr().err
@@ -129,15 +154,20 @@ def test_cli_bad_inputs_are_one_line_errors(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "records.jsonl.gz").write_bytes(b"not gzip")
-    for args, needle in ((["nope", good], "nope is not a directory"), ([str(tmp_path / "empty"), good], "holds neither"),
-                         ([str(tmp_path / "broken"), good], "cannot read records file"),
-                         ([good, good, "--alpha", "1.5"], "--alpha"), ([good, good, "--pair", "x", "raw"], "no cells of")):
+    for args, needle in (
+        (["nope", good], "nope is not a directory"),
+        ([str(tmp_path / "empty"), good], "holds neither"),
+        ([str(tmp_path / "broken"), good], "cannot read records file"),
+        ([good, good, "--alpha", "1.5"], "--alpha"),
+        ([good, good, "--pair", "x", "raw"], "no cells of"),
+    ):
         assert main(["compare", *args]) == 2
         err = capsys.readouterr().err
         assert needle in err and len(err.strip().splitlines()) == 1, err
 
 
 # -- hardening round 2: example counts, threshold ranges, a run compared with itself ---------------------------
+
 
 def first_of_each_cell(records: list[dict], keep: int = 1) -> list[dict]:
     """NEW stopped early: only the first ``keep`` examples of each cell."""
@@ -159,7 +189,9 @@ def test_allow_count_mismatch_judges_the_common_examples_only():
     # BASE: examples 0..39; NEW: examples 20..59 (20 in common); NEW is wrong on 20..29, which BASE got right
     # except 20, 24 and 28 (i % 4 == 0): 7 discordant pairs against NEW, none for it; BASE's 20 others unpaired
     base = run_records()
-    new = [rec(c, i, i % 4 != 0 and not 20 <= i < 30, t) for c, t in (("raw", 100), ("ltsc", 75)) for i in range(20, 60)]
+    new = [
+        rec(c, i, i % 4 != 0 and not 20 <= i < 30, t) for c, t in (("raw", 100), ("ltsc", 75)) for i in range(20, 60)
+    ]
     (raw, ltsc) = compare_records(base, new, allow_count_mismatch=True)
     assert (ltsc["n"], ltsc["n_base"], ltsc["n_new"]) == (20, N, N)
     assert (ltsc["base_only_examples"], ltsc["new_only_examples"]) == (20, 20)
@@ -189,7 +221,12 @@ def test_cli_incomparable_cells_in_json(tmp_path, capsys):
     base, new = write(tmp_path / "b", run_records()), write(tmp_path / "n", first_of_each_cell(run_records()))
     assert main(["compare", base, new, "--format", "json"]) == 2
     out = json.loads(capsys.readouterr().out)
-    assert (out["verdict"], out["incomparable"], out["count_mismatches"], out["regression"]) == ("incomparable", 2, 2, False)
+    assert (out["verdict"], out["incomparable"], out["count_mismatches"], out["regression"]) == (
+        "incomparable",
+        2,
+        2,
+        False,
+    )
     assert out["allow_count_mismatch"] is False
     assert [(r["n_base"], r["n_new"], r["n"], r["verdict"]) for r in out["rows"]] == [(40, 1, 1, "incomparable")] * 2
 
@@ -202,12 +239,19 @@ def test_cli_allow_count_mismatch_still_flags_it(tmp_path, capsys):
     assert "no regression in 2 cells" in out and "2 cells judged on their common examples only" in out
     assert main(["compare", base, new, "--allow-count-mismatch", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert (out["verdict"], out["incomparable"], out["count_mismatches"], out["allow_count_mismatch"]) == ("ok", 0, 2, True)
+    assert (out["verdict"], out["incomparable"], out["count_mismatches"], out["allow_count_mismatch"]) == (
+        "ok",
+        0,
+        2,
+        True,
+    )
     assert all(r["count_mismatch"] and not r["incomparable"] and r["n"] == 8 for r in out["rows"])
     slow = write(tmp_path / "s", first_of_each_cell(run_records(tokens=90), 8))
     assert main(["compare", base, slow, "--allow-count-mismatch"]) == 1
-    assert ("REGRESSION: length reduction fell from 25.0% to 10.0%; judged on the 8 common examples (BASE 40, NEW 8)"
-            in capsys.readouterr().out)
+    assert (
+        "REGRESSION: length reduction fell from 25.0% to 10.0%; judged on the 8 common examples (BASE 40, NEW 8)"
+        in capsys.readouterr().out
+    )
 
 
 def test_cli_torn_last_line_is_noticed(tmp_path, capsys):
@@ -222,13 +266,22 @@ def test_cli_torn_last_line_is_noticed(tmp_path, capsys):
     assert "1 cell is incomparable" in captured.err
 
 
-@pytest.mark.parametrize("option, value, valid", [
-    ("--min-reduction-ratio", "1e9", "in [0, 1]"), ("--min-reduction-ratio", "-0.5", "in [0, 1]"),
-    ("--min-reduction-ratio", "nan", "in [0, 1]"), ("--min-reduction-ratio", "inf", "in [0, 1]"),
-    ("--max-accuracy-drop", "-1", "in [0, 100]"), ("--max-accuracy-drop", "101", "in [0, 100]"),
-    ("--max-accuracy-drop", "nan", "in [0, 100]"), ("--alpha", "0", "in (0, 1)"), ("--alpha", "1", "in (0, 1)"),
-    ("--alpha", "-inf", "in (0, 1)"), ("--alpha", "nan", "in (0, 1)"),
-])
+@pytest.mark.parametrize(
+    "option, value, valid",
+    [
+        ("--min-reduction-ratio", "1e9", "in [0, 1]"),
+        ("--min-reduction-ratio", "-0.5", "in [0, 1]"),
+        ("--min-reduction-ratio", "nan", "in [0, 1]"),
+        ("--min-reduction-ratio", "inf", "in [0, 1]"),
+        ("--max-accuracy-drop", "-1", "in [0, 100]"),
+        ("--max-accuracy-drop", "101", "in [0, 100]"),
+        ("--max-accuracy-drop", "nan", "in [0, 100]"),
+        ("--alpha", "0", "in (0, 1)"),
+        ("--alpha", "1", "in (0, 1)"),
+        ("--alpha", "-inf", "in (0, 1)"),
+        ("--alpha", "nan", "in (0, 1)"),
+    ],
+)
 def test_cli_thresholds_out_of_range_refused_before_reading(capsys, option, value, valid):
     assert main(["compare", "no-such-base", "no-such-new", f"{option}={value}"]) == 2
     err = capsys.readouterr().err.strip()
@@ -237,16 +290,20 @@ def test_cli_thresholds_out_of_range_refused_before_reading(capsys, option, valu
 
 
 def test_thresholds_range_in_python():
-    with pytest.raises(HarnessError, match=r"--min-reduction-ratio must be a finite number in \[0, 1\] \(the "
-                                           r"fraction of BASE's length reduction NEW must keep"):
+    with pytest.raises(
+        HarnessError,
+        match=r"--min-reduction-ratio must be a finite number in \[0, 1\] \(the "
+        r"fraction of BASE's length reduction NEW must keep",
+    ):
         Thresholds(min_ratio=1.5)
     assert Thresholds(max_drop=100, min_ratio=0, alpha=0.5).min_ratio == 0
 
 
 def test_reduction_message_states_the_floor_and_enough_digits():
     (_, ltsc) = compare_records(run_records(), run_records(tokens=80), Thresholds(min_ratio=0.9))
-    assert ltsc["reasons"] == ["length reduction fell from 25.0% to 20.0%, below the floor of 22.5% allowed by "
-                               "--min-reduction-ratio 0.9"]
+    assert ltsc["reasons"] == [
+        "length reduction fell from 25.0% to 20.0%, below the floor of 22.5% allowed by --min-reduction-ratio 0.9"
+    ]
     base = [rec("ltsc", i, True, 7826, raw=10000) for i in range(N)]
     new = [rec("ltsc", i, True, 7834, raw=10000) for i in range(N)]
     (row,) = compare_records(base, new)
@@ -267,5 +324,7 @@ def test_cli_same_directory_noted_once_not_double_counted(tmp_path, capsys):
     both = write(tmp_path / "both", records)
     assert main(["compare", both, both, "--pair", "ltsc", "rle"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"ltsc-bench: note: BASE and NEW are the same directory ({tmp_path / 'both'}): comparing "
-                   "compressors of one run (--pair ltsc rle)"]
+    assert err == [
+        f"ltsc-bench: note: BASE and NEW are the same directory ({tmp_path / 'both'}): comparing "
+        "compressors of one run (--pair ltsc rle)"
+    ]

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from codec_inputs import small_tokenizer
 
-from harness.engine import checkpoints
 from harness.core.errors import HarnessError
+from harness.engine import checkpoints
 from harness.models import build_model
 
 SPEC = "tiny@d_model=32,layers=1,heads=2"
@@ -49,7 +49,7 @@ def ckpts(saved, tmp_path) -> Path:
 def flip(path: Path) -> None:
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 256] = bytes(b ^ 0xFF for b in data[middle:middle + 256])
+    data[middle : middle + 256] = bytes(b ^ 0xFF for b in data[middle : middle + 256])
     path.write_bytes(bytes(data))
 
 
@@ -82,9 +82,15 @@ CORRUPTIONS = {
     "missing manifest": (lambda r: (r / "cell-a" / "manifest.json").unlink(), "manifest.json is missing"),
     "missing summary": (lambda r: (r / "cell-a" / "train.json").unlink(), "train.json is missing"),
     "empty directory": (lambda r: [p.unlink() for p in (r / "cell-a").iterdir()], "manifest.json is missing"),
-    "garbage manifest": (lambda r: (r / "cell-a" / "manifest.json").write_text("garbage"), "manifest.json is not valid JSON"),
+    "garbage manifest": (
+        lambda r: (r / "cell-a" / "manifest.json").write_text("garbage"),
+        "manifest.json is not valid JSON",
+    ),
     "garbage summary": (lambda r: (r / "cell-a" / "train.json").write_text("garbage"), "train.json is not valid JSON"),
-    "garbage model metadata": (lambda r: (r / "cell-a" / "tiny.json").write_text("garbage"), "tiny.json does not match"),
+    "garbage model metadata": (
+        lambda r: (r / "cell-a" / "tiny.json").write_text("garbage"),
+        "tiny.json does not match",
+    ),
     "manifest not an object": (lambda r: (r / "cell-a" / "manifest.json").write_text("[1]"), "not a JSON object"),
     "extra file": (lambda r: (r / "cell-a" / "extra.bin").write_bytes(b"x"), "extra.bin was added"),
     "wrong-shape weights": (wrong_shape, "size mismatch for"),
@@ -118,10 +124,13 @@ def no_temporaries(root: Path) -> bool:
     return not [p for p in root.iterdir() if ".tmp" in p.name]
 
 
-@pytest.mark.parametrize("failure, needle", [
-    (RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 31936 vs 31888"), "unexpected pos"),
-    (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
-])
+@pytest.mark.parametrize(
+    "failure, needle",
+    [
+        (RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 31936 vs 31888"), "unexpected pos"),
+        (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
+    ],
+)
 def test_a_failed_save_leaves_no_temporary_directory(failure, needle, tmp_path, monkeypatch):
     """The probe: torch reports a full disk as RuntimeError, which escaped and left <cell>.tmp<PID>."""
     model = tiny()

@@ -34,8 +34,9 @@ def reference_greedy_by_savings(index: RepeatIndex, max_entries: int, cleanup: b
     for length in range(2, top + 1):
         index = index.narrowed(length)
         groups = maximal_groups(index, length)
-        for s, e, count, first in zip(groups.starts.tolist(), groups.ends.tolist(), groups.counts.tolist(),
-                                      groups.firsts.tolist()):
+        for s, e, count, first in zip(
+            groups.starts.tolist(), groups.ends.tolist(), groups.counts.tolist(), groups.firsts.tolist()
+        ):
             heap.append((-savings(length, count), -length, first, len(runs)))
             runs.append(sorted(index.order_list[s:e]))
     heapq.heapify(heap)
@@ -55,8 +56,10 @@ def reference_greedy_by_savings(index: RepeatIndex, max_entries: int, cleanup: b
         mark(used, taken, length)
         entries.append((taken[0], length, tuple(taken)))
     if cleanup and len(entries) < max_entries:
-        entries += [(e.start, e.length, e.positions)
-                    for e in greedy_longest_first(full.narrowed(2), max_entries - len(entries), used=used)]
+        entries += [
+            (e.start, e.length, e.positions)
+            for e in greedy_longest_first(full.narrowed(2), max_entries - len(entries), used=used)
+        ]
     return entries
 
 

@@ -10,12 +10,25 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from harness.cli import main
 
-RUN = ["run", "--quiet", "--no-stats", "--tasks", "recall@records=3", "--compressors", "raw",
-       "--train-steps", "1", "--train-examples", "8", "--limit", "2"]
+RUN = [
+    "run",
+    "--quiet",
+    "--no-stats",
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "raw",
+    "--train-steps",
+    "1",
+    "--train-examples",
+    "8",
+    "--limit",
+    "2",
+]
 
 
 def one_line(err: str) -> str:
@@ -25,20 +38,23 @@ def one_line(err: str) -> str:
 
 
 # -- finding 6/7: every numeric option and model dimension validated before any output ---------------
-@pytest.mark.parametrize("argv, needle", [
-    (["--lr", "-1"], "--lr must be a finite number > 0"),
-    (["--lr", "nan"], "--lr must be a finite number"),
-    (["--seed", "99999999999999999999"], "--seed must be an integer in 0..4294967295"),
-    (["--prompt-loss", "nan"], "--prompt-loss must be a finite number >= 0"),
-    (["--prompt-loss", "-1"], "--prompt-loss must be a finite number >= 0"),
-    (["--model", "tiny@heads=0"], "heads must be a positive integer"),
-    (["--model", "tiny@d_model=-32"], "d_model must be a positive integer"),
-    (["--model", "tiny@layers=-1"], "layers must be a positive integer"),  # accepted before: negative FLOPs
-    (["--model", "tiny@layers=1,layers=2"], "given twice"),  # last one won, silently
-    (["--tasks", ""], "--tasks names nothing"),  # exited 0 with no records
-    (["--compressors", ""], "--compressors names nothing"),
-    (["--tasks", "recall@records=3,records=4"], "given twice"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--lr", "-1"], "--lr must be a finite number > 0"),
+        (["--lr", "nan"], "--lr must be a finite number"),
+        (["--seed", "99999999999999999999"], "--seed must be an integer in 0..4294967295"),
+        (["--prompt-loss", "nan"], "--prompt-loss must be a finite number >= 0"),
+        (["--prompt-loss", "-1"], "--prompt-loss must be a finite number >= 0"),
+        (["--model", "tiny@heads=0"], "heads must be a positive integer"),
+        (["--model", "tiny@d_model=-32"], "d_model must be a positive integer"),
+        (["--model", "tiny@layers=-1"], "layers must be a positive integer"),  # accepted before: negative FLOPs
+        (["--model", "tiny@layers=1,layers=2"], "given twice"),  # last one won, silently
+        (["--tasks", ""], "--tasks names nothing"),  # exited 0 with no records
+        (["--compressors", ""], "--compressors names nothing"),
+        (["--tasks", "recall@records=3,records=4"], "given twice"),
+    ],
+)
 def test_bad_option_is_one_line_before_any_output(argv, needle, tmp_path, capsys):
     out = tmp_path / "out"
     assert main([*RUN, "--output", str(out), *argv]) == 2
@@ -53,8 +69,13 @@ def test_duplicate_parameter_between_spec_and_param_is_an_error(capsys):
 
 # -- finding 7: non-UTF-8 bytes on stdin were decoded to U+FFFD and reported lossless ---------------
 def compress_bytes(data: bytes, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", "compress", *args, "--json"], input=data,
-                          capture_output=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "compress", *args, "--json"],
+        input=data,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_non_utf8_stdin_is_rejected_like_a_file(tmp_path):
@@ -79,17 +100,31 @@ def test_stdin_and_file_give_the_same_tokens(tmp_path):
 
 # -- finding 6: hand-edited records (missing `correct`, "correct": "False") -------------------------
 def record(**changes) -> dict:
-    rec = {"cell": "c1", "comparison": "k", "example_id": "e1", "task": "recall", "compressor": "raw", "model": "tiny",
-           "correct": True, "input_tokens": 10, "raw_tokens": 10, "prediction": "1", "target": "1"}
+    rec = {
+        "cell": "c1",
+        "comparison": "k",
+        "example_id": "e1",
+        "task": "recall",
+        "compressor": "raw",
+        "model": "tiny",
+        "correct": True,
+        "input_tokens": 10,
+        "raw_tokens": 10,
+        "prediction": "1",
+        "target": "1",
+    }
     rec.update(changes)
     return {k: v for k, v in rec.items() if v is not None}
 
 
-@pytest.mark.parametrize("changes, needle", [
-    ({"correct": None}, "has no 'correct' field"),
-    ({"correct": "False"}, "field 'correct' must be bool, got 'False'"),
-    ({"input_tokens": "10"}, "field 'input_tokens' must be int"),
-])
+@pytest.mark.parametrize(
+    "changes, needle",
+    [
+        ({"correct": None}, "has no 'correct' field"),
+        ({"correct": "False"}, "field 'correct' must be bool, got 'False'"),
+        ({"input_tokens": "10"}, "field 'input_tokens' must be int"),
+    ],
+)
 def test_hand_edited_record_is_one_line_naming_the_line(changes, needle, tmp_path, capsys):
     lines = [record(example_id="e0"), record(**changes)]
     (tmp_path / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
@@ -104,9 +139,15 @@ def remote_code_dir(tmp_path) -> Path:
     d = tmp_path / "evil-model"
     d.mkdir()
     marker = tmp_path / "RAN"
-    (d / "config.json").write_text(json.dumps({
-        "model_type": "evil", "architectures": ["EvilForCausalLM"],
-        "auto_map": {"AutoConfig": "evil.EvilConfig", "AutoModelForCausalLM": "evil.EvilForCausalLM"}}))
+    (d / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "evil",
+                "architectures": ["EvilForCausalLM"],
+                "auto_map": {"AutoConfig": "evil.EvilConfig", "AutoModelForCausalLM": "evil.EvilForCausalLM"},
+            }
+        )
+    )
     (d / "tokenizer_config.json").write_text(json.dumps({"auto_map": {"AutoTokenizer": ["evil.EvilTokenizer", None]}}))
     (d / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
     return d
@@ -130,15 +171,17 @@ def test_model_needing_custom_code_is_refused(remote_code_dir, tmp_path, capsys)
 def test_transformers_remote_code_refusal_is_translated():
     from harness.core.env import hf_load_error
 
-    exc = ValueError("Loading x requires you to execute the configuration file in that repo on your local machine. "
-                     "Make sure you have read the code there to avoid malicious use, then set the option "
-                     "`trust_remote_code=True` to remove this error.")
+    exc = ValueError(
+        "Loading x requires you to execute the configuration file in that repo on your local machine. "
+        "Make sure you have read the code there to avoid malicious use, then set the option "
+        "`trust_remote_code=True` to remove this error."
+    )
     msg = str(hf_load_error("tokenizer", "some/hub-name", exc, local=False))
     assert "needs custom code" in msg and "never runs" in msg and "LTSC_ALLOW_HUB" not in msg
 
 
 # -- finding 4: nothing is downloaded, whatever the tiktoken cache holds -----------------------------
-SITECUSTOMIZE = '''
+SITECUSTOMIZE = """
 import os, socket
 _connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
 def _log(sock, address):
@@ -153,22 +196,42 @@ def connect_ex(self, address):
     _log(self, address)
     return _connect_ex(self, address)
 socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
-'''
+"""
 
 
-def offline_cli(tmp_path: Path, *args: str, stdin: str = "", cwd: Path | None = None, **env) -> subprocess.CompletedProcess:
+def offline_cli(
+    tmp_path: Path, *args: str, stdin: str = "", cwd: Path | None = None, **env
+) -> subprocess.CompletedProcess:
     """``ltsc-bench ARGS`` with every proxy on a closed local port and socket.connect logging any attempt."""
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
     closed = "http://127.0.0.1:9"
-    full = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]), LTSC_TEST_CONNECT_LOG=str(tmp_path / "connects"),
-                HTTP_PROXY=closed, HTTPS_PROXY=closed, ALL_PROXY=closed, http_proxy=closed, https_proxy=closed,
-                all_proxy=closed, NO_PROXY="", no_proxy="", LTSC_CACHE_DIR=str(tmp_path / "cache"))
+    full = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]),
+        LTSC_TEST_CONNECT_LOG=str(tmp_path / "connects"),
+        HTTP_PROXY=closed,
+        HTTPS_PROXY=closed,
+        ALL_PROXY=closed,
+        http_proxy=closed,
+        https_proxy=closed,
+        all_proxy=closed,
+        NO_PROXY="",
+        no_proxy="",
+        LTSC_CACHE_DIR=str(tmp_path / "cache"),
+    )
     full.pop("TIKTOKEN_CACHE_DIR", None)
     full.update(env)
-    return subprocess.run([sys.executable, "-m", "harness", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=full, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=full,
+        timeout=300,
+    )
 
 
 def attempts(tmp_path: Path) -> str:
@@ -180,9 +243,11 @@ def test_the_connection_log_catches_a_download(tmp_path):
     """The harness of the tests below: a real download attempt is caught and logged."""
     proc = offline_cli(tmp_path, "list", "tokenizers")
     assert proc.returncode == 0
-    probe = subprocess.run([sys.executable, "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9')"],
-                           env=dict(os.environ, PYTHONPATH=str(tmp_path / "site"),
-                                    LTSC_TEST_CONNECT_LOG=str(tmp_path / "connects")), capture_output=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9')"],
+        env=dict(os.environ, PYTHONPATH=str(tmp_path / "site"), LTSC_TEST_CONNECT_LOG=str(tmp_path / "connects")),
+        capture_output=True,
+    )
     assert probe.returncode != 0 and "127.0.0.1" in attempts(tmp_path)
 
 

@@ -13,9 +13,27 @@ from harness.core.errors import HarnessError
 
 HUGE = "100000000"
 #: a tiny run (seconds on one core): the hardening tests' own grid
-RUN = ["run", "--quiet", "--no-stats", "--tasks", "recall@records=3", "--compressors", "raw",
-       "--model", "tiny@d_model=16,layers=1,heads=2", "--train-steps", "1", "--train-examples", "8", "--limit", "2",
-       "--device", "cpu", "--threads", "1"]
+RUN = [
+    "run",
+    "--quiet",
+    "--no-stats",
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "raw",
+    "--model",
+    "tiny@d_model=16,layers=1,heads=2",
+    "--train-steps",
+    "1",
+    "--train-examples",
+    "8",
+    "--limit",
+    "2",
+    "--device",
+    "cpu",
+    "--threads",
+    "1",
+]
 
 
 def one_line(err: str) -> str:
@@ -49,8 +67,11 @@ def survived(directory: Path, files: dict[str, bytes]) -> bool:
 
 def leftovers(directory: Path) -> list[str]:
     """Temporary files or folders of ours left in ``directory`` (or next to it)."""
-    return sorted(p.name for p in [*directory.iterdir(), *directory.parent.iterdir()]
-                  if ".tmp" in p.name or p.name.startswith(".ltsc-"))
+    return sorted(
+        p.name
+        for p in [*directory.iterdir(), *directory.parent.iterdir()]
+        if ".tmp" in p.name or p.name.startswith(".ltsc-")
+    )
 
 
 # -- finding 2: counts capped at what a task supplies ------------------------------------------------------------
@@ -71,44 +92,77 @@ def test_examples_never_exceed_the_cap(small_cap, spec):
     from harness.tasks import build_task
 
     task = build_task(spec)
-    assert len(task.examples("test", 10 ** 8, 0)) == 30 and len(task.examples("train", 10 ** 8, 0)) == 40
+    assert len(task.examples("test", 10**8, 0)) == 30 and len(task.examples("train", 10**8, 0)) == 40
     assert len(task.examples("test", 7, 0)) == 7
-    assert task.examples("test", 10 ** 8, 0) == task.examples("test", 30, 0)  # the capped draw is the usual prefix
+    assert task.examples("test", 10**8, 0) == task.examples("test", 30, 0)  # the capped draw is the usual prefix
 
 
 def test_generation_shows_progress(small_cap, monkeypatch, capsys):
-    from harness.tasks import build_task
-    from harness.tasks import base
+    from harness.tasks import base, build_task
 
     monkeypatch.setattr(base, "PROGRESS_FROM", 20)
     task = build_task("recall@records=3")
-    task.examples("train", 10 ** 8, 0, progress=True)
+    task.examples("train", 10**8, 0, progress=True)
     err = capsys.readouterr().err
     assert "generate recall train: 10/40" in err and "generate recall train: 40/40 (100%" in err, err
     task.examples("train", 10, 0, progress=True)  # below PROGRESS_FROM: silent
-    task.examples("train", 10 ** 8, 0)  # progress not asked for: silent
+    task.examples("train", 10**8, 0)  # progress not asked for: silent
     assert capsys.readouterr().err == ""
 
 
 def test_stats_huge_limit_is_capped_with_one_note(small_cap, capsys):
-    assert main(["stats", "--tasks", "recall@records=3", "--compressors", "raw", "--limit", HUGE, "--format", "json",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "stats",
+                "--tasks",
+                "recall@records=3",
+                "--compressors",
+                "raw",
+                "--limit",
+                HUGE,
+                "--format",
+                "json",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert json.loads(out.out)[0]["examples"] == 30
-    assert one_line(out.err) == ("ltsc-bench: task recall@records=3 supplies at most 30 test examples per seed (the "
-                                 "declared cap of a generated task); --limit 100,000,000 is capped to 30")
+    assert one_line(out.err) == (
+        "ltsc-bench: task recall@records=3 supplies at most 30 test examples per seed (the "
+        "declared cap of a generated task); --limit 100,000,000 is capped to 30"
+    )
 
 
 def test_stats_limit_above_a_datasets_pool_is_noted(capsys):
     from harness.tasks import build_task
 
     pool = build_task("sql_extract").available()["test"]
-    assert main(["stats", "--tasks", "sql_extract", "--compressors", "raw", "--limit", HUGE, "--format", "json",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "stats",
+                "--tasks",
+                "sql_extract",
+                "--compressors",
+                "raw",
+                "--limit",
+                HUGE,
+                "--format",
+                "json",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert json.loads(out.out)[0]["examples"] == pool
-    assert one_line(out.err) == (f"ltsc-bench: task sql_extract supplies at most {pool} test examples (all its data "
-                                 f"holds); --limit 100,000,000 is capped to {pool}")
+    assert one_line(out.err) == (
+        f"ltsc-bench: task sql_extract supplies at most {pool} test examples (all its data "
+        f"holds); --limit 100,000,000 is capped to {pool}"
+    )
 
 
 def export(directory: Path, *argv: str) -> int:
@@ -131,8 +185,16 @@ def test_export_keeps_the_users_files_and_replaces_only_its_own(tmp_path, capsys
     assert export(out, "--tasks", "recall@records=3", "tree@stage=small", "--limit", "3") == 0
     assert survived(out, mine) and leftovers(out) == []
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["notes.txt", "mine", "utils.py", "ltsc_recall_records_3.jsonl", "ltsc_recall_records_3.yaml",
-         "ltsc_tree_stage_small.jsonl", "ltsc_tree_stage_small.yaml"])
+        [
+            "notes.txt",
+            "mine",
+            "utils.py",
+            "ltsc_recall_records_3.jsonl",
+            "ltsc_recall_records_3.yaml",
+            "ltsc_tree_stage_small.jsonl",
+            "ltsc_tree_stage_small.yaml",
+        ]
+    )
     assert (out / "utils.py").read_text() != "old"
 
 
@@ -157,13 +219,16 @@ def test_export_failing_part_way_leaves_nothing_partial(tmp_path, monkeypatch, c
         monkeypatch.setattr(Task, "examples", examples)
         assert export(out, "--tasks", "recall@records=3", "tree@stage=small", "--limit", "3") == 130
     else:
+
         def full(*_):
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(lm_eval_tasks, "_yaml", full)
         assert export(out, "--tasks", "recall@records=3", "--limit", "3") == 2
-        assert one_line(capsys.readouterr().err) == (f"ltsc-bench: error: cannot write into {out} (No space left on "
-                                                     "device); free space or pass a writable directory, then rerun")
+        assert one_line(capsys.readouterr().err) == (
+            f"ltsc-bench: error: cannot write into {out} (No space left on "
+            "device); free space or pass a writable directory, then rerun"
+        )
     assert sorted(p.name for p in out.iterdir()) == ["mine", "notes.txt"] and survived(out, mine)
 
 
@@ -198,16 +263,20 @@ def test_run_huge_counts_are_capped_with_notes(small_cap, tmp_path, capsys):
         "ltsc-bench run: task recall@records=3 supplies at most 30 test examples per seed (the declared cap of a generated "
         "task); --limit 100,000,000 is capped to 30",
         "ltsc-bench run: task recall@records=3 supplies at most 40 train examples per seed (the declared cap of a "
-        "generated task); --train-examples 100,000,000 is capped to 40"], err
+        "generated task); --train-examples 100,000,000 is capped to 40",
+    ], err
     assert err.index("supplies at most") < err.index("output in")  # said before anything is written
     assert len(read_records(out / "records.jsonl")) == 30 and ": 40 examples, 1 steps" in err
 
 
 # -- finding 3: options that failed late, or with the wrong cause ----------------------------------------------
-@pytest.mark.parametrize("where, needle", [
-    ("file", "--checkpoint-dir {f} is a file; pass a directory (it is created if missing)"),
-    ("below", "--checkpoint-dir {f}/ckpts: {f} is a file; pass a directory (it is created if missing)"),
-])
+@pytest.mark.parametrize(
+    "where, needle",
+    [
+        ("file", "--checkpoint-dir {f} is a file; pass a directory (it is created if missing)"),
+        ("below", "--checkpoint-dir {f}/ckpts: {f} is a file; pass a directory (it is created if missing)"),
+    ],
+)
 def test_checkpoint_dir_that_is_a_file_fails_at_once(where, needle, tmp_path, capsys):
     """Before: the run trained, then failed with 'free space and rerun', leaving .lock and run_config.json."""
     f = tmp_path / "ckpt-file"
@@ -230,24 +299,41 @@ def test_checkpoint_save_under_a_file_names_the_real_cause(tmp_path):
     f.write_text("")
     with pytest.raises(HarnessError) as err:
         checkpoints.save(Model(), f / "cell", "cell", {})
-    assert str(err.value) == (f"cannot write checkpoint {f}/cell (Not a directory); pass a writable directory as "
-                              "--checkpoint-dir (or --output) and rerun the same command to resume")
+    assert str(err.value) == (
+        f"cannot write checkpoint {f}/cell (Not a directory); pass a writable directory as "
+        "--checkpoint-dir (or --output) and rerun the same command to resume"
+    )
 
 
-@pytest.mark.parametrize("address", ["not an address", "10.0.0.1", "host:", ":6379", "host:70000", "10.0.0.1:63 79",
-                                     "ray//10.0.0.1:10001", ""])
+@pytest.mark.parametrize(
+    "address",
+    ["not an address", "10.0.0.1", "host:", ":6379", "host:70000", "10.0.0.1:63 79", "ray//10.0.0.1:10001", ""],
+)
 def test_bad_ray_address_fails_before_any_output(address, tmp_path, capsys):
     """Before: the output folder, its lock and run_config.json were written, then Ray refused the address."""
     out = tmp_path / "out"
     assert main([*RUN, "--output", str(out), "--backend", "ray", "--ray-address", address]) == 2
     err = one_line(capsys.readouterr().err)
-    assert (f"--ray-address {address!r} is not a Ray address; pass HOST:PORT" in err if address
-            else "--ray-address must be a non-empty string" in err), err
+    assert (
+        f"--ray-address {address!r} is not a Ray address; pass HOST:PORT" in err
+        if address
+        else "--ray-address must be a non-empty string" in err
+    ), err
     assert not out.exists()
 
 
-@pytest.mark.parametrize("address", ["auto", "local", "10.0.0.1:6379", "head-node.cluster.local:6379", "[::1]:6379",
-                                     "ray://10.0.0.1:10001", "ray://head"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "auto",
+        "local",
+        "10.0.0.1:6379",
+        "head-node.cluster.local:6379",
+        "[::1]:6379",
+        "ray://10.0.0.1:10001",
+        "ray://head",
+    ],
+)
 def test_good_ray_addresses_pass_the_syntax_check(address):
     from harness.backends.ray import ray_address
 
@@ -293,7 +379,8 @@ def test_export_model_on_a_published_folder_names_the_real_cause(tmp_path, capsy
         assert main(["export-model", str(published), str(out), *which]) == 2
         assert one_line(capsys.readouterr().err) == (
             f"ltsc-bench: error: {published} is a published results folder, and published folders hold no "
-            f"checkpoints; pass the --output directory of the run instead (publish.json names it: {source})")
+            f"checkpoints; pass the --output directory of the run instead (publish.json names it: {source})"
+        )
         assert not out.exists()
 
 

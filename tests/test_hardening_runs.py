@@ -20,15 +20,32 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
-from harness.results import lock, records
+from conftest import ROOT
 from harness.core.errors import HarnessError
+from harness.results import lock, records
 from harness.results.records import RecordStore, RunLock, read_records
 
 # one cell x 6 test examples: seconds on 2 shared cores (most of it is starting Python and torch)
-ARGS = ["--tasks", "recall@records=3", "--compressors", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
-        "--train-steps", "4", "--train-examples", "12", "--limit", "6", "--eval-batch", "6", "--seed", "3", "--quiet"]
+ARGS = [
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "ltsc",
+    "--model",
+    "tiny@d_model=32,layers=1,heads=2",
+    "--train-steps",
+    "4",
+    "--train-examples",
+    "12",
+    "--limit",
+    "6",
+    "--eval-batch",
+    "6",
+    "--seed",
+    "3",
+    "--quiet",
+]
 EXPECTED = 6
 
 
@@ -129,8 +146,10 @@ def test_concurrent_runs_into_one_directory_never_duplicate(tmp_path):
 def test_workers_append_under_their_parents_lock(tmp_path):
     """A worker process (spawned by the local backend) appends while its parent holds the run lock."""
     with RunLock(tmp_path):
-        code = ("import sys; from harness.records import RecordStore; "
-                "RecordStore(sys.argv[1]).append([{'cell': 'c', 'example_id': 'w'}])")
+        code = (
+            "import sys; from harness.records import RecordStore; "
+            "RecordStore(sys.argv[1]).append([{'cell': 'c', 'example_id': 'w'}])"
+        )
         subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, cwd=ROOT, timeout=120)
     assert [r["example_id"] for r in read_records(tmp_path / "records.jsonl", required=records.KEYS)] == ["w"]
 
@@ -209,8 +228,7 @@ def test_a_full_disk_while_appending_is_one_line_and_keeps_what_was_written(tmp_
 
 
 def test_os_errors_reach_the_user_as_one_line(monkeypatch, capsys):
-    from harness.cli import leaderboard_cmd
-    from harness.cli import main
+    from harness.cli import leaderboard_cmd, main
 
     def read_only(args):
         raise OSError(errno.EROFS, "Read-only file system", "runs/x/leaderboard.md")
@@ -247,8 +265,10 @@ def namespace_shell(script: str) -> subprocess.CompletedProcess | None:
     """``script`` in a private mount namespace (``unshare -rm``), or None where that is not allowed."""
     if not shutil.which("unshare"):
         return None
-    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs tmpfs /mnt 2>/dev/null || mount -t tmpfs tmpfs /tmp"],
-                           capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs tmpfs /mnt 2>/dev/null || mount -t tmpfs tmpfs /tmp"],
+        capture_output=True,
+    )
     if probe.returncode != 0:
         return None
     return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT)
@@ -258,8 +278,10 @@ def test_a_completed_run_on_a_read_only_directory_is_one_line(completed, tmp_pat
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     run = " ".join(f"'{a}'" for a in command(mnt / "run"))
-    proc = namespace_shell(f"mount -t tmpfs -o size=16m tmpfs {mnt} && cp -r {completed} {mnt}/run && "
-                           f"mount -o remount,ro {mnt} && {run}; echo rc=$?; wc -l < {mnt}/run/records.jsonl")
+    proc = namespace_shell(
+        f"mount -t tmpfs -o size=16m tmpfs {mnt} && cp -r {completed} {mnt}/run && "
+        f"mount -o remount,ro {mnt} && {run}; echo rc=$?; wc -l < {mnt}/run/records.jsonl"
+    )
     if proc is None:
         pytest.skip("no private mount namespace here (unshare -rm); the OSError path is tested above")
     out = proc.stdout.strip().splitlines()
@@ -272,10 +294,14 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_directory(tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     run = " ".join(f"'{a}'" for a in command(mnt / "run"))
-    proc = namespace_shell(f"mount -t tmpfs -o size=40k tmpfs {mnt} && {run}; echo rc=$?; "
-                           f"ls -a {mnt}/run/checkpoints 2>/dev/null | grep -c tmp")
+    proc = namespace_shell(
+        f"mount -t tmpfs -o size=40k tmpfs {mnt} && {run}; echo rc=$?; "
+        f"ls -a {mnt}/run/checkpoints 2>/dev/null | grep -c tmp"
+    )
     if proc is None:
-        pytest.skip("no private mount namespace here (unshare -rm); a full disk is simulated in test_hardening_checkpoints")
+        pytest.skip(
+            "no private mount namespace here (unshare -rm); a full disk is simulated in test_hardening_checkpoints"
+        )
     out = proc.stdout.strip().splitlines()
     assert out[-2] == "rc=2" and out[-1] == "0", proc.stdout  # no <cell>.tmp<PID> left
     err = proc.stderr.strip().splitlines()[-1]

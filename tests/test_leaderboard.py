@@ -10,10 +10,25 @@ from harness.results.leaderboard import compute_rows, render, wilson
 
 
 def rec(cell, compressor, i, n, n_raw, correct, target="a", comparison="cmp", prefill=0.01):
-    return {"cell": cell, "comparison": comparison, "example_id": str(i), "task": "t", "compressor": compressor,
-            "model": "tiny", "tokenizer": "cl100k_base", "seed": 0, "train_steps": 5, "input_tokens": n,
-            "raw_tokens": n_raw, "flops": 2.0 * n + n * n, "raw_flops": 2.0 * n_raw + n_raw * n_raw,
-            "prediction": target if correct else "x", "target": target, "correct": correct, "prefill_seconds": prefill}
+    return {
+        "cell": cell,
+        "comparison": comparison,
+        "example_id": str(i),
+        "task": "t",
+        "compressor": compressor,
+        "model": "tiny",
+        "tokenizer": "cl100k_base",
+        "seed": 0,
+        "train_steps": 5,
+        "input_tokens": n,
+        "raw_tokens": n_raw,
+        "flops": 2.0 * n + n * n,
+        "raw_flops": 2.0 * n_raw + n_raw * n_raw,
+        "prediction": target if correct else "x",
+        "target": target,
+        "correct": correct,
+        "prefill_seconds": prefill,
+    }
 
 
 def test_wilson_interval():

@@ -13,18 +13,29 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from harness.baselines.kv_adapter import MARK, adapt_kv, is_cache_object, to_cache, to_legacy  # noqa: E402
-from harness.models import hf_compat  # noqa: E402
 from harness.data.tokenizers import package_file  # noqa: E402
+from harness.models import hf_compat  # noqa: E402
 
 MAJOR = int(importlib.metadata.version("transformers").split(".")[0])
-TEXT = " ".join(f"Record {i}: the courier left depot {i % 7} at {8 + i % 9}:15 with {i * 3} parcels." for i in range(40))
+TEXT = " ".join(
+    f"Record {i}: the courier left depot {i % 7} at {8 + i % 9}:15 with {i * 3} parcels." for i in range(40)
+)
 
 
 def tiny_llama(vocab=50257):
     torch.manual_seed(0)
-    cfg = transformers.LlamaConfig(vocab_size=vocab, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
-                                   num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
-                                   bos_token_id=vocab - 1, eos_token_id=vocab - 1, pad_token_id=vocab - 1)
+    cfg = transformers.LlamaConfig(
+        vocab_size=vocab,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=vocab - 1,
+        eos_token_id=vocab - 1,
+        pad_token_id=vocab - 1,
+    )
     return transformers.LlamaForCausalLM(cfg).eval()
 
 
@@ -92,8 +103,16 @@ def test_llmlingua_reuses_the_kv_cache_across_windows(model_dir, rank_method):
     from harness.baselines.models import prompt_compressor, quiet_transformers
 
     pc = prompt_compressor(model_dir, "cpu")
-    options = {"question": "Which depot did record 12 leave?", "condition_in_question": "after_condition",
-               "condition_compare": True, "concate_question": False} if rank_method == "longllmlingua" else {}
+    options = (
+        {
+            "question": "Which depot did record 12 leave?",
+            "condition_in_question": "after_condition",
+            "condition_compare": True,
+            "concate_question": False,
+        }
+        if rank_method == "longllmlingua"
+        else {}
+    )
     with quiet_transformers():
         a = pc.compress_prompt([TEXT], target_token=200, iterative_size=16, rank_method=rank_method, **options)
         b = pc.compress_prompt([TEXT], target_token=200, iterative_size=16, rank_method=rank_method, **options)

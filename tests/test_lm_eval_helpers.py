@@ -28,8 +28,12 @@ def word_tokenizer(path: Path, texts) -> Path:
 def task_texts(specs, split: str = "test", n: int = 60, seed: int = 0) -> list[str]:
     from harness.tasks import build_task
 
-    return [t for s in specs for ex in build_task(s).examples(split, n, seed)
-            for t in (ex.prefix, ex.context, ex.suffix, ex.target)]
+    return [
+        t
+        for s in specs
+        for ex in build_task(s).examples(split, n, seed)
+        for t in (ex.prefix, ex.context, ex.suffix, ex.target)
+    ]
 
 
 def tiny_hf_model(path: Path, extra_rows: int, texts) -> Path:
@@ -40,9 +44,19 @@ def tiny_hf_model(path: Path, extra_rows: int, texts) -> Path:
     word_tokenizer(path, texts)
     n = len(AutoTokenizer.from_pretrained(path))
     torch.manual_seed(0)
-    cfg = LlamaConfig(vocab_size=n + extra_rows, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
-                      tie_word_embeddings=True, eos_token_id=0, pad_token_id=1, bos_token_id=0)
+    cfg = LlamaConfig(
+        vocab_size=n + extra_rows,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        tie_word_embeddings=True,
+        eos_token_id=0,
+        pad_token_id=1,
+        bos_token_id=0,
+    )
     LlamaForCausalLM(cfg).save_pretrained(path)
     return path
 
@@ -67,4 +81,3 @@ def test_word_tokenizer_keeps_newlines_and_the_ltsc_text_words(tmp_path):
     assert tok.decode(tok.encode(text)) == 'a b , \n {" x ": 1 }'
     comp = build_compressor("ltsc-text", tok)
     assert tok.decode(comp.headers[comp.symbols[0]]).startswith("Expand each §")
-

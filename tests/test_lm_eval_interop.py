@@ -10,9 +10,9 @@ import random
 from pathlib import Path
 
 import pytest
+from test_lm_eval_helpers import one_torch_thread, task_texts, tiny_hf_model
 
 from harness.core.errors import HarnessError
-from test_lm_eval_helpers import one_torch_thread, task_texts, tiny_hf_model
 
 lm_eval = pytest.importorskip("lm_eval", reason='lm-eval is optional: pip install "lm-eval[hf]==0.4.13"')
 
@@ -83,16 +83,34 @@ def _caches(tmp_path, monkeypatch):
 
 def evaluate(model_dir, tasks_dir, out, model="ltsc-hf", extra_args=(), tasks=None, **model_args) -> Path:
     args = ",".join(f"{k}={v}" for k, v in {"pretrained": model_dir, "dtype": "float32", **model_args}.items())
-    code = run_lm_eval("--model", model, "--model_args", args, "--device", "cpu", "--include_path", str(tasks_dir),
-                       "--tasks", tasks or f"ltsc_tree_stage_small,{RECALL}", "--output_path", str(out),
-                       "--log_samples", *extra_args)
+    code = run_lm_eval(
+        "--model",
+        model,
+        "--model_args",
+        args,
+        "--device",
+        "cpu",
+        "--include_path",
+        str(tasks_dir),
+        "--tasks",
+        tasks or f"ltsc_tree_stage_small,{RECALL}",
+        "--output_path",
+        str(out),
+        "--log_samples",
+        *extra_args,
+    )
     assert code == 0
     return Path(out)
 
 
 #: (lm-eval model, compressor) of the runs the tests below read; each runs once per session
-CONFIGS = [("hf", None), ("ltsc-hf", "raw"), ("ltsc-hf", "ltsc@pool_size=8"), ("ltsc-hf", "ltsc-text"),
-           ("ltsc-hf", "truncate@rate=0.5")]
+CONFIGS = [
+    ("hf", None),
+    ("ltsc-hf", "raw"),
+    ("ltsc-hf", "ltsc@pool_size=8"),
+    ("ltsc-hf", "ltsc-text"),
+    ("ltsc-hf", "truncate@rate=0.5"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +128,13 @@ def outputs(model_dir, tasks_dir, tmp_path_factory) -> dict:
 # -- export-lm-eval --------------------------------------------------------------------------------------
 def test_export_writes_offline_task_files(tasks_dir):
     names = {p.name for p in tasks_dir.iterdir()}
-    assert {"utils.py", "ltsc_tree_stage_small.yaml", "ltsc_tree_stage_small.jsonl", f"{RECALL}.yaml",
-            f"{RECALL}.jsonl"} <= names
+    assert {
+        "utils.py",
+        "ltsc_tree_stage_small.yaml",
+        "ltsc_tree_stage_small.jsonl",
+        f"{RECALL}.yaml",
+        f"{RECALL}.jsonl",
+    } <= names
     tree = (tasks_dir / "ltsc_tree_stage_small.yaml").read_text()
     assert "output_type: multiple_choice" in tree and 'target_delimiter: ""' in tree and "tag: ltsc" in tree
     assert "process_results: !function utils.process_results" in tree and "custom_dataset: !function utils.load" in tree
@@ -179,12 +202,17 @@ def test_lm_eval_runs_the_exported_tasks(model_dir, tasks_dir, outputs, model, c
     assert len(lines) == 2 * LIMIT and {line["run"] for line in lines} == {info["run"]}
     tok = get_tokenizer(f"hf:{model_dir}")
     comp = build_compressor(compressor, tok)
-    docs = {json.loads(d)["id"]: json.loads(d) for name in ("ltsc_tree_stage_small", RECALL)
-            for d in (tasks_dir / f"{name}.jsonl").read_text().splitlines()}
+    docs = {
+        json.loads(d)["id"]: json.loads(d)
+        for name in ("ltsc_tree_stage_small", RECALL)
+        for d in (tasks_dir / f"{name}.jsonl").read_text().splitlines()
+    }
     for line in lines:
         doc = docs[line["example_id"]]
         raw = tok.encode(doc["prefix"]) + tok.encode(doc["context"]) + tok.encode(doc["suffix"])
-        assert line["raw_ids"] == raw and line["raw_tokens"] == len(raw) and line["input_tokens"] == len(line["input_ids"])
+        assert (
+            line["raw_ids"] == raw and line["raw_tokens"] == len(raw) and line["input_tokens"] == len(line["input_ids"])
+        )
         if comp.lossless:  # the logged prompt decompresses to the raw one
             assert comp.decompress(line["input_ids"]) == raw and line["round_trip_ok"] is True
             assert line["input_tokens"] <= line["raw_tokens"]
@@ -223,15 +251,20 @@ def test_wrapper_defaults_and_refusals(model_dir, tmp_path):
 def test_generated_meta_ids_are_expanded_or_dropped(model_dir, tmp_path):
     from harness.interop.lm_eval_model import CompressingHFLM
 
-    lm = CompressingHFLM(pretrained=str(model_dir), compressor="ltsc@pool_size=8", device="cpu", dtype="float32",
-                         log=str(tmp_path / "log.jsonl"))
+    lm = CompressingHFLM(
+        pretrained=str(model_dir),
+        compressor="ltsc@pool_size=8",
+        device="cpu",
+        dtype="float32",
+        log=str(tmp_path / "log.jsonl"),
+    )
     tok, comp = lm.harness_tokenizer, lm.compressor
     ids = tok.encode('{"id": 1, "name": "Anna", "result": 20}\n' * 6)
     out = comp.compress(ids)
     assert out.changed
     close = out.ids.index(comp.dict_close)
     meta = out.ids[1]  # the first entry's meta-token
-    entry = comp.decompress(out.ids[:close + 1] + [meta])
+    entry = comp.decompress(out.ids[: close + 1] + [meta])
     assert len(entry) >= 2
     text = tok.encode("Anna")
     # a defined meta-token becomes its run; an id the dictionary cannot expand (here <Dict>) is dropped
@@ -241,16 +274,24 @@ def test_generated_meta_ids_are_expanded_or_dropped(model_dir, tmp_path):
 
 def test_use_cache_is_never_shared_between_compressors(model_dir, tasks_dir, tmp_path):
     cache, tree = tmp_path / "cache" / "answers", "ltsc_tree_stage_small"
-    first = evaluate(model_dir, tasks_dir, tmp_path / "a", compressor="raw", extra_args=("--use_cache", str(cache)),
-                     tasks=tree)
-    second = evaluate(model_dir, tasks_dir, tmp_path / "b", compressor="truncate@rate=0.5",
-                      extra_args=("--use_cache", str(cache)), tasks=tree)
+    first = evaluate(
+        model_dir, tasks_dir, tmp_path / "a", compressor="raw", extra_args=("--use_cache", str(cache)), tasks=tree
+    )
+    second = evaluate(
+        model_dir,
+        tasks_dir,
+        tmp_path / "b",
+        compressor="truncate@rate=0.5",
+        extra_args=("--use_cache", str(cache)),
+        tasks=tree,
+    )
     dbs = sorted(p.name for p in cache.parent.glob("answers-*.db"))
     assert len(dbs) == 2, dbs  # one database per model and model arguments
     # the second run's requests reached the model (a shared cache would have answered all of them)
     assert len(logged(second)) == LIMIT and len(logged(first)) == LIMIT
-    again = evaluate(model_dir, tasks_dir, tmp_path / "c", compressor="raw", extra_args=("--use_cache", str(cache)),
-                     tasks=tree)
+    again = evaluate(
+        model_dir, tasks_dir, tmp_path / "c", compressor="raw", extra_args=("--use_cache", str(cache)), tasks=tree
+    )
     assert not (again / "ltsc_requests.jsonl").exists()  # the same configuration is answered from its own cache
     assert results_of(again)["results"] == results_of(first)["results"]
 
@@ -277,7 +318,9 @@ def test_cache_paths_and_request_cache_location(tmp_path, monkeypatch):
     assert a != b and a.startswith("c-ltsc-hf-")
     assert a == safe_cache_path("c", "ltsc-hf", {"compressor": "raw", "pretrained": "m"})  # order does not matter
     assert safe_cache_path("c", "hf", {"pretrained": "m"}) != safe_cache_path("c", "ltsc-hf", {"pretrained": "m"})
-    assert log_path("out") == Path("out/ltsc_requests.jsonl") and log_path("out/r.json") == Path("out/ltsc_requests.jsonl")
+    assert log_path("out") == Path("out/ltsc_requests.jsonl") and log_path("out/r.json") == Path(
+        "out/ltsc_requests.jsonl"
+    )
     env = {}
     set_environment(env)
     assert env["LM_HARNESS_CACHE_PATH"] == str(tmp_path / "cache" / "lm-eval" / "requests")
@@ -293,23 +336,48 @@ def test_plain_lm_eval_cli_runs_offline(tasks_dir, model_dir, tmp_path):
     import subprocess
     import sys
 
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               LM_HARNESS_CACHE_PATH=str(tmp_path / "lm-cache"))
-    proc = subprocess.run([sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args",
-                           f"pretrained={model_dir},dtype=float32", "--device", "cpu", "--include_path", str(tasks_dir),
-                           "--tasks", "ltsc_tree_stage_small", "--limit", "2", "--output_path", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        HF_DATASETS_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        LM_HARNESS_CACHE_PATH=str(tmp_path / "lm-cache"),
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lm_eval",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={model_dir},dtype=float32",
+            "--device",
+            "cpu",
+            "--include_path",
+            str(tasks_dir),
+            "--tasks",
+            "ltsc_tree_stage_small",
+            "--limit",
+            "2",
+            "--output_path",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "ltsc_tree_stage_small" in proc.stdout and "exact_match" in proc.stdout
 
 
 def test_results_read_back_as_a_leaderboard(outputs, tmp_path, capsys):
     from harness.cli import main
-    from harness.interop.lm_eval_results import read_lm_eval
+    from harness.interop.lm_eval_results import is_lm_eval_output, read_lm_eval
     from harness.results.leaderboard import compute_rows
     from harness.results.records import Record
-
-    from harness.interop.lm_eval_results import is_lm_eval_output
 
     raw, ltsc = outputs[("ltsc-hf", "raw")], outputs[("ltsc-hf", "ltsc@pool_size=8")]
     assert is_lm_eval_output(raw) and not is_lm_eval_output(tmp_path)

@@ -19,9 +19,22 @@ LOG = "ltsc_requests.jsonl"
 
 
 def log_entries(run: str = RUN, raw: int = 10, comp: int = 6) -> list[dict]:
-    return [{"run": run, "task": TASK, "doc_id": i, "raw_tokens": raw, "input_tokens": comp, "dictionary_entries": 1,
-             "dictionary_tokens": 2, "changed": True, "target_tokens": None, "round_trip_ok": True,
-             "codec_seconds": 0.001} for i in range(N)]
+    return [
+        {
+            "run": run,
+            "task": TASK,
+            "doc_id": i,
+            "raw_tokens": raw,
+            "input_tokens": comp,
+            "dictionary_entries": 1,
+            "dictionary_tokens": 2,
+            "changed": True,
+            "target_tokens": None,
+            "round_trip_ok": True,
+            "codec_seconds": 0.001,
+        }
+        for i in range(N)
+    ]
 
 
 def write_log(path: Path, entries: list[dict]) -> Path:
@@ -35,16 +48,33 @@ def lm_eval_output(out: Path, log_ref, log_at: str | None = LOG, entries=None) -
     ``log_ref``, ``N`` samples (3 right), and the request log at ``out/log_at`` (None: no log)."""
     folder = out / MODEL_DIR
     folder.mkdir(parents=True)
-    info = {"compressor": "ltsc", "compressor_label": "ltsc", "compressor_params": {}, "lossless": True,
-            "scope": "prompt", "tokenizer": "hf:m", "log": log_ref, "run": RUN,
-            "architecture": {"params": 1000, "layers": 2, "d_model": 32}}
-    res = {"results": {TASK: {"alias": TASK, "exact_match,none": 0.6, "exact_match_stderr,none": 0.2}},
-           "n-shot": {TASK: 0},
-           "config": {"model": "ltsc-hf", "model_args": "pretrained=m", "limit": N, "random_seed": 0,
-                      "ltsc_bench": info}}
+    info = {
+        "compressor": "ltsc",
+        "compressor_label": "ltsc",
+        "compressor_params": {},
+        "lossless": True,
+        "scope": "prompt",
+        "tokenizer": "hf:m",
+        "log": log_ref,
+        "run": RUN,
+        "architecture": {"params": 1000, "layers": 2, "d_model": 32},
+    }
+    res = {
+        "results": {TASK: {"alias": TASK, "exact_match,none": 0.6, "exact_match_stderr,none": 0.2}},
+        "n-shot": {TASK: 0},
+        "config": {"model": "ltsc-hf", "model_args": "pretrained=m", "limit": N, "random_seed": 0, "ltsc_bench": info},
+    }
     (folder / f"results_{STAMP}.json").write_text(json.dumps(res))
-    samples = [{"doc_id": i, "doc": {"question": f"q{i}"}, "target": "a", "filtered_resps": ["a" if i < 3 else "b"],
-                "exact_match": 1.0 if i < 3 else 0.0} for i in range(N)]
+    samples = [
+        {
+            "doc_id": i,
+            "doc": {"question": f"q{i}"},
+            "target": "a",
+            "filtered_resps": ["a" if i < 3 else "b"],
+            "exact_match": 1.0 if i < 3 else 0.0,
+        }
+        for i in range(N)
+    ]
     (folder / f"samples_{TASK}_{STAMP}.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
     if log_at is not None:
         write_log(out / log_at, log_entries() if entries is None else entries)
@@ -198,7 +228,8 @@ def test_a_results_file_given_twice_or_inside_a_given_folder_is_counted_once(tmp
     assert [r["n"] for r in rows] == [N] and len(notes) == 1 and "never counted twice" in notes[0]
     rows, notes = run_cli(capsys, out, results)
     assert [r["n"] for r in rows] == [N] and notes == [
-        f"ltsc-bench: {results}: already read from {out}; ignored, never counted twice"]
+        f"ltsc-bench: {results}: already read from {out}; ignored, never counted twice"
+    ]
 
 
 def test_a_copy_of_a_folder_is_counted_once_as_the_leaderboard_does(tmp_path, capsys):

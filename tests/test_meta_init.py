@@ -35,7 +35,7 @@ def test_orthogonal_offsets_are_orthogonal_and_typical_in_length():
     rows = new_rows(W, 2, "orthogonal")
     offsets = rows - torch.tensor([0.5, 1.0])
     # |W_i - mean|^2: (1.5,1) -> 3.25, (-1.5,-1) -> 3.25, (0.5,2) -> 4.25, (-0.5,-2) -> 4.25; mean 3.75
-    typical = 3.75 ** 0.5
+    typical = 3.75**0.5
     assert torch.allclose(offsets.norm(dim=1), torch.full((2,), typical), atol=1e-5)
     assert abs(float(offsets[0] @ offsets[1])) < 1e-5
 
@@ -44,7 +44,7 @@ def test_orthogonal_beyond_the_dimension_keeps_rows_distinct_and_typical():
     torch.manual_seed(0)
     rows = new_rows(W, 5, "orthogonal")
     offsets = rows - torch.tensor([0.5, 1.0])
-    assert torch.allclose(offsets.norm(dim=1), torch.full((5,), 3.75 ** 0.5), atol=1e-5)
+    assert torch.allclose(offsets.norm(dim=1), torch.full((5,), 3.75**0.5), atol=1e-5)
     assert len({tuple(r) for r in rows.round(decimals=4).tolist()}) == 5
 
 
@@ -100,11 +100,13 @@ def test_tiny_orthogonal_survives_a_checkpoint(tmp_path):
 
 @pytest.mark.parametrize("how", CHOICES)
 def test_hf_adapter_initialises_its_new_table_by_the_rule(hf_dir, how, monkeypatch):
-    from harness.models import pretrained
     from harness.data.tokenizers import get_tokenizer
+    from harness.models import pretrained
 
     made = []
-    monkeypatch.setattr(pretrained, "new_meta_rows", lambda w, n, rule: made.append((w, n, rule)) or new_rows(w, n, rule))
+    monkeypatch.setattr(
+        pretrained, "new_meta_rows", lambda w, n, rule: made.append((w, n, rule)) or new_rows(w, n, rule)
+    )
     m = build_model(f"hf:{hf_dir}@meta_init={how}")
     assert ("meta_init" in m.spec) == (how != "gaussian")
     m.setup(get_tokenizer(m.preferred_tokenizer), 3, [], "cpu")

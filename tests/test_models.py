@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.engine.compute import attention_proxy, forward_flops
 from harness.core.env import resolve_device
 from harness.core.errors import HarnessError
+from harness.engine.compute import attention_proxy, forward_flops
+from harness.engine.training import TrainConfig, train
 from harness.models import LanguageModel, build_model, models
 from harness.models.batching import pad_left, pad_right
 from harness.models.inference import greedy_decode, score_choices
-from harness.engine.training import TrainConfig, train
 
 
 class FakeTokenizer:
@@ -58,9 +58,14 @@ def test_resolve_device_forms():
     assert resolve_device("cpu") == "cpu"
     assert resolve_device("CPU") == "cpu"
     assert resolve_device("auto") in ("cpu", "cuda")
-    for bad, message in [("tpu", "unknown device"), ("cuda0", "unknown device"), ("cpu:0", "unknown device"),
-                         ("cuda:x", "non-negative integer"), ("cuda:-1", "non-negative integer"),
-                         ("cuda:", "non-negative integer")]:
+    for bad, message in [
+        ("tpu", "unknown device"),
+        ("cuda0", "unknown device"),
+        ("cpu:0", "unknown device"),
+        ("cuda:x", "non-negative integer"),
+        ("cuda:-1", "non-negative integer"),
+        ("cuda:", "non-negative integer"),
+    ]:
         with pytest.raises(HarnessError, match=message) as err:
             resolve_device(bad)
         assert "\n" not in str(err.value)
@@ -112,15 +117,28 @@ def test_language_model_is_abstract():
     assert Complete("x").spec == "x"
 
 
-@pytest.mark.parametrize("spec, parameter", [
-    ("tiny@heads=0", "heads"), ("tiny@d_model=-32", "d_model"), ("tiny@layers=-1", "layers"),
-    ("tiny@layers=0", "layers"), ("tiny@d_model=30,heads=4", "d_model"), ("tiny@d_model=30,heads=2", "head size"),
-    ("tiny@conv=-1", "conv"), ("tiny@ffn=0", "ffn"), ("tiny@max_positions=0", "max_positions"),
-    ("tiny@heads=2.5", "heads"), ("tiny@layers=true", "layers"), ("tiny@d_model=big", "d_model"),
-    ("hf:/nonexistent@finetune=half", "finetune"), ("hf:/nonexistent@dtype=int3", "dtype"),
-    ("hf:/nonexistent@r=0", "r"), ("hf:/nonexistent@alpha=-2", "alpha"),
-    ("smollm2-135m@finetune=half", "finetune"),
-])
+@pytest.mark.parametrize(
+    "spec, parameter",
+    [
+        ("tiny@heads=0", "heads"),
+        ("tiny@d_model=-32", "d_model"),
+        ("tiny@layers=-1", "layers"),
+        ("tiny@layers=0", "layers"),
+        ("tiny@d_model=30,heads=4", "d_model"),
+        ("tiny@d_model=30,heads=2", "head size"),
+        ("tiny@conv=-1", "conv"),
+        ("tiny@ffn=0", "ffn"),
+        ("tiny@max_positions=0", "max_positions"),
+        ("tiny@heads=2.5", "heads"),
+        ("tiny@layers=true", "layers"),
+        ("tiny@d_model=big", "d_model"),
+        ("hf:/nonexistent@finetune=half", "finetune"),
+        ("hf:/nonexistent@dtype=int3", "dtype"),
+        ("hf:/nonexistent@r=0", "r"),
+        ("hf:/nonexistent@alpha=-2", "alpha"),
+        ("smollm2-135m@finetune=half", "finetune"),
+    ],
+)
 def test_bad_model_dimensions_are_one_line_errors(spec, parameter):
     with pytest.raises(HarnessError) as err:
         build_model(spec)
@@ -228,6 +246,7 @@ def test_compute_accounting():
 
 
 # -- Hugging Face adapter, on a tiny random model built locally (conftest.hf_dir; no hub) ---------
+
 
 @pytest.mark.parametrize("finetune", ["lora", "full"])
 def test_hf_model_with_meta_token_embeddings(hf_dir, tmp_path, finetune):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from codec_inputs import VOCAB, small_tokenizer
+
 from harness.baselines.lossy import LossyCompressor, thin
 from harness.baselines.rate import Rate
 from harness.compressors import build_compressor
@@ -22,14 +22,26 @@ def comp(spec):
     return build_compressor(spec, small_tokenizer())
 
 
-@pytest.mark.parametrize("rate,n,target", [
-    (0.75, 10, 8),    # 7.5 rounds up (int(x) would give 7)
-    (0.25, 10, 3),    # 2.5 rounds up too (half up, not Python's round-half-even)
-    (0.74, 10, 7), (0.76, 10, 8), (0.5, 10, 5), (0.5, 9, 5), (0.3, 9, 3), (0.6, 7, 4),
-    (1, 10, 10), (1.0, 1, 1),
-    (0.05, 10, 1), (0.04, 10, 1), (0.001, 3, 1),  # at least one token of a non-empty input
-    (0.5, 0, 0), (0.001, 0, 0),  # nothing from nothing
-])
+@pytest.mark.parametrize(
+    "rate,n,target",
+    [
+        (0.75, 10, 8),  # 7.5 rounds up (int(x) would give 7)
+        (0.25, 10, 3),  # 2.5 rounds up too (half up, not Python's round-half-even)
+        (0.74, 10, 7),
+        (0.76, 10, 8),
+        (0.5, 10, 5),
+        (0.5, 9, 5),
+        (0.3, 9, 3),
+        (0.6, 7, 4),
+        (1, 10, 10),
+        (1.0, 1, 1),
+        (0.05, 10, 1),
+        (0.04, 10, 1),
+        (0.001, 3, 1),  # at least one token of a non-empty input
+        (0.5, 0, 0),
+        (0.001, 0, 0),  # nothing from nothing
+    ],
+)
 def test_fraction_target(rate, n, target):
     assert Rate.parse(rate, None).target(list(range(n))) == target
 
@@ -60,15 +72,20 @@ def test_match_target_is_the_lossless_length():
         Rate.parse("match:truncate", tok).target(ids)
 
 
-@pytest.mark.parametrize("rate,side,kept", [
-    (0.5, "middle", [100, 101, 102, 108, 109]),  # odd target 5: the larger half (3) from the front
-    (0.7, "middle", [100, 101, 102, 103, 107, 108, 109]),  # 7 = 4 + 3
-    (0.6, "middle", [100, 101, 102, 107, 108, 109]),  # even target 6 = 3 + 3
-    (0.1, "middle", [100]),  # 1 = 1 + 0
-    (0.2, "middle", [100, 109]),
-    (0.5, "tail", [100, 101, 102, 103, 104]), (0.5, "head", [105, 106, 107, 108, 109]),
-    (0.3, "tail", [100, 101, 102]), (0.3, "head", [107, 108, 109]),
-])
+@pytest.mark.parametrize(
+    "rate,side,kept",
+    [
+        (0.5, "middle", [100, 101, 102, 108, 109]),  # odd target 5: the larger half (3) from the front
+        (0.7, "middle", [100, 101, 102, 103, 107, 108, 109]),  # 7 = 4 + 3
+        (0.6, "middle", [100, 101, 102, 107, 108, 109]),  # even target 6 = 3 + 3
+        (0.1, "middle", [100]),  # 1 = 1 + 0
+        (0.2, "middle", [100, 109]),
+        (0.5, "tail", [100, 101, 102, 103, 104]),
+        (0.5, "head", [105, 106, 107, 108, 109]),
+        (0.3, "tail", [100, 101, 102]),
+        (0.3, "head", [107, 108, 109]),
+    ],
+)
 def test_truncate_keeps_exact_slices(rate, side, kept):
     out = comp(f"truncate@rate={rate},side={side}").compress(IDS)
     assert out.ids == kept
@@ -103,8 +120,11 @@ def test_lossy_defaults_and_checks():
         t.decompress([1, 2])
     with pytest.raises(NotImplementedError):
         LossyCompressor(small_tokenizer()).compress(IDS)
-    with pytest.raises(HarnessError, match=r"^compressor 'truncate': side \(the part removed\) must be one of head, "
-                                           "tail, middle; got 'left'$"):
+    with pytest.raises(
+        HarnessError,
+        match=r"^compressor 'truncate': side \(the part removed\) must be one of head, "
+        "tail, middle; got 'left'$",
+    ):
         comp("truncate@side=left")
     with pytest.raises(HarnessError, match="^compressor 'random-drop': seed must be an integer >= 0, got 'x'$"):
         comp("random-drop@seed=x")
@@ -133,15 +153,22 @@ def test_random_drop_is_an_ordered_seeded_subset():
     # the draw: numpy's seeded choice of positions, sorted
     keep = np.sort(np.random.default_rng(3).choice(40, size=20, replace=False)).tolist()
     assert a.ids == [ids[i] for i in keep]
-    assert comp("random-drop@rate=0.3").compress(IDS).ids == \
-        [IDS[i] for i in np.sort(np.random.default_rng(0).choice(10, size=3, replace=False)).tolist()]
+    assert comp("random-drop@rate=0.3").compress(IDS).ids == [
+        IDS[i] for i in np.sort(np.random.default_rng(0).choice(10, size=3, replace=False)).tolist()
+    ]
 
 
-@pytest.mark.parametrize("n,target,kept", [
-    (10, 7, [0, 2, 3, 4, 6, 7, 9]),  # drops int((k + .5) * 10 / 3) = 1, 5, 8
-    (10, 9, [0, 1, 2, 3, 4, 6, 7, 8, 9]),  # drops 5
-    (10, 5, [0, 2, 4, 6, 8]),  # drops 1 3 5 7 9
-    (10, 0, []), (10, 10, list(range(10))), (10, 12, list(range(10))), (4, 1, [1]),  # 4 -> 1 drops 0, 2, 3
-])
+@pytest.mark.parametrize(
+    "n,target,kept",
+    [
+        (10, 7, [0, 2, 3, 4, 6, 7, 9]),  # drops int((k + .5) * 10 / 3) = 1, 5, 8
+        (10, 9, [0, 1, 2, 3, 4, 6, 7, 8, 9]),  # drops 5
+        (10, 5, [0, 2, 4, 6, 8]),  # drops 1 3 5 7 9
+        (10, 0, []),
+        (10, 10, list(range(10))),
+        (10, 12, list(range(10))),
+        (4, 1, [1]),  # 4 -> 1 drops 0, 2, 3
+    ],
+)
 def test_thin_drops_evenly_spaced_tokens(n, target, kept):
     assert thin(list(range(n)), target) == kept

@@ -10,8 +10,8 @@ import hashlib
 
 import numpy as np
 import pytest
-
 from codec_inputs import VOCAB, build, lossless_names, small_tokenizer
+
 from harness.compressors import build_compressor, compressors
 from harness.compressors.ltsc import greedy_longest_first
 from harness.compressors.repeats import Entry, RepeatIndex
@@ -30,8 +30,11 @@ def select(ids, max_len=8, max_entries=1024):
 #   Length 3: [1 2 3] occurs twice, 3*2 > 1+3+2 fails. Length 2 (every other bigram is unique):
 #   most first:   A takes all 6 (2*6=12 > 9), then B has 2 free occurrences (20, 23): 2*2=4 > 5 fails -> [A x6]
 #   fewest first: B takes 4 (8 > 7), then A has 4 free (8 11 14 17): 8 > 7 -> [B x4, A x4], a different output.
-MOST_FIRST = [1, 2, 3, 100, 1, 2, 3, 101] + [t for s in range(102, 106) for t in (1, 2, s)] + \
-             [t for s in (106, 107) for t in (2, 3, s)]
+MOST_FIRST = (
+    [1, 2, 3, 100, 1, 2, 3, 101]
+    + [t for s in range(102, 106) for t in (1, 2, s)]
+    + [t for s in (106, 107) for t in (2, 3, s)]
+)
 
 # Equal counts: the run whose first occurrence comes first wins.
 #   0..3  1 2 3 100 | 4..15  (1 2 s) x4, s = 101..104 | 16..27  (2 3 s) x4, s = 105..108
@@ -90,6 +93,7 @@ def test_draw_is_a_seeded_permutation_of_the_pool():
 
 # -- every emitted id is below vocab + extra_vocab, at the pool's edges ---------------------------------
 
+
 def many_runs(count: int = 6) -> list[int]:
     """``count`` distinct 5-token runs, each 3 times between unique separators: each pays on its own."""
     ids, sep = [], 800
@@ -114,8 +118,9 @@ def test_ids_stay_below_vocab_plus_extra_vocab(name, pool_size):
         from harness.data.tokenizers import get_tokenizer
 
         tok = get_tokenizer("cl100k_base")
-        ids = tok.encode("".join(f"value_{r} = compute(alpha, beta, gamma)  # {s}\n" for r in range(6)
-                                 for s in range(3)))
+        ids = tok.encode(
+            "".join(f"value_{r} = compute(alpha, beta, gamma)  # {s}\n" for r in range(6) for s in range(3))
+        )
         comp = build_compressor(name, tok, **kwargs)
     else:
         comp, ids = build(name, **kwargs), many_runs()
@@ -141,8 +146,15 @@ def test_parameter_bounds_are_the_documented_ones():
     assert build_compressor("ltsc@pool_size=16777216", tok).extra_vocab == 16777216 + 2
     top = VOCAB + 2**25 - 1
     assert build_compressor(f"ltsc@dict_open={top},pool_size=5", tok).extra_vocab == 2**25
-    for bad in ("pool_size=16777217", f"dict_open={top + 1}", f"dict_close={top + 1}", "pool_size=0",
-                f"dict_open={VOCAB + 2}", f"dict_close={VOCAB + 2 + 4},pool_size=5", f"dict_open={VOCAB + 1}"):
+    for bad in (
+        "pool_size=16777217",
+        f"dict_open={top + 1}",
+        f"dict_close={top + 1}",
+        "pool_size=0",
+        f"dict_open={VOCAB + 2}",
+        f"dict_close={VOCAB + 2 + 4},pool_size=5",
+        f"dict_open={VOCAB + 1}",
+    ):
         with pytest.raises(HarnessError, match="^compressor 'ltsc': "):
             build_compressor(f"ltsc@{bad}", tok)
     with pytest.raises(HarnessError, match="^compressor 'ltsc': seed must be an integer"):
@@ -165,12 +177,13 @@ def test_short_inputs_are_unchanged():
 
 # -- the paper's setting: tree@stage=x3large ------------------------------------------------------------
 
+
 def test_tree_x3large_golden_pooled_reduction():
     from harness.compressors import build_compressor as build_any
+    from harness.data.tokenizers import get_tokenizer
     from harness.engine.pipeline import Pipeline
     from harness.engine.stats import compression_stats
     from harness.tasks import build_task
-    from harness.data.tokenizers import get_tokenizer
 
     tok = get_tokenizer("cl100k_base")
     examples = build_task("tree@stage=x3large").examples("test", 40, 0)

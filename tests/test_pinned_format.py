@@ -10,8 +10,8 @@ import dataclasses
 
 import numpy as np
 import pytest
-
 from codec_inputs import VOCAB, build
+
 from harness.compressors.format import Layout, int_ids, token_ids
 from harness.core.errors import HarnessError
 
@@ -38,19 +38,22 @@ def test_not_an_integer_names_it_clipped_to_40_characters():
     assert message(int_ids, 5) == f"{NOT_FLAT}, got 5"
 
 
-@pytest.mark.parametrize("ids,value,pos", [
-    ([2**63], 2**63, 0),
-    ([-2**63, 2**63], 2**63, 1),  # -2**63 fits in int64: the culprit is the next one
-    ([10**18, -2**63 - 1], -2**63 - 1, 1),
-    ([INT64_MAX, 2**64], 2**64, 1),
-])
+@pytest.mark.parametrize(
+    "ids,value,pos",
+    [
+        ([2**63], 2**63, 0),
+        ([-(2**63), 2**63], 2**63, 1),  # -2**63 fits in int64: the culprit is the next one
+        ([10**18, -(2**63) - 1], -(2**63) - 1, 1),
+        ([INT64_MAX, 2**64], 2**64, 1),
+    ],
+)
 def test_python_ints_beyond_int64(ids, value, pos):
     assert message(int_ids, ids) == f"token id {value} at position {pos} is outside any valid range"
     assert message(build("ltsc").compress, ids) == f"token id {value} at position {pos} {RANGE}"
 
 
 def test_int64_edges_are_integers():
-    assert int_ids([-2**63, INT64_MAX]).tolist() == [-2**63, INT64_MAX]
+    assert int_ids([-(2**63), INT64_MAX]).tolist() == [-(2**63), INT64_MAX]
     assert message(build("ltsc").compress, [5, INT64_MAX]) == f"token id {INT64_MAX} at position 1 {RANGE}"
 
 
@@ -92,19 +95,27 @@ def test_layout_names_every_kind_of_id():
 def test_structure_errors_are_pinned():
     decompress = build("ltsc").decompress
     bad = "malformed compressed sequence: "
-    assert message(decompress, [O, M, 1, 2, C, M, C]) == \
-        f"{bad}</Dict> (1001) again at position 6; only the end of the dictionary (position 4) may hold it"
-    assert message(decompress, [O, M, 1, 2, C, M, O]) == f"{bad}<Dict> (1000) at position 6; only position 0 may hold it"
-    assert message(decompress, [O, C, 5]) == \
-        f"{bad}empty dictionary <Dict></Dict>; an unchanged input is passed without one"
+    assert (
+        message(decompress, [O, M, 1, 2, C, M, C])
+        == f"{bad}</Dict> (1001) again at position 6; only the end of the dictionary (position 4) may hold it"
+    )
+    assert (
+        message(decompress, [O, M, 1, 2, C, M, O]) == f"{bad}<Dict> (1000) at position 6; only position 0 may hold it"
+    )
+    assert (
+        message(decompress, [O, C, 5])
+        == f"{bad}empty dictionary <Dict></Dict>; an unchanged input is passed without one"
+    )
     assert message(decompress, [O, M, 1, 2]) == f"{bad}<Dict> (1000) without </Dict> (1001)"
-    assert message(decompress, [O, M, 1, 2, C, 1012 + 1014]) == \
-        f"{bad}id 2026 (neither a token 0..999 nor a meta-token 1002..2025) at position 5"
+    assert (
+        message(decompress, [O, M, 1, 2, C, 1012 + 1014])
+        == f"{bad}id 2026 (neither a token 0..999 nor a meta-token 1002..2025) at position 5"
+    )
     assert message(decompress, [1, 2, 1000]) == (
         f"{bad}<Dict> (1000) at position 2; a sequence without a dictionary (not starting with <Dict> 1000) "
-        "holds token ids 0..999 only")
-    assert message(decompress, [O, M, 1, 2, C, M + 1]) == \
-        f"{bad}meta-token 1003 at position 5 is not in its dictionary"
+        "holds token ids 0..999 only"
+    )
+    assert message(decompress, [O, M, 1, 2, C, M + 1]) == f"{bad}meta-token 1003 at position 5 is not in its dictionary"
 
 
 def test_moved_delimiters_leave_vocab_size_an_ordinary_non_token():
@@ -117,7 +128,8 @@ def test_moved_delimiters_leave_vocab_size_an_ordinary_non_token():
     assert message(comp.decompress, [o, M, 1, VOCAB, c, M]) == f"{bad}id 1000 {neither} at position 3"
     assert message(comp.decompress, [5, VOCAB]) == (
         f"{bad}id 1000 {neither} at position 1; a sequence without a dictionary (not starting with <Dict> 1100) "
-        "holds token ids 0..999 only")
+        "holds token ids 0..999 only"
+    )
 
 
 def test_draw_seed_is_reduced_modulo_2_64():

@@ -15,8 +15,26 @@ import pandas as pd
 import pytest
 
 from harness.core.errors import HarnessError
-from harness.results.leaderboard import CELL_METRICS, EXTRA_METRICS, compute_rows, display_rows, is_raw, rows_from_dir, write_leaderboard
-from harness.results.metrics import FORMATS, Metric, _float_or_none, compute, format_value, get_metric, metric, metrics, wilson
+from harness.results.leaderboard import (
+    CELL_METRICS,
+    EXTRA_METRICS,
+    compute_rows,
+    display_rows,
+    is_raw,
+    rows_from_dir,
+    write_leaderboard,
+)
+from harness.results.metrics import (
+    FORMATS,
+    Metric,
+    _float_or_none,
+    compute,
+    format_value,
+    get_metric,
+    metric,
+    metrics,
+    wilson,
+)
 
 Z = 1.959964
 
@@ -29,32 +47,98 @@ def wilson_ref(k: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def rec(cell, compressor, n, n_raw, correct, target, *, task="t", model="tiny", comparison="cmp", prefill=0.01,
-        **extra):
-    out = {"cell": cell, "comparison": comparison, "example_id": f"{cell}-{n}-{n_raw}-{target}-{len(extra)}",
-           "task": task, "compressor": compressor, "model": model, "tokenizer": "cl100k_base", "seed": 0,
-           "train_steps": 5, "input_tokens": n, "raw_tokens": n_raw, "flops": 2.0 * n + n * n,
-           "raw_flops": 2.0 * n_raw + n_raw * n_raw, "prediction": target if correct else "?", "target": target,
-           "correct": correct, "prefill_seconds": prefill}
+def rec(
+    cell, compressor, n, n_raw, correct, target, *, task="t", model="tiny", comparison="cmp", prefill=0.01, **extra
+):
+    out = {
+        "cell": cell,
+        "comparison": comparison,
+        "example_id": f"{cell}-{n}-{n_raw}-{target}-{len(extra)}",
+        "task": task,
+        "compressor": compressor,
+        "model": model,
+        "tokenizer": "cl100k_base",
+        "seed": 0,
+        "train_steps": 5,
+        "input_tokens": n,
+        "raw_tokens": n_raw,
+        "flops": 2.0 * n + n * n,
+        "raw_flops": 2.0 * n_raw + n_raw * n_raw,
+        "prediction": target if correct else "?",
+        "target": target,
+        "correct": correct,
+        "prefill_seconds": prefill,
+    }
     out.update(extra)
     return out
 
 
 # raw: 5 examples, 4 correct, targets a a a b c (majority 3/5; least frequent 1/5), prefill 20 ms
-RAW = [rec("r", "raw", m, m, c, t, prefill=0.02, score=float(c), round_trip_ok=True)
-       for m, c, t in [(10, True, "a"), (20, True, "a"), (30, True, "a"), (40, True, "b"), (50, False, "c")]]
+RAW = [
+    rec("r", "raw", m, m, c, t, prefill=0.02, score=float(c), round_trip_ok=True)
+    for m, c, t in [(10, True, "a"), (20, True, "a"), (30, True, "a"), (40, True, "b"), (50, False, "c")]
+]
 # ltsc: 3 examples of unequal length, 2 correct, targets b a b (majority 2/3; least frequent 1/3)
 #   per-example reductions 1-5/10 = .5, 1-20/20 = 0, 1-10/40 = .75 -> mean 5/12; pooled 1-35/70 = .5
-LTSC = [rec("c", "ltsc", 5, 10, True, "b", score=1.0, round_trip_ok=True, dictionary_entries=1,
-            codec_seconds=0.001, scores={"edit_similarity": 1.0}),
-        rec("c", "ltsc", 20, 20, False, "a", score=0.5, round_trip_ok=True, dictionary_entries=0,
-            codec_seconds=0.002, scores={"edit_similarity": 0.5}),
-        rec("c", "ltsc", 10, 40, True, "b", score=1.0, round_trip_ok=False, dictionary_entries=2,
-            codec_seconds=0.003, scores={"edit_similarity": 0.9})]
+LTSC = [
+    rec(
+        "c",
+        "ltsc",
+        5,
+        10,
+        True,
+        "b",
+        score=1.0,
+        round_trip_ok=True,
+        dictionary_entries=1,
+        codec_seconds=0.001,
+        scores={"edit_similarity": 1.0},
+    ),
+    rec(
+        "c",
+        "ltsc",
+        20,
+        20,
+        False,
+        "a",
+        score=0.5,
+        round_trip_ok=True,
+        dictionary_entries=0,
+        codec_seconds=0.002,
+        scores={"edit_similarity": 0.5},
+    ),
+    rec(
+        "c",
+        "ltsc",
+        10,
+        40,
+        True,
+        "b",
+        score=1.0,
+        round_trip_ok=False,
+        dictionary_entries=2,
+        codec_seconds=0.003,
+        scores={"edit_similarity": 0.9},
+    ),
+]
 # truncate, evaluated with the raw-trained model: 4 examples, none correct, one target; asked 5 5 5 16, got 5 5 5 15
-TRUNC = [rec("x", "truncate@rate=0.5", m, 2 * m, False, "a", prefill=0.005, trained_on="raw", target_tokens=asked,
-             compressed_tokens=m, score=0.0, round_trip_ok=None)
-         for m, asked in [(5, 5), (5, 5), (5, 5), (15, 16)]]
+TRUNC = [
+    rec(
+        "x",
+        "truncate@rate=0.5",
+        m,
+        2 * m,
+        False,
+        "a",
+        prefill=0.005,
+        trained_on="raw",
+        target_tokens=asked,
+        compressed_tokens=m,
+        score=0.0,
+        round_trip_ok=None,
+    )
+    for m, asked in [(5, 5), (5, 5), (5, 5), (15, 16)]
+]
 # another task, no raw cell in its comparison
 OTHER = [rec("o", "ltsc", 8, 10, True, "z", task="s", comparison="other", prefill=0.0)]
 
@@ -66,7 +150,11 @@ def rows():
 
 def test_row_order_raw_first_within_task_and_model():
     assert [(r["task"], r["compressor"]) for r in rows()] == [
-        ("s", "ltsc"), ("t", "raw"), ("t", "ltsc"), ("t", "truncate@rate=0.5")]
+        ("s", "ltsc"),
+        ("t", "raw"),
+        ("t", "ltsc"),
+        ("t", "truncate@rate=0.5"),
+    ]
     assert is_raw("raw") and is_raw("raw@x=1") and not is_raw("rawish") and not is_raw("ltsc")
 
 
@@ -74,16 +162,33 @@ def test_ltsc_row_field_by_field():
     row = rows()[2]
     lo, hi = wilson_ref(2, 3)
     expected = {
-        "task": "t", "compressor": "ltsc", "model": "tiny",
-        "n": 3, "accuracy": 2 / 3, "ci_low": lo, "ci_high": hi,
-        "majority_baseline": 2 / 3, "delta_vs_raw": 2 / 3 - 4 / 5,
-        "mean_tokens": 35 / 3, "mean_raw_tokens": 70 / 3,
-        "length_reduction": (0.5 + 0.0 + 0.75) / 3, "length_reduction_sums": 0.5,
+        "task": "t",
+        "compressor": "ltsc",
+        "model": "tiny",
+        "n": 3,
+        "accuracy": 2 / 3,
+        "ci_low": lo,
+        "ci_high": hi,
+        "majority_baseline": 2 / 3,
+        "delta_vs_raw": 2 / 3 - 4 / 5,
+        "mean_tokens": 35 / 3,
+        "mean_raw_tokens": 70 / 3,
+        "length_reduction": (0.5 + 0.0 + 0.75) / 3,
+        "length_reduction_sums": 0.5,
         "attention_reduction": 1 - (25 + 400 + 100) / (100 + 400 + 1600),
         "flops_reduction": 1 - (35 + 440 + 120) / (120 + 440 + 1680),
-        "prefill_ms": 10.0, "prefill_speedup": 2.0, "rate_adherence": None,
-        "trained_on": "self", "tokenizer": "cl100k_base", "seed": 0, "train_steps": 5, "comparison": "cmp",
-        "cell": "c", "round_trip_rate": 2 / 3, "mean_score": 2.5 / 3, "edit_similarity": 2.4 / 3,
+        "prefill_ms": 10.0,
+        "prefill_speedup": 2.0,
+        "rate_adherence": None,
+        "trained_on": "self",
+        "tokenizer": "cl100k_base",
+        "seed": 0,
+        "train_steps": 5,
+        "comparison": "cmp",
+        "cell": "c",
+        "round_trip_rate": 2 / 3,
+        "mean_score": 2.5 / 3,
+        "edit_similarity": 2.4 / 3,
         "balanced_accuracy": (0.0 + 1.0) / 2,
     }
     assert [k for k in row if k in expected] == list(expected)  # the JSON rows' field order is part of the contract
@@ -156,7 +261,9 @@ def test_wilson_golden():
     assert math.isnan(lo) and math.isnan(hi)
     # the clamps matter: unclamped, rounding puts these ends a hair outside [0, 1]
     assert wilson(20, 20)[1] == 1.0 and wilson(0, 7)[0] == 0.0
-    assert wilson(1, 2, z=1.0) == pytest.approx((0.5 - math.sqrt(0.125 + 1 / 16) / 1.5, 0.5 + math.sqrt(0.125 + 1 / 16) / 1.5))
+    assert wilson(1, 2, z=1.0) == pytest.approx(
+        (0.5 - math.sqrt(0.125 + 1 / 16) / 1.5, 0.5 + math.sqrt(0.125 + 1 / 16) / 1.5)
+    )
 
 
 def test_majority_is_the_most_frequent_target():
@@ -170,8 +277,13 @@ def test_extra_metrics_and_unknown_metric():
     by = {r["compressor"]: r for r in compute_rows(records, ("codec_ms", "dictionary_entries"))}
     assert by["ltsc"]["codec_ms"] == pytest.approx(2.0) and by["ltsc"]["dictionary_entries"] == pytest.approx(1.0)
     assert by["raw"]["codec_ms"] is None and by["raw"]["dictionary_entries"] is None
-    assert set(EXTRA_METRICS) == {"round_trip_rate", "mean_score", "edit_similarity", "balanced_accuracy",
-                                  "answer_retention"}
+    assert set(EXTRA_METRICS) == {
+        "round_trip_rate",
+        "mean_score",
+        "edit_similarity",
+        "balanced_accuracy",
+        "answer_retention",
+    }
     with pytest.raises(HarnessError, match="unknown metric"):
         compute_rows(records, ("no_such_metric",))
     assert compute_rows([]) == [] and compute_rows([], ("no_such_metric",)) == []
@@ -232,15 +344,19 @@ def test_metric_edge_cases():
     assert get_metric("rate_adherence")(asked) == pytest.approx((0.75 + 1) / 2)
     assert get_metric("rate_adherence")(asked.iloc[:2]) is None
     assert get_metric("round_trip_rate")(pd.DataFrame({"round_trip_ok": [None, None]})) is None
-    assert get_metric("round_trip_rate")(pd.DataFrame({"round_trip_ok": [True, None, False, True]})) == pytest.approx(2 / 3)
+    assert get_metric("round_trip_rate")(pd.DataFrame({"round_trip_ok": [True, None, False, True]})) == pytest.approx(
+        2 / 3
+    )
     assert get_metric("edit_similarity")(pd.DataFrame({"scores": [{}, None, {"edit_similarity": None}]})) is None
     assert get_metric("edit_similarity")(pd.DataFrame({"scores": [{"edit_similarity": 0.25}, {}]})) == 0.25
     kept = pd.DataFrame({"answer_retained": [True, None, False, True]})
     assert get_metric("answer_retention")(kept) == pytest.approx(2 / 3)
     assert get_metric("answer_retention")(pd.DataFrame({"answer_retained": [None]})) is None
     assert _float_or_none(None) is None and _float_or_none(float("nan")) is None and _float_or_none(2) == 2.0
-    assert compute(["n", "accuracy"], pd.DataFrame({"raw_tokens": [1, 2], "correct": [True, False]})) == \
-        {"n": 2, "accuracy": 0.5}
+    assert compute(["n", "accuracy"], pd.DataFrame({"raw_tokens": [1, 2], "correct": [True, False]})) == {
+        "n": 2,
+        "accuracy": 0.5,
+    }
 
 
 def test_a_plugin_entry_that_is_not_a_metric_is_an_error(monkeypatch):
@@ -277,11 +393,23 @@ def test_the_metric_decorator(monkeypatch):
     assert metrics.get("pinned_bare").description == "pinned_bare"
 
 
-@pytest.mark.parametrize("fmt,value,shown", [
-    ("percent", 0.1234, "12.3%"), ("percent", 1, "100.0%"), ("tokens", 12.34, "12.3"), ("ms", 1.234, "1.23"),
-    ("ratio", 2, "2.00x"), ("count", 5.0, "5"), ("count", 12345.0, "12345"), ("number", 0.000123456, "0.0001235"), ("number", 7, "7"),
-    ("number", 12345.678, "1.235e+04"), ("percent", None, ""), ("ms", float("nan"), ""),
-])
+@pytest.mark.parametrize(
+    "fmt,value,shown",
+    [
+        ("percent", 0.1234, "12.3%"),
+        ("percent", 1, "100.0%"),
+        ("tokens", 12.34, "12.3"),
+        ("ms", 1.234, "1.23"),
+        ("ratio", 2, "2.00x"),
+        ("count", 5.0, "5"),
+        ("count", 12345.0, "12345"),
+        ("number", 0.000123456, "0.0001235"),
+        ("number", 7, "7"),
+        ("number", 12345.678, "1.235e+04"),
+        ("percent", None, ""),
+        ("ms", float("nan"), ""),
+    ],
+)
 def test_format_value(fmt, value, shown):
     assert format_value(fmt, value) == shown
 
@@ -289,10 +417,21 @@ def test_format_value(fmt, value, shown):
 def test_display_row_is_pinned():
     shown = display_rows(rows())
     assert shown[2] == {
-        "task": "t", "compressor": "ltsc", "model": "tiny", "n": 3, "accuracy (95% CI)": "66.7% [20.8, 93.9]",
-        "majority": "66.7%", "Δ vs raw": "-13.3 pts", "mean tokens": "11.7", "length red.": "41.7%",
-        "attention red. (n²)": "75.0%", "FLOPs red.": "73.4%", "prefill ms": "10.00", "prefill speed-up": "2.00x",
-        "rate adherence": "", "edit similarity": "80.0%",
+        "task": "t",
+        "compressor": "ltsc",
+        "model": "tiny",
+        "n": 3,
+        "accuracy (95% CI)": "66.7% [20.8, 93.9]",
+        "majority": "66.7%",
+        "Δ vs raw": "-13.3 pts",
+        "mean tokens": "11.7",
+        "length red.": "41.7%",
+        "attention red. (n²)": "75.0%",
+        "FLOPs red.": "73.4%",
+        "prefill ms": "10.00",
+        "prefill speed-up": "2.00x",
+        "rate adherence": "",
+        "edit similarity": "80.0%",
     }
     assert shown[3]["compressor"] == "truncate@rate=0.5 (raw-trained model)"
     assert shown[3]["rate adherence"] == "98.4%" and shown[3]["Δ vs raw"] == "-80.0 pts"
@@ -326,14 +465,19 @@ def test_rows_from_dir_and_written_files(tmp_path):
 
 # -- lossless, configuration differences, tie order --------------------------------------------------------
 
+
 def test_lossless_comes_from_the_configuration_else_the_round_trip():
-    by_config = [rec("a", "ltsc", 5, 10, True, "a", config={"compressor_lossless": False}, round_trip_ok=True),
-                 rec("b", "truncate", 5, 10, True, "a", config={"compressor_lossless": True}, round_trip_ok=None)]
+    by_config = [
+        rec("a", "ltsc", 5, 10, True, "a", config={"compressor_lossless": False}, round_trip_ok=True),
+        rec("b", "truncate", 5, 10, True, "a", config={"compressor_lossless": True}, round_trip_ok=None),
+    ]
     assert [r["lossless"] for r in compute_rows(by_config)] == [False, True]
-    by_round_trip = [rec("a", "ltsc", 5, 10, True, "a", round_trip_ok=None),
-                     rec("a", "ltsc", 5, 10, True, "a", round_trip_ok=False),
-                     rec("b", "truncate", 5, 10, True, "a", round_trip_ok=None),
-                     rec("c", "x", 5, 10, True, "a", config={"compressor_lossless": "yes"}, round_trip_ok=True)]
+    by_round_trip = [
+        rec("a", "ltsc", 5, 10, True, "a", round_trip_ok=None),
+        rec("a", "ltsc", 5, 10, True, "a", round_trip_ok=False),
+        rec("b", "truncate", 5, 10, True, "a", round_trip_ok=None),
+        rec("c", "x", 5, 10, True, "a", config={"compressor_lossless": "yes"}, round_trip_ok=True),
+    ]
     # rows: ltsc (a: one round trip checked), truncate (b: none checked), x (c: config not a bool, round trip)
     assert [r["lossless"] for r in compute_rows(by_round_trip)] == [True, False, True]
     assert compute_rows([rec("a", "ltsc", 5, 10, True, "a")])[0]["lossless"] is None
@@ -342,22 +486,45 @@ def test_lossless_comes_from_the_configuration_else_the_round_trip():
 def test_rows_differing_in_configuration_only_say_how():
     base = {"train": {"lr": 0.01, "steps": 5, "opt": {"name": "adam"}}, "seed": 0}
     other = {"train": {"lr": 0.1, "steps": 5, "opt": {"name": "sgd"}}, "seed": 0}
-    records = [rec("c2", "ltsc", 5, 10, True, "a", config=other), rec("c1", "ltsc", 5, 10, True, "a", config=base),
-               rec("c3", "ltsc", 5, 10, True, "a", config=base, task="u"), rec("r", "raw", 5, 5, True, "a")]
+    records = [
+        rec("c2", "ltsc", 5, 10, True, "a", config=other),
+        rec("c1", "ltsc", 5, 10, True, "a", config=base),
+        rec("c3", "ltsc", 5, 10, True, "a", config=base, task="u"),
+        rec("r", "raw", 5, 5, True, "a"),
+    ]
     rows = compute_rows(records)
-    assert [(r["task"], r["cell"]) for r in rows] == [("t", "r"), ("t", "c2"), ("t", "c1"), ("u", "c3")]  # ties: first seen
-    assert [r["config_diff"] for r in rows] == [None, "train.lr=0.1, train.opt.name=sgd",
-                                                 "train.lr=0.01, train.opt.name=adam", None]
+    assert [(r["task"], r["cell"]) for r in rows] == [
+        ("t", "r"),
+        ("t", "c2"),
+        ("t", "c1"),
+        ("u", "c3"),
+    ]  # ties: first seen
+    assert [r["config_diff"] for r in rows] == [
+        None,
+        "train.lr=0.1, train.opt.name=sgd",
+        "train.lr=0.01, train.opt.name=adam",
+        None,
+    ]
     shown = display_rows(rows)
-    assert [s["configuration"] for s in shown] == ["", "train.lr=0.1, train.opt.name=sgd",
-                                                   "train.lr=0.01, train.opt.name=adam", ""]
+    assert [s["configuration"] for s in shown] == [
+        "",
+        "train.lr=0.1, train.opt.name=sgd",
+        "train.lr=0.01, train.opt.name=adam",
+        "",
+    ]
     assert list(shown[0])[:5] == ["task", "compressor", "model", "configuration", "n"]
     # the same configuration twice (two cell ids), and records without a config: their identity fields
-    same = compute_rows([rec("c1", "ltsc", 5, 10, True, "a", config=base), rec("c2", "ltsc", 5, 10, True, "a", config=base)])
+    same = compute_rows(
+        [rec("c1", "ltsc", 5, 10, True, "a", config=base), rec("c2", "ltsc", 5, 10, True, "a", config=base)]
+    )
     assert [r["config_diff"] for r in same] == ["(identical configuration)"] * 2
     # equal values compare equal whatever their key order (lists of dicts are not flattened)
-    listed = compute_rows([rec("c1", "ltsc", 5, 10, True, "a", config={"x": [{"a": 1, "b": 2}], "lr": 1}),
-                           rec("c2", "ltsc", 5, 10, True, "a", config={"x": [{"b": 2, "a": 1}], "lr": 2})])
+    listed = compute_rows(
+        [
+            rec("c1", "ltsc", 5, 10, True, "a", config={"x": [{"a": 1, "b": 2}], "lr": 1}),
+            rec("c2", "ltsc", 5, 10, True, "a", config={"x": [{"b": 2, "a": 1}], "lr": 2}),
+        ]
+    )
     assert [r["config_diff"] for r in listed] == ["lr=1", "lr=2"]
 
 
@@ -365,7 +532,9 @@ def test_rows_without_config_differ_by_their_identity_fields():
     plain = [rec("c1", "ltsc", 5, 10, True, "a", scope="prompt"), rec("c2", "ltsc", 5, 10, True, "a", scope="context")]
     plain[1]["seed"], plain[1]["tokenizer"], plain[1]["train_steps"] = 1, "gpt2", 9
     assert [r["config_diff"] for r in compute_rows(plain)] == [
-        "scope=prompt, seed=0, tokenizer=cl100k_base, train_steps=5", "scope=context, seed=1, tokenizer=gpt2, train_steps=9"]
+        "scope=prompt, seed=0, tokenizer=cl100k_base, train_steps=5",
+        "scope=context, seed=1, tokenizer=gpt2, train_steps=9",
+    ]
 
 
 def test_no_configuration_column_without_differences():
@@ -377,6 +546,7 @@ def test_no_configuration_column_without_differences():
 
 
 # -- reading and merging directories ------------------------------------------------------------------------
+
 
 def test_merge_run_and_published_directories(tmp_path):
     import gzip
@@ -392,16 +562,19 @@ def test_merge_run_and_published_directories(tmp_path):
     told = []
     merged = merge_dirs([run, published], told.append)
     assert len(merged) == len(LTSC) + len(RAW)
-    assert told == [f"{published}: 2 duplicate records (cell and example already read from {run}) ignored, "
-                    "never counted twice"]
+    assert told == [
+        f"{published}: 2 duplicate records (cell and example already read from {run}) ignored, never counted twice"
+    ]
     assert merge_dirs([published], told.append) == [dict(r) for r in LTSC[:2] + RAW] and len(told) == 1
     assert len(merge_dirs([run, run])) == len(LTSC)  # no notify: duplicates still dropped
     rows = rows_from_dirs([run, published])
     assert [r["n"] for r in rows] == [5, 3]
     good = json.dumps(LTSC[0]).encode() + b"\n\n"
-    for bad, needle in ((good + b"not json\n", "records.jsonl.gz:3 is not a JSON record"),
-                        (b"[1]\n", "records.jsonl.gz:1 is not a JSON record"),
-                        (json.dumps({"cell": "a"}).encode() + b"\n", "records.jsonl.gz:1: corrupt record")):
+    for bad, needle in (
+        (good + b"not json\n", "records.jsonl.gz:3 is not a JSON record"),
+        (b"[1]\n", "records.jsonl.gz:1 is not a JSON record"),
+        (json.dumps({"cell": "a"}).encode() + b"\n", "records.jsonl.gz:1: corrupt record"),
+    ):
         with gzip.open(published / "records.jsonl.gz", "wb") as fh:
             fh.write(bad)
         with pytest.raises(HarnessError, match=needle):
@@ -413,8 +586,8 @@ def test_merge_run_and_published_directories(tmp_path):
 
 def test_read_dir_reads_lm_eval_output_through_the_lm_eval_reader(tmp_path, monkeypatch):
     """A folder of lm-eval output (``ltsc-bench lm-eval``) is read as records by the lm-eval reader, not as a run."""
-    from harness.results import leaderboard
     from harness.interop import lm_eval_results
+    from harness.results import leaderboard
 
     records = [{"cell": "c", "example_id": "e"}]
     monkeypatch.setattr(lm_eval_results, "is_lm_eval_output", lambda d: str(d) == str(tmp_path))

@@ -14,18 +14,25 @@ import heapq
 
 import numpy as np
 import pytest
-
 from codec_inputs import build
+
 from harness.compressors.ltsc import greedy_longest_first
-from harness.compressors.ltsc_opt import (_beats, _count_in_groups, greedy_by_savings, maximal_groups, paper_selection,
-                                          ranked_candidates, total_savings)
+from harness.compressors.ltsc_opt import (
+    _beats,
+    _count_in_groups,
+    greedy_by_savings,
+    maximal_groups,
+    paper_selection,
+    ranked_candidates,
+    total_savings,
+)
 from harness.compressors.repeats import Entry, RepeatIndex, min_count, savings
 
 
 def occurrences(tokens: list[int], length: int) -> dict[tuple, list[int]]:
     out: dict[tuple, list[int]] = {}
     for i in range(len(tokens) - length + 1):
-        out.setdefault(tuple(tokens[i:i + length]), []).append(i)
+        out.setdefault(tuple(tokens[i : i + length]), []).append(i)
     return out
 
 
@@ -33,11 +40,13 @@ def maximal_runs(tokens: list[int], max_len: int) -> list[tuple[int, list[int]]]
     """(length, occurrences) of every maximal repeated run, lengths 2 .. min(longest, n // 2)."""
     n = len(tokens)
     cap = min(max_len, max(n, 2))
-    longest = max((length for length in range(1, cap + 1) if any(len(p) > 1 for p in occurrences(tokens, length).values())),
-                  default=0)
+    longest = max(
+        (length for length in range(1, cap + 1) if any(len(p) > 1 for p in occurrences(tokens, length).values())),
+        default=0,
+    )
     out = []
     for length in range(2, min(longest, n // 2) + 1):
-        for run, pos in occurrences(tokens, length).items():
+        for _run, pos in occurrences(tokens, length).items():
             if len(pos) < min_count(length):
                 continue
             if length < cap:
@@ -52,7 +61,7 @@ def maximal_runs(tokens: list[int], max_len: int) -> list[tuple[int, list[int]]]
 def free_taken(pos: list[int], length: int, used: bytearray) -> list[int]:
     taken, nxt = [], -1
     for p in pos:
-        if p >= nxt and not any(used[p:p + length]):
+        if p >= nxt and not any(used[p : p + length]):
             taken.append(p)
             nxt = p + length
     return taken
@@ -82,7 +91,7 @@ def reference_ranking(tokens: list[int], max_len: int, max_entries: int, cleanup
             heapq.heappush(heap, (-gain, neg_len, taken[0], idx))
             continue
         for p in taken:
-            used[p:p + length] = b"\x01" * length
+            used[p : p + length] = b"\x01" * length
         entries.append(Entry(taken[0], length, tuple(taken)))
     if cleanup and len(entries) < max_entries:
         index = RepeatIndex(np.asarray(tokens, dtype=np.int64), max_len).narrowed(2)
@@ -124,7 +133,9 @@ def test_maximal_groups_are_the_maximal_runs(max_len):
             groups = maximal_groups(narrowed, length)
             got += [(length, list(narrowed.occurrences(s, e))) for s, e in zip(groups.starts, groups.ends)]
             assert groups.counts.tolist() == [e - s for s, e in zip(groups.starts, groups.ends)]
-            assert groups.firsts.tolist() == [min(narrowed.occurrences(s, e)) for s, e in zip(groups.starts, groups.ends)]
+            assert groups.firsts.tolist() == [
+                min(narrowed.occurrences(s, e)) for s, e in zip(groups.starts, groups.ends)
+            ]
             assert all(g.length == length for g in [groups])
         assert sorted(got) == want, tokens
 
@@ -140,7 +151,7 @@ def test_ranked_candidates_table():
     assert rows == [(2, 3, 0), (1, 4, 15), (1, 2, 12)]
     assert table[:, 5].tolist() == [0, 1, 2]
     for r in table:
-        stretch = sorted(index.order[r[3]:r[4]].tolist())
+        stretch = sorted(index.order[r[3] : r[4]].tolist())
         assert stretch[0] == r[2] and len(stretch) * r[1] - (1 + r[1] + len(stretch)) == r[0]
     assert ranked_candidates(RepeatIndex(np.arange(10, dtype=np.int64), 8)).shape == (0, 6)
 
@@ -159,8 +170,47 @@ def test_greedy_by_savings_matches_the_reference(cleanup, max_len):
 def test_the_cleanup_pass_stays_within_the_entry_budget():
     """Here the ranking stops at 1 entry and the longest-first cleanup has 2 more: with a budget of 2 it may add
     only one (more entries than meta-token ids would not decode)."""
-    tokens = [1, 3, 2, 1, 1, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 1, 0, 1, 2, 2, 2, 1, 2, 1, 2, 3, 3, 1, 0, 2, 1, 2, 1, 1, 1,
-              2, 3, 1, 2]
+    tokens = [
+        1,
+        3,
+        2,
+        1,
+        1,
+        3,
+        3,
+        2,
+        2,
+        2,
+        2,
+        2,
+        2,
+        3,
+        3,
+        1,
+        0,
+        1,
+        2,
+        2,
+        2,
+        1,
+        2,
+        1,
+        2,
+        3,
+        3,
+        1,
+        0,
+        2,
+        1,
+        2,
+        1,
+        1,
+        1,
+        2,
+        3,
+        1,
+        2,
+    ]
     index = RepeatIndex(np.asarray(tokens, dtype=np.int64), 32)
     assert len(greedy_by_savings(index, 1000, cleanup=False)) == 1 and len(greedy_by_savings(index, 1000)) == 3
     got = greedy_by_savings(index, 2)
@@ -194,10 +244,17 @@ def test_ltsc_opt_selection_is_the_better_of_the_two(max_len):
 
 def test_default_parameters_are_pinned():
     """Defaults are part of every cell id and of the published lengths."""
-    assert {k: build("ltsc-opt").params[k] for k in ("max_len", "pool_size", "seed")} == \
-        {"max_len": 32, "pool_size": 1024, "seed": 0}
-    assert {k: build("ltsc-nested").params[k] for k in ("max_len", "pool_size", "seed", "max_depth")} == \
-        {"max_len": 16, "pool_size": 1024, "seed": 0, "max_depth": 3}
+    assert {k: build("ltsc-opt").params[k] for k in ("max_len", "pool_size", "seed")} == {
+        "max_len": 32,
+        "pool_size": 1024,
+        "seed": 0,
+    }
+    assert {k: build("ltsc-nested").params[k] for k in ("max_len", "pool_size", "seed", "max_depth")} == {
+        "max_len": 16,
+        "pool_size": 1024,
+        "seed": 0,
+        "max_depth": 3,
+    }
 
 
 def test_a_bad_max_depth_is_named():
@@ -216,8 +273,9 @@ def test_ltsc_nested_passes_match_the_reference(depth):
     metas = list(range(comp.pool_start, comp.pool_start + 64))
     wins = 0
     if depth == 1:  # the cleanup would change some single-pass selections: this test can tell
-        assert any(reference_ranking(t, 16, 64, cleanup=True) != reference_ranking(t, 16, 64, cleanup=False)
-                   for t in CORPUS)
+        assert any(
+            reference_ranking(t, 16, 64, cleanup=True) != reference_ranking(t, 16, 64, cleanup=False) for t in CORPUS
+        )
     for tokens in CORPUS:
         body, dictionary, used = tokens, [], 0
         for _ in range(depth):
@@ -243,7 +301,9 @@ def test_helpers():
     assert total_savings([Entry(0, 3, (0, 4, 8)), Entry(1, 2, (1, 5, 9, 13))]) == 2 + 1 and total_savings([]) == 0
 
 
-LARGE = [np.random.default_rng(n + a).integers(0, a, n).tolist() for n, a in ((1500, 2), (3000, 2), (3000, 3), (6000, 2))]
+LARGE = [
+    np.random.default_rng(n + a).integers(0, a, n).tolist() for n, a in ((1500, 2), (3000, 2), (3000, 3), (6000, 2))
+]
 LARGE += [[0, 1] * 2500, [7] * 5000, ([1, 2, 3, 4] * 700 + [9]) * 2]
 
 
@@ -259,6 +319,7 @@ def test_large_inputs_match_the_reference(cleanup):
 
 # -- the queue and the free-position bounds that make it fast ---------------------------------------------
 
+
 def test_free_positions_and_their_bounds():
     from harness.compressors.ltsc_opt import _Free
 
@@ -267,7 +328,9 @@ def test_free_positions_and_their_bounds():
     assert _Free(4096).patience == 34 and _Free(6143).patience == 34
     assert free.missed() is False and free.misses == 1  # nothing taken: nothing to recompute
     free.take([0, 5], 2)  # 0 1 and 5 6 used: free runs 2..4 and 7..9
-    assert (free.count, free.stale, free.misses) == (6, True, 0) and free.used[:7] == bytearray(b"\x01\x01\0\0\0\x01\x01")
+    assert (free.count, free.stale, free.misses) == (6, True, 0) and free.used[:7] == bytearray(
+        b"\x01\x01\0\0\0\x01\x01"
+    )
     assert free.fit(3, 5) == 2 and free.fit(2, 2) == 2 and free.fit(4, 5) == 1 and free.fit(10, 5) == 0
     assert free.fit(11, 5) == 0 and type(free.fit(4, 5)) is int
     assert [free.missed() for _ in range(31)] == [False] * 31 and free.longest_gap == 10
@@ -286,8 +349,10 @@ def test_queue_merges_the_sorted_table_with_the_heap():
     from harness.compressors.ltsc_opt import _Queue
 
     # rows (savings, length, first, stretch start, stretch end, rank), best first
-    table = np.array([[9, 4, 0, 0, 3, 0], [5, 2, 7, 3, 8, 1], [5, 2, 9, 8, 12, 2], [2, 3, 1, 12, 14, 3],
-                      [1, 2, 4, 14, 18, 4]], dtype=np.int64)
+    table = np.array(
+        [[9, 4, 0, 0, 3, 0], [5, 2, 7, 3, 8, 1], [5, 2, 9, 8, 12, 2], [2, 3, 1, 12, 14, 3], [1, 2, 4, 14, 18, 4]],
+        dtype=np.int64,
+    )
     queue = _Queue(table)
     queue.CHUNK = 2  # read the table two rows at a time
     assert queue.best() == (-9, -4, 0, 0)
@@ -324,8 +389,10 @@ def test_must_beat_returns_none_exactly_when_it_cannot_be_reached():
 def test_queue_drop_longer_keeps_the_buffered_rows_in_order():
     from harness.compressors.ltsc_opt import _Queue
 
-    table = np.array([[9, 2, 0, 0, 2, 0], [5, 2, 3, 2, 4, 1], [4, 3, 5, 4, 6, 2], [3, 2, 8, 6, 8, 3],
-                      [1, 2, 9, 8, 10, 4]], dtype=np.int64)
+    table = np.array(
+        [[9, 2, 0, 0, 2, 0], [5, 2, 3, 2, 4, 1], [4, 3, 5, 4, 6, 2], [3, 2, 8, 6, 8, 3], [1, 2, 9, 8, 10, 4]],
+        dtype=np.int64,
+    )
     queue = _Queue(table)
     queue.CHUNK = 4
     assert queue.pop() == (-9, -2, 0, 0, (0, 2))  # rows 1..3 wait in the buffer, row 4 in the table

@@ -17,8 +17,9 @@ from dataclasses import fields
 
 import pytest
 
-from harness.results import lock as lockmod, records
 from harness.core.errors import HarnessError
+from harness.results import lock as lockmod
+from harness.results import records
 from harness.results.records import KEYS, REQUIRED, Record, RecordStore, RunLock, check_record, holder_pid, read_records
 
 
@@ -34,8 +35,16 @@ R3 = {"cell": "d", "example_id": "1", "x": None}
 def test_constants():
     assert records.RECORDS_FILE == "records.jsonl" and records.SCHEMA_VERSION == 2 and records.LOCK_FILE == ".lock"
     assert KEYS == {"cell": str, "example_id": str}
-    assert REQUIRED == {"cell": str, "example_id": str, "task": str, "compressor": str, "model": str, "correct": bool,
-                        "input_tokens": int, "raw_tokens": int}
+    assert REQUIRED == {
+        "cell": str,
+        "example_id": str,
+        "task": str,
+        "compressor": str,
+        "model": str,
+        "correct": bool,
+        "input_tokens": int,
+        "raw_tokens": int,
+    }
 
 
 def test_append_writes_exact_lines_and_resumes_exactly(tmp_path):
@@ -84,9 +93,11 @@ def test_a_failed_write_is_one_line_and_not_marked_done(tmp_path, monkeypatch):
     monkeypatch.setattr(records.os, "fsync", denied)
     with pytest.raises(HarnessError) as err:
         store.append([R1])
-    assert str(err.value) == (f"cannot write {tmp_path / 'records.jsonl'}: Permission denied; the records written so "
-                              "far are kept, and rerunning the same command resumes after freeing space (or pass "
-                              "another --output)")
+    assert str(err.value) == (
+        f"cannot write {tmp_path / 'records.jsonl'}: Permission denied; the records written so "
+        "far are kept, and rerunning the same command resumes after freeing space (or pass "
+        "another --output)"
+    )
     assert not store.done("c", "1") and store.records == []
 
     def full(fd):
@@ -108,13 +119,22 @@ def test_read_records_accepts_complete_lines_only(tmp_path):
     assert read_records(path, repair=True, required=KEYS) == [R1, R2]
 
 
-@pytest.mark.parametrize("content,message", [
-    (line(R1) + b"not json\n", ":2 is not a JSON record; the file is corrupt: move it away to start afresh"),
-    (b"\n" + line(R1) + b"\xff\xfe\n", ":3 is not a JSON record; the file is corrupt: move it away to start afresh"),
-    (b"[1, 2]\n", ":1 is not a JSON object; the file is corrupt: move it away to start afresh"),
-    (b'{"cell": "c"}\n', ":1: corrupt record: it has no 'example_id' field; fix or delete that line"),
-    (b'{"cell": "c", "example_id": 1}\n', ":1: corrupt record: field 'example_id' must be str, got 1; fix or delete that line"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (line(R1) + b"not json\n", ":2 is not a JSON record; the file is corrupt: move it away to start afresh"),
+        (
+            b"\n" + line(R1) + b"\xff\xfe\n",
+            ":3 is not a JSON record; the file is corrupt: move it away to start afresh",
+        ),
+        (b"[1, 2]\n", ":1 is not a JSON object; the file is corrupt: move it away to start afresh"),
+        (b'{"cell": "c"}\n', ":1: corrupt record: it has no 'example_id' field; fix or delete that line"),
+        (
+            b'{"cell": "c", "example_id": 1}\n',
+            ":1: corrupt record: field 'example_id' must be str, got 1; fix or delete that line",
+        ),
+    ],
+)
 def test_read_records_rejects_with_the_line_number(tmp_path, content, message):
     path = tmp_path / "records.jsonl"
     path.write_bytes(content)
@@ -124,15 +144,30 @@ def test_read_records_rejects_with_the_line_number(tmp_path, content, message):
 
 
 def test_check_record_types():
-    good = {"cell": "c", "example_id": "1", "task": "t", "compressor": "raw", "model": "m", "correct": True,
-            "input_tokens": 3, "raw_tokens": 4}
+    good = {
+        "cell": "c",
+        "example_id": "1",
+        "task": "t",
+        "compressor": "raw",
+        "model": "m",
+        "correct": True,
+        "input_tokens": 3,
+        "raw_tokens": 4,
+    }
     check_record(good, "here")
-    for key, value, shown in (("input_tokens", True, "True"), ("correct", 1, "1"), ("raw_tokens", 2.0, "2.0"),
-                              ("model", None, "None")):
+    for key, value, shown in (
+        ("input_tokens", True, "True"),
+        ("correct", 1, "1"),
+        ("raw_tokens", 2.0, "2.0"),
+        ("model", None, "None"),
+    ):
         with pytest.raises(HarnessError) as err:
             check_record({**good, key: value}, "here")
         kind = REQUIRED[key].__name__
-        assert str(err.value) == f"here: corrupt record: field {key!r} must be {kind}, got {shown}; fix or delete that line"
+        assert (
+            str(err.value)
+            == f"here: corrupt record: field {key!r} must be {kind}, got {shown}; fix or delete that line"
+        )
     with pytest.raises(HarnessError, match="^here: corrupt record: it has no 'task' field"):
         check_record({k: v for k, v in good.items() if k != "task"}, "here")
     check_record({"cell": "c", "example_id": "1"}, "here", KEYS)
@@ -143,8 +178,9 @@ def test_duplicates_keep_the_first_and_warn_once(tmp_path, capsys):
     path.write_bytes(line(R1) + line(dict(R1, x="second")) + line(R2) + line(dict(R1, x="third")))
     assert read_records(path, required=KEYS) == [R1, R2]
     err = capsys.readouterr().err
-    assert err == (f"ltsc-bench: warning: {path}: 2 duplicate record(s) of the same cell and example ignored "
-                   "(each counted once)\n")
+    assert err == (
+        f"ltsc-bench: warning: {path}: 2 duplicate record(s) of the same cell and example ignored (each counted once)\n"
+    )
     assert read_records(path, required=KEYS) == [R1, R2]
     assert capsys.readouterr().err == ""  # once per process
     assert RecordStore(tmp_path).records == [R1, R2]
@@ -168,6 +204,7 @@ def test_record_schema():
 
 # -- the run lock -------------------------------------------------------------------------------------------
 
+
 def test_run_lock_writes_its_pid_and_is_taken_once(tmp_path):
     lock = RunLock(tmp_path)
     assert lock.key == os.path.realpath(tmp_path) and lock.wait is False
@@ -176,8 +213,10 @@ def test_run_lock_writes_its_pid_and_is_taken_once(tmp_path):
         assert lockmod._HELD[lock.key].closed is False
         with pytest.raises(HarnessError) as err:
             RunLock(tmp_path).acquire()
-        assert str(err.value) == (f"output directory {tmp_path} is in use by this process's own run (PID "
-                                  f"{os.getpid()}); pass another --output")
+        assert str(err.value) == (
+            f"output directory {tmp_path} is in use by this process's own run (PID "
+            f"{os.getpid()}); pass another --output"
+        )
         assert lock.key in lockmod._HELD  # the refused second acquire released nothing
     assert lock.key not in lockmod._HELD and records.writer_pid(tmp_path) is None
     lock.release()  # releasing a lock not held does nothing
@@ -192,8 +231,10 @@ def test_run_lock_refuses_or_waits_for_another_holder(tmp_path, capsys):
     try:
         with pytest.raises(HarnessError) as err:
             RunLock(tmp_path).acquire()
-        assert str(err.value) == (f"output directory {tmp_path} is in use by another ltsc-bench run (PID 4242); wait "
-                                  "for it to finish, pass --wait to queue behind it, or pass another --output")
+        assert str(err.value) == (
+            f"output directory {tmp_path} is in use by another ltsc-bench run (PID 4242); wait "
+            "for it to finish, pass --wait to queue behind it, or pass another --output"
+        )
         assert os.path.realpath(tmp_path) not in lockmod._HELD
         threading.Timer(0.3, other.close).start()  # the holder finishes
         start = time.monotonic()
@@ -215,15 +256,37 @@ def test_holder_pid(tmp_path):
 
 def test_unwritable_output_directory(tmp_path):
     missing = tmp_path / "no" / "such"
-    with pytest.raises(HarnessError, match=f"^cannot write to output directory {missing} .*; pass a writable --output$"):
+    with pytest.raises(
+        HarnessError, match=f"^cannot write to output directory {missing} .*; pass a writable --output$"
+    ):
         RunLock(missing).acquire()
 
 
 # -- a resumed run: exact record counts --------------------------------------------------------------------
 
-ARGS = ["run", "--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model",
-        "tiny@d_model=32,layers=1,heads=2", "--train-steps", "4", "--train-examples", "12", "--limit", "6",
-        "--eval-batch", "6", "--seed", "3", "--quiet", "--threads", "1"]
+ARGS = [
+    "run",
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "raw",
+    "ltsc",
+    "--model",
+    "tiny@d_model=32,layers=1,heads=2",
+    "--train-steps",
+    "4",
+    "--train-examples",
+    "12",
+    "--limit",
+    "6",
+    "--eval-batch",
+    "6",
+    "--seed",
+    "3",
+    "--quiet",
+    "--threads",
+    "1",
+]
 
 
 def test_resume_writes_exactly_the_missing_records(tmp_path, monkeypatch):
@@ -232,8 +295,8 @@ def test_resume_writes_exactly_the_missing_records(tmp_path, monkeypatch):
     run evaluates nothing and changes no byte."""
     import torch
 
-    from harness.engine import evaluation
     from harness.cli import main
+    from harness.engine import evaluation
 
     torch_threads = torch.get_num_threads()  # --threads 1 is restored for the tests after this one
     try:

@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 
 from harness.compressors.ltsc import greedy_longest_first
-from harness.compressors.repeats import (VECTOR_FROM, RepeatIndex, WindowClasses, _take_free_vector, mark, min_count,
-                                         pays, savings, take_free)
+from harness.compressors.repeats import (
+    VECTOR_FROM,
+    RepeatIndex,
+    WindowClasses,
+    _take_free_vector,
+    mark,
+    min_count,
+    pays,
+    savings,
+    take_free,
+)
 
 
 def inputs(count=40, seed=0):
@@ -23,15 +32,17 @@ def inputs(count=40, seed=0):
     return out
 
 
-@pytest.mark.parametrize("n,max_len,levels", [(300, 13, 4), (4, 4, 3), (5, 8, 3), (3, 8, 2), (8, 8, 4), (1, 2, 1),
-                                              (2, 2, 2), (16, 3, 2), (9, 16, 4)])
+@pytest.mark.parametrize(
+    "n,max_len,levels",
+    [(300, 13, 4), (4, 4, 3), (5, 8, 3), (3, 8, 2), (8, 8, 4), (1, 2, 1), (2, 2, 2), (16, 3, 2), (9, 16, 4)],
+)
 def test_window_classes_levels_and_keys(n, max_len, levels):
     tokens = np.random.default_rng(n).integers(0, 3, n).astype(np.int64)
     classes = WindowClasses(tokens, max_len)
     assert len(classes.ranks) == levels  # windows of 1, 2, 4 ... up to min(max_len, n) tokens
     for length in range(1, min(max_len, n) + 1):
         keys = classes.keys(length).tolist()
-        windows = [tuple(tokens[i:i + length]) for i in range(n - length + 1)]
+        windows = [tuple(tokens[i : i + length]) for i in range(n - length + 1)]
         assert len(keys) == len(windows)
         for i in range(len(keys)):
             for j in range(len(keys)):
@@ -46,17 +57,26 @@ def test_index_order_lcp_and_groups_are_exact(tokens):
         cap = min(max_len, max(n, 2))
         assert index.n == n and index.max_len == cap
         # sorted by content: the windows (cut at max_len, shorter at the end sort first), ties by position
-        window = lambda i: tuple(tokens[i:i + cap].tolist())  # noqa: E731
+        window = lambda i, cap=cap: tuple(tokens[i : i + cap].tolist())
         assert index.order.tolist() == sorted(range(n), key=lambda i: (window(i), i))
         order = index.order.tolist()
-        lcp = [next((k for k in range(cap) if window(a)[k:k + 1] != window(b)[k:k + 1] or k >= len(window(a))
-                     or k >= len(window(b))), cap) for a, b in zip(order, order[1:])]
+        lcp = [
+            next(
+                (
+                    k
+                    for k in range(cap)
+                    if window(a)[k : k + 1] != window(b)[k : k + 1] or k >= len(window(a)) or k >= len(window(b))
+                ),
+                cap,
+            )
+            for a, b in zip(order, order[1:])
+        ]
         assert index.lcp.tolist() == lcp and index.lcp.shape == (max(n - 1, 0),)
         assert index.longest == (max(lcp) if lcp else 0)
         for length in range(1, cap + 1):
             want = {}
             for i in range(n - length + 1):
-                want.setdefault(tuple(tokens[i:i + length].tolist()), []).append(i)
+                want.setdefault(tuple(tokens[i : i + length].tolist()), []).append(i)
             want = sorted(p for p in want.values() if len(p) >= 2)
             for view in (index, index.narrowed(length), index.narrowed(1)):
                 groups = view.groups(length, 2)
@@ -79,8 +99,9 @@ def test_capped_index_selects_like_a_smaller_max_len(seed):
     for length in (2, 3, 5, 8):
         capped = index.capped(length)
         assert capped.longest == min(index.longest, length) and capped.max_len == index.max_len
-        assert greedy_longest_first(capped.narrowed(2), 50) == \
-            greedy_longest_first(RepeatIndex(tokens, length).narrowed(2), 50)
+        assert greedy_longest_first(capped.narrowed(2), 50) == greedy_longest_first(
+            RepeatIndex(tokens, length).narrowed(2), 50
+        )
     assert index.capped(100).longest == index.longest
 
 
@@ -92,10 +113,11 @@ def test_pays_savings_min_count():
 
 # -- take_free: the scalar loop and the vector path agree -------------------------------------------------
 
+
 def _scalar(positions, length, used):
     taken, next_free = [], -1
     for p in positions:
-        if p >= next_free and not any(used[p:p + length]):
+        if p >= next_free and not any(used[p : p + length]):
             taken.append(p)
             next_free = p + length
     return taken
@@ -142,7 +164,7 @@ def test_large_runs_take_the_vector_path_with_the_same_result():
     big = [(s, e) for s, e in zip(groups.starts.tolist(), groups.ends.tolist()) if e - s >= VECTOR_FROM]
     assert big
     occ = index.occurrences(*big[0])
-    assert isinstance(occ, np.ndarray) and occ.tolist() == sorted(index.order[big[0][0]:big[0][1]].tolist())
+    assert isinstance(occ, np.ndarray) and occ.tolist() == sorted(index.order[big[0][0] : big[0][1]].tolist())
     used = bytearray(n)
     used[7] = 1
     assert take_free(occ, 2, used) == _scalar(occ.tolist(), 2, used)

@@ -14,14 +14,13 @@ import re
 
 import numpy as np
 import pytest
+from test_task_scoring import textbook_levenshtein
+from test_tasks import TASK_SPECS, available
 
 from harness.core.errors import HarnessError
 from harness.tasks import build_task, edit_similarity, exact_match, levenshtein, tasks
 from harness.tasks.scoring import checked_score
 from harness.tasks.splits import SPLITS, check_split, period_of, rng, split_of
-
-from test_task_scoring import textbook_levenshtein
-from test_tasks import TASK_SPECS, available
 
 SPECS = available(TASK_SPECS)
 
@@ -56,21 +55,47 @@ def test_primary_score_is_strict(spec):
             assert task.score(target.strip().swapcase(), target) == 0.0
 
 
-@pytest.mark.parametrize("prediction,target,expected", [
-    ("42", "42", True), (" 42\n", "42", True), ("42", "\t42 ", True), ("", "", True),
-    ("42 is the answer", "42", False), ("42\n43", "42", False), ("4", "42", False), ("", "42", False),
-    ("True", "true", False), ("TRUE", "true", False), ("a b", "a  b", False), ("4 2", "42", False),
-])
+@pytest.mark.parametrize(
+    "prediction,target,expected",
+    [
+        ("42", "42", True),
+        (" 42\n", "42", True),
+        ("42", "\t42 ", True),
+        ("", "", True),
+        ("42 is the answer", "42", False),
+        ("42\n43", "42", False),
+        ("4", "42", False),
+        ("", "42", False),
+        ("True", "true", False),
+        ("TRUE", "true", False),
+        ("a b", "a  b", False),
+        ("4 2", "42", False),
+    ],
+)
 def test_exact_match(prediction, target, expected):
     assert exact_match(prediction, target) is expected
 
 
-@pytest.mark.parametrize("a,b,distance", [
-    ("kitten", "sitting", 3), ("", "", 0), ("abc", "", 3), ("", "abcd", 4), ("abc", "abc", 0),
-    ("flaw", "lawn", 2), ("intention", "execution", 5), ("ab", "ba", 2), ("abcdef", "azced", 3),
-    ("a" * 70, "a" * 69 + "b", 1), ("x" + "a" * 80, "a" * 80 + "x", 2), ("abcabc", "abc", 3),
-    ("prefix-middle-suffix", "prefix-MIDDLE-suffix", 6), ("aaaa", "aa", 2), ("ab", "aab", 1),
-])
+@pytest.mark.parametrize(
+    "a,b,distance",
+    [
+        ("kitten", "sitting", 3),
+        ("", "", 0),
+        ("abc", "", 3),
+        ("", "abcd", 4),
+        ("abc", "abc", 0),
+        ("flaw", "lawn", 2),
+        ("intention", "execution", 5),
+        ("ab", "ba", 2),
+        ("abcdef", "azced", 3),
+        ("a" * 70, "a" * 69 + "b", 1),
+        ("x" + "a" * 80, "a" * 80 + "x", 2),
+        ("abcabc", "abc", 3),
+        ("prefix-middle-suffix", "prefix-MIDDLE-suffix", 6),
+        ("aaaa", "aa", 2),
+        ("ab", "aab", 1),
+    ],
+)
 def test_levenshtein_golden(a, b, distance):
     assert levenshtein(a, b) == distance and levenshtein(b, a) == distance
 
@@ -87,18 +112,40 @@ def test_levenshtein_matches_the_dp_on_short_and_long_strings():
         assert levenshtein(a, b) == textbook_levenshtein(a, b)
 
 
-@pytest.mark.parametrize("a,b,expected", [
-    ("abcd", "abcx", 0.75), ("abc", "abc", 1.0), ("  abc\n", "abc", 1.0), ("", "", 1.0), ("", "ab", 0.0),
-    ("ab", "abcd", 0.5), ("abcdefghij", "abcdefghi", 0.9), ("xyz", "abc", 0.0),
-])
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        ("abcd", "abcx", 0.75),
+        ("abc", "abc", 1.0),
+        ("  abc\n", "abc", 1.0),
+        ("", "", 1.0),
+        ("", "ab", 0.0),
+        ("ab", "abcd", 0.5),
+        ("abcdefghij", "abcdefghi", 0.9),
+        ("xyz", "abc", 0.0),
+    ],
+)
 def test_edit_similarity_golden(a, b, expected):
     assert edit_similarity(a, b) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("value,expected", [
-    (True, 1.0), (False, 0.0), (np.bool_(True), 1.0), (np.bool_(False), 0.0), (0, 0.0), (1, 1.0), (0.0, 0.0),
-    (1.0, 1.0), (0.25, 0.25), (np.float64(0.5), 0.5), (np.int64(1), 1.0), (-0.0, 0.0),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (True, 1.0),
+        (False, 0.0),
+        (np.bool_(True), 1.0),
+        (np.bool_(False), 0.0),
+        (0, 0.0),
+        (1, 1.0),
+        (0.0, 0.0),
+        (1.0, 1.0),
+        (0.25, 0.25),
+        (np.float64(0.5), 0.5),
+        (np.int64(1), 1.0),
+        (-0.0, 0.0),
+    ],
+)
 def test_checked_score_accepts(value, expected):
     got = checked_score(value)
     assert got == expected and type(got) is float
@@ -114,25 +161,27 @@ def test_checked_score_rejects(value):
 
 # -- the split rule ---------------------------------------------------------------------------------
 
+
 def test_split_rule_golden():
     keys = [f"unit {i}" for i in range(40)]
     for period in (1, 2, 3, 5, 8, 50):
-        expected = ["test" if int.from_bytes(hashlib.sha256(k.encode()).digest(), "little") % period == 0 else "train"
-                    for k in keys]
+        expected = [
+            "test" if int.from_bytes(hashlib.sha256(k.encode()).digest(), "little") % period == 0 else "train"
+            for k in keys
+        ]
         assert [split_of(k, period) for k in keys] == expected
     assert {split_of(k, 1) for k in keys} == {"test"}
     # the digest read little-endian (big-endian would give 28 31 32 33 38 43 51 57 and none at period 50)
     units = [f"unit {i}" for i in range(60)]
     assert [i for i, k in enumerate(units) if split_of(k, 8) == "test"] == [0, 16, 19, 25, 33, 45, 52, 56, 57]
     assert [i for i, k in enumerate(units) if split_of(k, 50) == "test"] == [48, 53]
-    assert split_of("é", 2) == ("test" if hashlib.sha256("é".encode("utf-8")).digest()[0] % 2 == 0 else "train")
+    assert split_of("é", 2) == ("test" if hashlib.sha256("é".encode()).digest()[0] % 2 == 0 else "train")
     with pytest.raises(HarnessError, match="^period must be a positive integer, got 0$"):
         split_of("x", 0)
 
 
 def test_period_of():
-    assert [period_of(f) for f in (0.5, 0.25, 0.2, 0.125, 0.1, 0.02, 0.3, 0.4, 0.01)] == \
-        [2, 4, 5, 8, 10, 50, 3, 2, 100]
+    assert [period_of(f) for f in (0.5, 0.25, 0.2, 0.125, 0.1, 0.02, 0.3, 0.4, 0.01)] == [2, 4, 5, 8, 10, 50, 3, 2, 100]
     for bad in (0, 0.50001, 0.6, 1, -0.2):
         with pytest.raises(HarnessError, match="test_fraction must be"):
             period_of(bad)

@@ -21,10 +21,25 @@ def _records(directory):
     recs = []
     for comp, tokens, lossless in (("raw", 100, True), ("ltsc", 70, True), ("truncate@rate=match:ltsc", 70, False)):
         for i in range(10):
-            recs.append({"cell": comp, "comparison": "c", "example_id": str(i), "task": "recall", "compressor": comp,
-                         "model": "tiny", "tokenizer": "cl100k_base", "seed": 0, "train_steps": 5, "input_tokens": tokens,
-                         "raw_tokens": 100, "correct": i < (9 if lossless else 5), "target": "a",
-                         "round_trip_ok": True if lossless else None, "prefill_seconds": 0.001})
+            recs.append(
+                {
+                    "cell": comp,
+                    "comparison": "c",
+                    "example_id": str(i),
+                    "task": "recall",
+                    "compressor": comp,
+                    "model": "tiny",
+                    "tokenizer": "cl100k_base",
+                    "seed": 0,
+                    "train_steps": 5,
+                    "input_tokens": tokens,
+                    "raw_tokens": 100,
+                    "correct": i < (9 if lossless else 5),
+                    "target": "a",
+                    "round_trip_ok": True if lossless else None,
+                    "prefill_seconds": 0.001,
+                }
+            )
     (directory / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     return str(directory)
 
@@ -42,8 +57,26 @@ def test_leaderboard_plot_png_and_reproducible_svg(tmp_path, capsys):
 
 def test_stats_plot(tmp_path):
     path = tmp_path / "stats.svg"
-    assert main(["stats", "--tasks", "recall", "tree@stage=small", "--compressors", "raw", "ltsc", "truncate@rate=0.5",
-                 "--limit", "3", "--no-progress", "--plot", str(path)]) == 0
+    assert (
+        main(
+            [
+                "stats",
+                "--tasks",
+                "recall",
+                "tree@stage=small",
+                "--compressors",
+                "raw",
+                "ltsc",
+                "truncate@rate=0.5",
+                "--limit",
+                "3",
+                "--no-progress",
+                "--plot",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert "<svg" in path.read_text()
 
 

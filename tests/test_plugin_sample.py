@@ -24,17 +24,35 @@ PLUGIN = ROOT / "tests" / "plugin_sample"
 def plugin_env(tmp_path_factory) -> dict:
     target = tmp_path_factory.mktemp("plugin-site")
     source = tmp_path_factory.mktemp("plugin-src") / "plugin"
-    shutil.copytree(PLUGIN, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))  # builds write in-tree
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--target", str(target), str(source)],
-                          capture_output=True, text=True, timeout=300)
+    shutil.copytree(
+        PLUGIN, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+    )  # builds write in-tree
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return dict(os.environ, PYTHONPATH=str(target))
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
+    )
 
 
 def listed(env: dict, kind: str) -> set[str]:
@@ -53,8 +71,21 @@ def test_every_recipe_registers_through_its_entry_point(plugin_env):
 
 
 def test_plugin_task_and_compressors_in_stats(plugin_env):
-    proc = cli(plugin_env, "stats", "--tasks", "echo@words=12", "--compressors", "raw", "pair-merge@min_count=2",
-               "thin@rate=0.5", "--limit", "6", "--format", "json", "--no-progress")
+    proc = cli(
+        plugin_env,
+        "stats",
+        "--tasks",
+        "echo@words=12",
+        "--compressors",
+        "raw",
+        "pair-merge@min_count=2",
+        "thin@rate=0.5",
+        "--limit",
+        "6",
+        "--format",
+        "json",
+        "--no-progress",
+    )
     assert proc.returncode == 0, proc.stderr
     rows = {r["compressor"]: r for r in json.loads(proc.stdout)}
     assert rows["pair-merge@min_count=2"]["lossless_rate"] == 1.0  # the round trip was checked, per example
@@ -65,9 +96,27 @@ def test_plugin_task_and_compressors_in_stats(plugin_env):
 
 def test_plugin_model_runs_and_plugin_metric_shows_in_the_leaderboard(plugin_env, tmp_path):
     out = tmp_path / "run"
-    proc = cli(plugin_env, "run", "--tasks", "echo", "--compressors", "raw", "pair-merge@min_count=2", "thin@rate=0.8",
-               "--model", "bigram@dim=8", "--train-steps", "3", "--train-examples", "16", "--limit", "5",
-               "--output", str(out), "--quiet")
+    proc = cli(
+        plugin_env,
+        "run",
+        "--tasks",
+        "echo",
+        "--compressors",
+        "raw",
+        "pair-merge@min_count=2",
+        "thin@rate=0.8",
+        "--model",
+        "bigram@dim=8",
+        "--train-steps",
+        "3",
+        "--train-examples",
+        "16",
+        "--limit",
+        "5",
+        "--output",
+        str(out),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     assert len(records) == 15
@@ -86,11 +135,26 @@ def test_plugin_model_runs_and_plugin_metric_shows_in_the_leaderboard(plugin_env
     rows = json.loads(cli(plugin_env, "leaderboard", str(out), "--format", "json").stdout)
     assert all(row["prediction_chars"] > 0 for row in rows)
     from harness.results.leaderboard import metric_columns
+
     assert "prediction chars" not in [h for h, _, _ in metric_columns(rows, "site")]  # not installed here: not shown
 
 
-GRID = ["--tasks", "echo", "--compressors", "raw", "pair-merge@min_count=2", "--model", "bigram@dim=8",
-        "--train-steps", "3", "--train-examples", "16", "--limit", "5", "--quiet"]
+GRID = [
+    "--tasks",
+    "echo",
+    "--compressors",
+    "raw",
+    "pair-merge@min_count=2",
+    "--model",
+    "bigram@dim=8",
+    "--train-steps",
+    "3",
+    "--train-examples",
+    "16",
+    "--limit",
+    "5",
+    "--quiet",
+]
 
 
 def _records(out) -> dict:
@@ -103,33 +167,48 @@ def test_plugin_backend_runs_a_grid_from_the_command_line_and_from_evaluate(plug
     local = tmp_path / "local"
     assert cli(plugin_env, "run", *GRID, "--output", str(local)).returncode == 0
     out = tmp_path / "cli"
-    proc = cli(plugin_env, "run", *GRID, "--backend", "sequential", "--sequential-order", "reverse", "--output", str(out))
+    proc = cli(
+        plugin_env, "run", *GRID, "--backend", "sequential", "--sequential-order", "reverse", "--output", str(out)
+    )
     assert proc.returncode == 0, proc.stderr
     ran = [line for line in proc.stderr.splitlines() if line.startswith("sequential: ")]
     assert ran == ["sequential: echo | pair-merge@min_count=2", "sequential: echo | raw"]  # reversed, by the plugin
     assert _records(out) == _records(local)  # the backend never changes a cell or a record
     config = json.loads((out / "run_config.json").read_text())
     assert config["backend"] == "sequential" and config["backend_options"] == {"order": "reverse"}
-    code = ("import sys\nfrom harness import evaluate\n"
-            "r = evaluate(tasks=['echo'], compressors=['raw', 'pair-merge@min_count=2'], model='bigram@dim=8', "
-            "train=dict(steps=3), train_examples=16, test_examples=5, progress=False, backend='sequential', "
-            "backend_options={'order': 'grid'}, output=sys.argv[1])\n"
-            "print(list(r.leaderboard['compressor']))\n")
+    code = (
+        "import sys\nfrom harness import evaluate\n"
+        "r = evaluate(tasks=['echo'], compressors=['raw', 'pair-merge@min_count=2'], model='bigram@dim=8', "
+        "train=dict(steps=3), train_examples=16, test_examples=5, progress=False, backend='sequential', "
+        "backend_options={'order': 'grid'}, output=sys.argv[1])\n"
+        "print(list(r.leaderboard['compressor']))\n"
+    )
     api = tmp_path / "api"
-    proc = subprocess.run([sys.executable, "-c", code, str(api)], capture_output=True, text=True, env=plugin_env,
-                          cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(api)], capture_output=True, text=True, env=plugin_env, cwd=ROOT, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['raw', 'pair-merge@min_count=2']"
     assert [line for line in proc.stderr.splitlines() if line.startswith("sequential: ")] == [
-        "sequential: echo | raw", "sequential: echo | pair-merge@min_count=2"]
+        "sequential: echo | raw",
+        "sequential: echo | pair-merge@min_count=2",
+    ]
     assert _records(api) == _records(local)
 
 
 def test_plugin_backend_options_are_checked_before_any_output(plugin_env, tmp_path):
     out = tmp_path / "out"
-    proc = cli(plugin_env, "run", *GRID, "--backend", "sequential", "--sequential-order", "sideways", "--output", str(out))
+    proc = cli(
+        plugin_env, "run", *GRID, "--backend", "sequential", "--sequential-order", "sideways", "--output", str(out)
+    )
     assert proc.returncode == 2 and "--sequential-order must be grid or reverse, got 'sideways'" in proc.stderr
     proc = cli(plugin_env, "run", *GRID, "--sequential-order", "reverse", "--output", str(out))
-    assert proc.returncode == 2 and ("--sequential-order applies to --backend sequential, not local; add --backend "
-                                     "sequential or drop --sequential-order") in proc.stderr
+    assert (
+        proc.returncode == 2
+        and (
+            "--sequential-order applies to --backend sequential, not local; add --backend "
+            "sequential or drop --sequential-order"
+        )
+        in proc.stderr
+    )
     assert not out.exists()

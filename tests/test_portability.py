@@ -31,8 +31,9 @@ def test_portable_paths_golden():
 
 def test_portable_command_golden():
     cmd = "ltsc-bench run --output /w/p/runs/x --model hf:/w/p/models/m --checkpoint-dir=/tmp/ck --limit 3 rel"
-    assert portable_command(cmd, "/w/p") == ("ltsc-bench run --output runs/x --model hf:models/m "
-                                             "'--checkpoint-dir=<abs>/ck' --limit 3 rel")
+    assert portable_command(cmd, "/w/p") == (
+        "ltsc-bench run --output runs/x --model hf:models/m '--checkpoint-dir=<abs>/ck' --limit 3 rel"
+    )
     assert portable_command(None) is None and portable_command("") == ""
 
 
@@ -47,8 +48,19 @@ def test_legacy_tokenizer_names_read_as_the_logical_name(tmp_path, capsys):
 
     assert logical_tokenizer(LEGACY) == SMOLLM2_TOKENIZER
     assert logical_tokenizer("hf:/models/other-model") == "hf:/models/other-model"
-    rec = {"cell": "c", "comparison": "k", "example_id": "e", "task": "recall", "compressor": "raw", "model": "smollm2-135m",
-           "correct": True, "input_tokens": 9, "raw_tokens": 9, "tokenizer": LEGACY, "config": {"tokenizer": LEGACY}}
+    rec = {
+        "cell": "c",
+        "comparison": "k",
+        "example_id": "e",
+        "task": "recall",
+        "compressor": "raw",
+        "model": "smollm2-135m",
+        "correct": True,
+        "input_tokens": 9,
+        "raw_tokens": 9,
+        "tokenizer": LEGACY,
+        "config": {"tokenizer": LEGACY},
+    }
     for name, opener in (("records.jsonl", open), ("records.jsonl.gz", gzip.open)):
         folder = tmp_path / name.replace(".", "_")
         folder.mkdir()
@@ -79,7 +91,7 @@ def test_results_name_no_absolute_path_of_any_machine():
                 found.append(f"{path.relative_to(ROOT)}: {needle}")
         m = _MACHINE_PATH.search(text)
         if m:
-            found.append(f"{path.relative_to(ROOT)}: ...{text[max(0, m.start() - 40):m.end() + 40]!r}...")
+            found.append(f"{path.relative_to(ROOT)}: ...{text[max(0, m.start() - 40) : m.end() + 40]!r}...")
     assert not found, found[:10]
 
 
@@ -97,12 +109,19 @@ def test_smollm2_results_recompute_on_an_empty_home_and_cache(tmp_path):
         "for folder in sys.argv[1:]:\n"
         "    stored = [v for v in read_examples(folder) if v['compressor'].partition('@')[0] in ('raw', 'ltsc')]\n"
         "    assert stored and compute(read_dir(folder), only={v['cell'] for v in stored}) == stored, folder\n"
-        "    print('ok', folder)\n")
+        "    print('ok', folder)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "HF_HOME", "HF_HUB_CACHE")}
     env.update(HOME=str(tmp_path / "home"), LTSC_CACHE_DIR=str(tmp_path / "cache"), HF_HUB_OFFLINE="1")
     (tmp_path / "home").mkdir()
-    proc = subprocess.run([sys.executable, "-c", script, *(str(f.parent) for f in folders[:1])], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *(str(f.parent) for f in folders[:1])],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("ok ") == 1
     assert any((tmp_path / "cache" / "models").glob("smollm2-135m-instruct-*/config.json"))  # converted here, now
@@ -110,5 +129,6 @@ def test_smollm2_results_recompute_on_an_empty_home_and_cache(tmp_path):
 
 def test_portable_python_call_golden():
     call = "python: harness.evaluate(tasks=['recall'], checkpoint_dir='/w/p/ck', model='hf:/elsewhere/m', n=3)"
-    assert portable_command(call, "/w/p") == ("python: harness.evaluate(tasks=['recall'], checkpoint_dir='ck', "
-                                              "model='hf:<abs>/m', n=3)")
+    assert portable_command(call, "/w/p") == (
+        "python: harness.evaluate(tasks=['recall'], checkpoint_dir='ck', model='hf:<abs>/m', n=3)"
+    )

@@ -14,15 +14,35 @@ import pytest
 from harness.cli import main
 from harness.results.leaderboard import compute_rows, read_dir, render
 
-ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
-        "--train-steps", "4", "--train-examples", "16", "--limit", "24", "--eval-batch", "8", "--quiet"]
+ARGS = [
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "raw",
+    "ltsc",
+    "--model",
+    "tiny@d_model=32,layers=1,heads=2",
+    "--train-steps",
+    "4",
+    "--train-examples",
+    "16",
+    "--limit",
+    "24",
+    "--eval-batch",
+    "8",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run") / "run"
-    proc = subprocess.run([sys.executable, "-m", "harness", "run", *ARGS, "--output", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "run", *ARGS, "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -45,12 +65,30 @@ def test_run_records_its_command_line_and_wall_time(run_dir):
 
 def test_published_folder_is_self_contained(run_dir, published):
     files = {p.name for p in published.iterdir()}
-    assert {"README.md", "leaderboard.md", "leaderboard.csv", "leaderboard.tex", "leaderboard.json", "leaderboard.png",
-            "records.jsonl.gz", "run_config.json", "run_meta.json"} <= files
+    assert {
+        "README.md",
+        "leaderboard.md",
+        "leaderboard.csv",
+        "leaderboard.tex",
+        "leaderboard.json",
+        "leaderboard.png",
+        "records.jsonl.gz",
+        "run_config.json",
+        "run_meta.json",
+    } <= files
     readme = (published / "README.md").read_text()
     command = json.loads((run_dir / "run_meta.json").read_text())["invocations"][0]["command"]
-    for needle in (command, "git commit:", "packages: python", "wall time", "CPU cores", "GPU:", "A smoke run.",
-                   "![accuracy against attention-compute reduction](leaderboard.png)", "| recall"):
+    for needle in (
+        command,
+        "git commit:",
+        "packages: python",
+        "wall time",
+        "CPU cores",
+        "GPU:",
+        "A smoke run.",
+        "![accuracy against attention-compute reduction](leaderboard.png)",
+        "| recall",
+    ):
         assert needle in readme, needle
     assert "\\toprule" in (published / "leaderboard.tex").read_text()
     assert (published / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -90,10 +128,22 @@ def test_compare_a_run_against_its_published_copy_and_planted_regressions(run_di
     better = _plant(run_dir, tmp_path / "better", lambda r: dict(r, correct=True, score=1.0) if ltsc(r) else r)
     plants = {
         "accuracy fell 100.0 pts": (better, str(run_dir)),
-        "1 round-trip failure of a lossless compressor": (str(published), _plant(run_dir, tmp_path / "rt", lambda r: dict(
-            r, round_trip_ok=False) if ltsc(r) and r["example_id"].endswith("-0") else r)),
-        "length reduction fell": (str(published), _plant(run_dir, tmp_path / "len", lambda r: dict(
-            r, input_tokens=r["raw_tokens"], attention_n2=r["raw_attention_n2"]) if ltsc(r) else r)),
+        "1 round-trip failure of a lossless compressor": (
+            str(published),
+            _plant(
+                run_dir,
+                tmp_path / "rt",
+                lambda r: dict(r, round_trip_ok=False) if ltsc(r) and r["example_id"].endswith("-0") else r,
+            ),
+        ),
+        "length reduction fell": (
+            str(published),
+            _plant(
+                run_dir,
+                tmp_path / "len",
+                lambda r: dict(r, input_tokens=r["raw_tokens"], attention_n2=r["raw_attention_n2"]) if ltsc(r) else r,
+            ),
+        ),
     }
     for needle, (base, new) in plants.items():
         assert main(["compare", base, new]) == 1, needle
@@ -105,10 +155,12 @@ def test_publish_bad_inputs_are_one_line_errors(run_dir, tmp_path, capsys):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("mine")
     (tmp_path / "norecords").mkdir()
-    for args, needle in (([str(run_dir), str(tmp_path / "full")], "is not a published results folder"),
-                         ([str(tmp_path / "norecords"), str(tmp_path / "x")], "holds neither"),
-                         ([str(run_dir), str(run_dir)], "is the run directory itself"),
-                         ([str(tmp_path / "missing"), str(tmp_path / "y")], "is not a directory")):
+    for args, needle in (
+        ([str(run_dir), str(tmp_path / "full")], "is not a published results folder"),
+        ([str(tmp_path / "norecords"), str(tmp_path / "x")], "holds neither"),
+        ([str(run_dir), str(run_dir)], "is the run directory itself"),
+        ([str(tmp_path / "missing"), str(tmp_path / "y")], "is not a directory"),
+    ):
         assert main(["publish", *args]) == 2
         err = capsys.readouterr().err
         assert needle in err and len(err.strip().splitlines()) == 1, err
@@ -125,10 +177,25 @@ def test_merged_leaderboard_counts_duplicates_once(run_dir, published, capsys):
 
 def _cell(name: str, steps: int, seed: int = 0) -> list[dict]:
     config = {"task": "recall", "seed": seed, "train": {"steps": steps, "lr": 0.01}}
-    return [{"cell": f"{name}-{steps}-{seed}", "comparison": f"c{steps}{seed}", "example_id": str(i), "task": "recall",
-             "compressor": name, "model": "tiny", "tokenizer": "cl100k_base", "seed": seed, "train_steps": steps,
-             "input_tokens": 10, "raw_tokens": 10, "correct": bool(i % 2), "target": "a", "config": config}
-            for i in range(4)]
+    return [
+        {
+            "cell": f"{name}-{steps}-{seed}",
+            "comparison": f"c{steps}{seed}",
+            "example_id": str(i),
+            "task": "recall",
+            "compressor": name,
+            "model": "tiny",
+            "tokenizer": "cl100k_base",
+            "seed": seed,
+            "train_steps": steps,
+            "input_tokens": 10,
+            "raw_tokens": 10,
+            "correct": bool(i % 2),
+            "target": "a",
+            "config": config,
+        }
+        for i in range(4)
+    ]
 
 
 def test_rows_differing_only_in_configuration_show_the_difference():
@@ -138,8 +205,12 @@ def test_rows_differing_only_in_configuration_show_the_difference():
     table = render(rows)
     assert "configuration" in table.splitlines()[0]
     shown = {r["cell"]: r["config_diff"] for r in rows}
-    assert shown == {"raw-4-0": "seed=0, train.steps=4", "raw-8-0": "seed=0, train.steps=8",
-                     "raw-8-1": "seed=1, train.steps=8", "ltsc-4-0": None}
+    assert shown == {
+        "raw-4-0": "seed=0, train.steps=4",
+        "raw-8-0": "seed=0, train.steps=8",
+        "raw-8-1": "seed=1, train.steps=8",
+        "ltsc-4-0": None,
+    }
     assert "seed=1, train.steps=8" in table and "config_diff" in render(rows, "csv").splitlines()[0]
 
 
@@ -149,6 +220,7 @@ def test_gzip_records_are_written_without_a_timestamp(published):
 
 
 # -- hardening round 2: publish touches only what it was asked to write ------------------------------------
+
 
 def _snapshot(folder: Path) -> dict:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -171,9 +243,16 @@ def test_publish_refuses_a_folder_published_from_another_run(run_dir, tmp_path, 
 
 
 def _hold_lock(directory: Path) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom harness.records import RunLock\n"
-                               f"RunLock({str(directory)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(120)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom harness.records import RunLock\n"
+            f"RunLock({str(directory)!r}).acquire()\nprint('held', flush=True)\ntime.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from conftest import ROOT
+from harness.engine.stats import compression_stats, render_stats
 from harness.results.leaderboard import compute_rows, read_dir, render
 from harness.results.publish import PLOT, TABLES
-from harness.engine.stats import compression_stats, render_stats
 
 RESULTS = ROOT / "results"
 PUBLISHED = sorted(p.parent for p in RESULTS.glob("*/records.jsonl.gz"))
@@ -30,7 +30,9 @@ def test_every_promised_folder_is_there():
 def test_published_leaderboards_re_render_identically(folder):
     rows = compute_rows(read_dir(folder))
     for ext, fmt in TABLES.items():
-        assert (folder / f"leaderboard.{ext}").read_text() == render(rows, fmt) + "\n", f"{folder.name}/leaderboard.{ext}"
+        assert (folder / f"leaderboard.{ext}").read_text() == render(rows, fmt) + "\n", (
+            f"{folder.name}/leaderboard.{ext}"
+        )
     readme = (folder / "README.md").read_text()
     assert render(rows, "markdown") in readme and f"]({PLOT})" in readme and (folder / PLOT).is_file()
     assert "ltsc-bench run" in readme and "git commit: `" in readme
@@ -47,15 +49,26 @@ def test_stats_tables_render_from_their_rows(folder):
 @pytest.mark.parametrize("folder", STATS, ids=lambda p: p.name)
 def test_cheap_stats_rows_recompute(folder):
     """The raw and ltsc rows of recall, measured again here, equal the committed ones (timings aside)."""
-    committed = [r for r in json.loads((folder / "stats.json").read_text())
-                 if r["task"] == "recall" and r["compressor"] in ("raw", "ltsc")]
+    committed = [
+        r
+        for r in json.loads((folder / "stats.json").read_text())
+        if r["task"] == "recall" and r["compressor"] in ("raw", "ltsc")
+    ]
     assert len(committed) == 2
-    fresh = compression_stats(["recall"], ["raw", "ltsc"], committed[0]["tokenizer"], limit=committed[0]["examples"],
-                              seed=committed[0]["seed"], progress=False)
+    fresh = compression_stats(
+        ["recall"],
+        ["raw", "ltsc"],
+        committed[0]["tokenizer"],
+        limit=committed[0]["examples"],
+        seed=committed[0]["seed"],
+        progress=False,
+    )
     for old, new in zip(committed, fresh):
         for key in old:
             if key not in TIMING:
-                assert new.get(key) == pytest.approx(old[key]) if isinstance(old[key], float) else new.get(key) == old[key], key
+                assert (
+                    new.get(key) == pytest.approx(old[key]) if isinstance(old[key], float) else new.get(key) == old[key]
+                ), key
 
 
 def test_codec_benchmark_output_is_saved_unedited():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from harness.compressors import build_compressor
+from harness.data.tokenizers import get_tokenizer
 from harness.engine.pipeline import Pipeline, evidence
 from harness.engine.stats import compression_stats
 from harness.tasks import Example, build_task
-from harness.data.tokenizers import get_tokenizer
 
 TOK = get_tokenizer("cl100k_base")
 CONTEXT = "".join(f'{{"id": {i}, "status": "ok", "path": "/var/log/app/{i}.log"}}\n' for i in range(1, 9))
@@ -24,10 +24,13 @@ def test_evidence_is_declared_else_the_target_when_it_is_in_the_prompt():
     assert evidence(example(target="true")) is None  # a yes/no answer is not in the prompt
 
 
-@pytest.mark.parametrize("spec, side, kept", [
-    ("truncate@rate=0.5,side=tail", "tail", False),  # record 7 sits in the second half: cut
-    ("truncate@rate=0.5,side=head", "head", True),   # the second half is kept
-])
+@pytest.mark.parametrize(
+    "spec, side, kept",
+    [
+        ("truncate@rate=0.5,side=tail", "tail", False),  # record 7 sits in the second half: cut
+        ("truncate@rate=0.5,side=head", "head", True),  # the second half is kept
+    ],
+)
 def test_lossy_retention_reads_the_compressed_text(spec, side, kept):
     prompt = Pipeline(TOK, build_compressor(spec, TOK)).prepare(example())
     assert prompt.answer_retained is kept
@@ -40,8 +43,9 @@ def test_lossless_retention_follows_the_round_trip():
 
 
 def test_stats_reports_retention_per_compressor():
-    rows = compression_stats(["path_recall@records=6"], ["raw", "ltsc", "truncate@rate=match:ltsc"], limit=40,
-                             progress=False)
+    rows = compression_stats(
+        ["path_recall@records=6"], ["raw", "ltsc", "truncate@rate=match:ltsc"], limit=40, progress=False
+    )
     got = {r["compressor"]: r["answer_retention"] for r in rows}
     assert got["raw"] == 1.0 and got["ltsc"] == 1.0
     assert got["truncate@rate=match:ltsc"] == pytest.approx(33 / 40)  # 7 answers sit in the cut middle
@@ -52,7 +56,9 @@ def test_stats_reports_retention_per_compressor():
 def test_path_recall_examples_are_pinned():
     (ex,) = build_task("path_recall").examples("test", 1, seed=0)
     assert ex.target == "/lib/home/local/ben/error.log"
-    assert ex.context.splitlines()[:2] == ['{"id": 4, "done": "/tmp/opt/cache/omar/notes.txt"}',
-                                           '{"id": 49, "error": "/lib/home/local/ben/error.log"}']
+    assert ex.context.splitlines()[:2] == [
+        '{"id": 4, "done": "/tmp/opt/cache/omar/notes.txt"}',
+        '{"id": 49, "error": "/lib/home/local/ben/error.log"}',
+    ]
     assert ex.meta["evidence"] == ['"error": "/lib/home/local/ben/error.log"']
     assert ex.target in ex.context and ex.context.count('"error"') == 1

@@ -14,15 +14,36 @@ import pytest
 from harness.results.records import KEYS, RecordStore, read_records
 
 # a grid small enough for seconds on 2 CPU cores: 2 cells (raw, ltsc) x 24 test examples
-ARGS = ["--tasks", "recall@records=3", "--compressors", "raw", "ltsc", "--model", "tiny@d_model=32,layers=1,heads=2",
-        "--train-steps", "4",
-        "--train-examples", "16", "--limit", "24", "--eval-batch", "4", "--seed", "3", "--quiet"]
+ARGS = [
+    "--tasks",
+    "recall@records=3",
+    "--compressors",
+    "raw",
+    "ltsc",
+    "--model",
+    "tiny@d_model=32,layers=1,heads=2",
+    "--train-steps",
+    "4",
+    "--train-examples",
+    "16",
+    "--limit",
+    "24",
+    "--eval-batch",
+    "4",
+    "--seed",
+    "3",
+    "--quiet",
+]
 TIMING = ("prefill_seconds", "codec_seconds")
 
 
 def run_cli(output: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", "run", *ARGS, "--output", str(output), *extra],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "run", *ARGS, "--output", str(output), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def comparable(records: list[dict]) -> dict:
@@ -47,8 +68,22 @@ def test_records_have_the_contract_fields(reference):
     out, records = reference
     assert len(records) == 48
     for r in records:
-        for key in ("task", "example_id", "compressor", "compressor_params", "model", "input_tokens", "raw_tokens",
-                    "prediction", "target", "correct", "prefill_seconds", "flops", "attention_n2", "config"):
+        for key in (
+            "task",
+            "example_id",
+            "compressor",
+            "compressor_params",
+            "model",
+            "input_tokens",
+            "raw_tokens",
+            "prediction",
+            "target",
+            "correct",
+            "prefill_seconds",
+            "flops",
+            "attention_n2",
+            "config",
+        ):
             assert key in r, key
         assert r["config"]["train"]["steps"] == 4 and r["config"]["seed"] == 3
         assert r["attention_n2"] == r["input_tokens"] ** 2
@@ -80,8 +115,11 @@ def test_same_seed_same_records_also_with_parallel_cells(reference, tmp_path):
 def test_sigkill_then_resume_gives_the_same_records(reference, tmp_path):
     _, records = reference
     path = tmp_path / "records.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "harness", "run", *ARGS, "--output", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", *ARGS, "--output", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         if path.exists() and path.stat().st_size > 0:
@@ -119,19 +157,24 @@ def test_record_store_skips_duplicates_and_repairs_torn_tail(tmp_path):
 
 def test_corrupt_records_file_is_a_user_error(tmp_path):
     (tmp_path / "records.jsonl").write_text('{"cell": "a", "example_id": "1"}\nnot json\n{"cell": "b"}\n')
-    proc = subprocess.run([sys.executable, "-m", "harness", "leaderboard", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "leaderboard", str(tmp_path)], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "corrupt" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["--model", "nosuchmodel"], "unknown model"),
-    (["--model", "hf:/nonexistent/model/dir"], "not a directory"),
-    (["--model", "tiny@depth=3"], "has no parameter"),
-    (["--tasks", "nosuchtask"], "unknown task"),
-    (["--compressors", "nosuchcompressor"], "unknown compressor"),
-    (["--limit", "0"], "positive"),
-    (["--device", "tpu"], "unknown device"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--model", "nosuchmodel"], "unknown model"),
+        (["--model", "hf:/nonexistent/model/dir"], "not a directory"),
+        (["--model", "tiny@depth=3"], "has no parameter"),
+        (["--tasks", "nosuchtask"], "unknown task"),
+        (["--compressors", "nosuchcompressor"], "unknown compressor"),
+        (["--limit", "0"], "positive"),
+        (["--device", "tpu"], "unknown device"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(argv, needle, tmp_path, capsys):
     from harness.cli import main
 
@@ -158,8 +201,13 @@ def test_leaderboard_command_formats(reference, capsys):
     from harness.cli import main
 
     out, _ = reference
-    for fmt, needle in (("markdown", "| task"), ("latex", "\\toprule"), ("csv", "task,compressor"), ("html", "<table"),
-                        ("json", '"attention_reduction"')):
+    for fmt, needle in (
+        ("markdown", "| task"),
+        ("latex", "\\toprule"),
+        ("csv", "task,compressor"),
+        ("html", "<table"),
+        ("json", '"attention_reduction"'),
+    ):
         assert main(["leaderboard", str(out), "--format", fmt]) == 0
         assert needle in capsys.readouterr().out
     assert main(["leaderboard", str(out / "missing")]) == 2
@@ -169,10 +217,17 @@ def test_leaderboard_command_formats(reference, capsys):
 def test_no_finetune_reads_compressed_input_with_the_raw_trained_model(tmp_path):
     """--no-finetune: the lossy cell trains nothing; it is evaluated with raw's checkpoint and says so."""
     out = tmp_path / "nf"
-    args = ARGS[:ARGS.index("--compressors")] + ["--compressors", "truncate@rate=0.6", "--no-finetune", "truncate@rate=0.6"] \
-        + ARGS[ARGS.index("--model"):]
-    proc = subprocess.run([sys.executable, "-m", "harness", "run", *args, "--output", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    args = (
+        ARGS[: ARGS.index("--compressors")]
+        + ["--compressors", "truncate@rate=0.6", "--no-finetune", "truncate@rate=0.6"]
+        + ARGS[ARGS.index("--model") :]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "run", *args, "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     records = read_records(out / "records.jsonl")
     by_compressor = {}

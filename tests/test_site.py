@@ -15,6 +15,7 @@ import pytest
 from harness.cli import main
 from harness.compressors import build_compressor
 from harness.core.errors import HarnessError
+from harness.data.tokenizers import get_tokenizer
 from harness.engine.pipeline import Pipeline
 from harness.results.publish import publish, write_records_gz
 from harness.site import build_site
@@ -22,7 +23,6 @@ from harness.site.browser import Browser, find_chromium
 from harness.site.examples import DISAGREE, EXAMPLES_FILE, LIMIT, read_examples
 from harness.site.views import align_ops, alignment, dictionary_view, text_segments
 from harness.tasks import build_task
-from harness.data.tokenizers import get_tokenizer
 
 TASK, N, SEED = "recall@records=6", 12, 0
 COMPRESSORS = ("raw", "ltsc@pool_size=32", "ltsc-nested@pool_size=32", "truncate@rate=match:ltsc")
@@ -35,21 +35,56 @@ def _records() -> list[dict]:
     out = []
     for c, spec in enumerate(COMPRESSORS):
         comp = build_compressor(spec, tok)
-        config = {"task": TASK, "compressor": spec, "compressor_config": comp.spec, "compressor_lossless": comp.lossless,
-                  "model": "tiny", "tokenizer": "cl100k_base", "scope": "prompt", "seed": SEED, "test_examples": N,
-                  "train": {"steps": 1}}
+        config = {
+            "task": TASK,
+            "compressor": spec,
+            "compressor_config": comp.spec,
+            "compressor_lossless": comp.lossless,
+            "model": "tiny",
+            "tokenizer": "cl100k_base",
+            "scope": "prompt",
+            "seed": SEED,
+            "test_examples": N,
+            "train": {"steps": 1},
+        }
         for k, prompt in enumerate(Pipeline(tok, comp).prepare_all(examples)):
             ex, n, raw = prompt.example, len(prompt.ids), prompt.raw_tokens
             wrong = spec.startswith("truncate") and k % 3 == 1
             prediction = SCRIPT if (c, k) == (0, 2) else ("0" if wrong else ex.target)
-            out.append({"cell": f"cell{c}", "comparison": "cmp", "example_id": ex.id, "task": TASK, "compressor": spec,
-                        "compressor_params": comp.params, "model": "tiny", "tokenizer": "cl100k_base", "scope": "prompt",
-                        "seed": SEED, "train_steps": 1, "trained_on": "self", "input_tokens": n, "raw_tokens": raw,
-                        **prompt.info(), "attention_n2": n * n, "raw_attention_n2": raw * raw, "flops": float(n),
-                        "raw_flops": float(raw), "codec_seconds": 0.0, "round_trip_ok": prompt.round_trip_ok,
-                        "prediction": prediction, "target": ex.target, "score": float(prediction == ex.target),
-                        "correct": prediction == ex.target, "prefill_seconds": 0.001, "train_final_answer_loss": None,
-                        "config": config, "scores": {}, "schema_version": 2})
+            out.append(
+                {
+                    "cell": f"cell{c}",
+                    "comparison": "cmp",
+                    "example_id": ex.id,
+                    "task": TASK,
+                    "compressor": spec,
+                    "compressor_params": comp.params,
+                    "model": "tiny",
+                    "tokenizer": "cl100k_base",
+                    "scope": "prompt",
+                    "seed": SEED,
+                    "train_steps": 1,
+                    "trained_on": "self",
+                    "input_tokens": n,
+                    "raw_tokens": raw,
+                    **prompt.info(),
+                    "attention_n2": n * n,
+                    "raw_attention_n2": raw * raw,
+                    "flops": float(n),
+                    "raw_flops": float(raw),
+                    "codec_seconds": 0.0,
+                    "round_trip_ok": prompt.round_trip_ok,
+                    "prediction": prediction,
+                    "target": ex.target,
+                    "score": float(prediction == ex.target),
+                    "correct": prediction == ex.target,
+                    "prefill_seconds": 0.001,
+                    "train_final_answer_loss": None,
+                    "config": config,
+                    "scores": {},
+                    "schema_version": 2,
+                }
+            )
     return out
 
 
@@ -59,7 +94,9 @@ def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("results")
     run = tmp_path_factory.mktemp("run")
     write_records_gz(_records(), run / "records.jsonl.gz")
-    (run / "publish.json").write_text(json.dumps({"source": "fixture", "note": "A fixture <img src=x onerror=alert(1)>."}))
+    (run / "publish.json").write_text(
+        json.dumps({"source": "fixture", "note": "A fixture <img src=x onerror=alert(1)>."})
+    )
     publish(run, root / "recall-fixture")
     build_site(root, root / "site", "ltsc-bench site results results/site")
     return root
@@ -96,7 +133,10 @@ def test_site_lists_folder_and_drills_down(results):
 
 
 def test_untrusted_text_renders_as_text(results):
-    text = "\n".join(p.read_text() for p in _pages(results)) + (results / "site" / "recall-fixture" / "index.html").read_text()
+    text = (
+        "\n".join(p.read_text() for p in _pages(results))
+        + (results / "site" / "recall-fixture" / "index.html").read_text()
+    )
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in text
     assert SCRIPT not in text and "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
 
@@ -134,7 +174,11 @@ def test_alignment_of_truncation_is_one_dropped_run_and_subsequences_never_inser
     assert ops == ["keep"] * 4 + ["drop"] * 5 + ["keep"] * 4
     every_other = raw[::2]
     ops = [op for op, _ in align_ops(raw, every_other)]
-    assert ops.count("insert") == 0 and ops.count("keep") == len(every_other) and ops.count("drop") == len(raw) - len(every_other)
+    assert (
+        ops.count("insert") == 0
+        and ops.count("keep") == len(every_other)
+        and ops.count("drop") == len(raw) - len(every_other)
+    )
     ops = align_ops([1, 2, 3], [1, 9, 3])
     assert [op for op, _ in ops] == ["keep", "drop", "insert", "keep"] and ops[2] == ("insert", 9)
 
@@ -149,7 +193,7 @@ def test_dictionary_view_expands_to_the_raw_text():
     assert rows and len(labels) == len(rows) and sum(r["cost"] for r in rows) + 2 == out.index(comp.dict_close) + 1
     texts = {r["label"]: r["text"] for r in rows}
     segments = text_segments(out, tok, comp.layout, labels)
-    body = segments[[s[0] for s in segments].index("close") + 1:]
+    body = segments[[s[0] for s in segments].index("close") + 1 :]
     assert "".join(s[1] if s[0] == "text" else texts[s[1]] for s in body) == text
     assert all(r["uses"] >= 0 for r in rows) and sum(r["uses"] for r in rows) == sum(s[0] == "meta" for s in body)
     runs = alignment(ids, ids[:5] + ids[-5:], tok)
@@ -157,8 +201,10 @@ def test_dictionary_view_expands_to_the_raw_text():
 
 
 # -- a real headless browser --------------------------------------------------------------
-needs_browser = pytest.mark.skipif(find_chromium() is None, reason="no Chromium found: run scripts/install_browser.sh "
-                                   "(Debian: apt-get install chromium) or set LTSC_CHROMIUM")
+needs_browser = pytest.mark.skipif(
+    find_chromium() is None,
+    reason="no Chromium found: run scripts/install_browser.sh (Debian: apt-get install chromium) or set LTSC_CHROMIUM",
+)
 
 
 def test_ci_has_a_browser():
@@ -168,8 +214,10 @@ def test_ci_has_a_browser():
 
 
 def _column(browser, index: int) -> list[str]:
-    return browser.eval(f"Array.from(document.querySelectorAll('#leaderboard tbody tr')).filter(r => !r.hidden)"
-                        f".map(r => r.cells[{index}].textContent)")
+    return browser.eval(
+        f"Array.from(document.querySelectorAll('#leaderboard tbody tr')).filter(r => !r.hidden)"
+        f".map(r => r.cells[{index}].textContent)"
+    )
 
 
 @needs_browser
@@ -186,13 +234,19 @@ def test_browser_index_sort_filter_and_drilldown(results):
         assert up == sorted(up) and up[0] < up[-1]
         b.click(f"#leaderboard th:nth-child({acc + 1})")
         assert [float(v.split("%")[0]) for v in _column(b, acc)] == sorted(up, reverse=True)
-        b.eval("var s = document.querySelectorAll('.filters select')[1]; s.value = 'raw'; s.dispatchEvent(new Event('change'))")
+        b.eval(
+            "var s = document.querySelectorAll('.filters select')[1]; s.value = 'raw'; s.dispatchEvent(new Event('change'))"
+        )
         assert _column(b, 1) == ["raw"]
         pages = _pages(results)
-        with_script = next(p for p in pages if SCRIPT.replace("'", "&#x27;") in p.read_text().replace("&lt;", "<").replace("&gt;", ">"))
+        with_script = next(
+            p for p in pages if SCRIPT.replace("'", "&#x27;") in p.read_text().replace("&lt;", "<").replace("&gt;", ">")
+        )
         b.goto(with_script.as_uri())
         assert b.eval("document.scripts.length") == 1 and b.eval("document.title") != "pwned"
-        assert SCRIPT in b.eval("Array.from(document.querySelectorAll('pre.prediction')).map(p => p.textContent).join()")
+        assert SCRIPT in b.eval(
+            "Array.from(document.querySelectorAll('pre.prediction')).map(p => p.textContent).join()"
+        )
         b.goto(next(p for p in pages if 'class="sortable dictionary"' in p.read_text()).as_uri())
         assert b.eval("document.querySelectorAll('table.dictionary tbody tr').length") >= 1
         assert b.eval("document.querySelectorAll('.prompt .mt').length") >= 1

@@ -20,8 +20,7 @@ from harness.cli import main
 from harness.core.errors import HarnessError
 from harness.results.leaderboard import read_dir
 from harness.results.publish import write_records_gz
-from harness.site import build
-from harness.site import build_site
+from harness.site import build, build_site
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 STUDY = RESULTS / "meta-init-smollm2"
@@ -108,8 +107,12 @@ def test_own_site_is_rebuilt_and_marker_lists_hashes(root, tmp_path):
 def _old_marker(out: Path) -> None:
     """Rewrite ``out``'s marker as the previous version of the tool wrote it (file names, no hashes)."""
     m = json.loads((out / "site.json").read_text())
-    old = {"generator": m["generator"], "command": m["command"], "folders": m["folders"],
-           "files": sorted([*m["files"], "site.json"])}
+    old = {
+        "generator": m["generator"],
+        "command": m["command"],
+        "folders": m["folders"],
+        "files": sorted([*m["files"], "site.json"]),
+    }
     (out / "site.json").write_text(json.dumps(old, indent=2) + "\n")
 
 
@@ -202,8 +205,8 @@ def test_a_failed_build_leaves_no_partial_files(root, tmp_path, monkeypatch):
 def _rows(html: str, start: str) -> list[tuple[list[str], list[list[str]]]]:
     """(headers, row texts) of every table after the text ``start`` in ``html``."""
     out = []
-    for t in re.findall(r"<table.*?</table>", html[html.index(start):], re.S):
-        cells = lambda s, tag: [re.sub(r"<[^>]+>", "", c) for c in re.findall(fr"<{tag}[^>]*>(.*?)</{tag}>", s, re.S)]
+    for t in re.findall(r"<table.*?</table>", html[html.index(start) :], re.S):
+        cells = lambda s, tag: [re.sub(r"<[^>]+>", "", c) for c in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", s, re.S)]
         out.append((cells(t, "th"), [cells(r, "td") for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)[1:]]))
     return out
 
@@ -223,16 +226,22 @@ def test_index_card_of_the_smollm2_study_tells_its_rows_apart(root, tmp_path):
 def _records(cells: list[dict]) -> list[dict]:
     """Hand-made records: a few of results/default-suite's for each cell, with the cell's fields changed."""
     template = read_dir(RESULTS / "default-suite")[:4]
-    return [{**r, "cell": f"cell{i}", "comparison": "cmp", **cell, "config": {**r["config"], **cell.get("config", {})}}
-            for i, cell in enumerate(cells) for r in template]
+    return [
+        {**r, "cell": f"cell{i}", "comparison": "cmp", **cell, "config": {**r["config"], **cell.get("config", {})}}
+        for i, cell in enumerate(cells)
+        for r in template
+    ]
 
 
-@pytest.mark.parametrize("cells, header, shown", [
-    ([{"model": "m@meta_init=a"}, {"model": "m@meta_init=b"}], "model", ["m@meta_init=a", "m@meta_init=b"]),
-    ([{"trained_on": "raw"}, {"trained_on": "self"}], "compressor", None),
-    ([{"config": {"seed": 1}}, {"config": {"seed": 2}}], "configuration", ["seed=1", "seed=2"]),
-    ([{"task": "recall"}, {"task": "tree"}], "task", ["recall", "tree"]),
-])
+@pytest.mark.parametrize(
+    "cells, header, shown",
+    [
+        ([{"model": "m@meta_init=a"}, {"model": "m@meta_init=b"}], "model", ["m@meta_init=a", "m@meta_init=b"]),
+        ([{"trained_on": "raw"}, {"trained_on": "self"}], "compressor", None),
+        ([{"config": {"seed": 1}}, {"config": {"seed": 2}}], "configuration", ["seed=1", "seed=2"]),
+        ([{"task": "recall"}, {"task": "tree"}], "task", ["recall", "tree"]),
+    ],
+)
 def test_card_shows_the_column_its_rows_differ_in(tmp_path, cells, header, shown):
     for c in cells:
         c.setdefault("compressor", "ltsc@pool_size=32")
@@ -262,15 +271,27 @@ def test_partial_folder_is_marked_on_its_card_and_page(root, tmp_path):
 
 # -- finding 6: user files next to the site and in the results are never touched ----------------------
 def test_user_files_survive_every_site_command(root, tmp_path, capsys):
-    planted = {root / "notes.txt": "root notes", root / "pub" / "notes.txt": "pub notes",
-               root / "pub" / "mine" / "data.csv": "1,2", root / "mine" / "todo.md": "todo",
-               tmp_path / "out" / "notes.txt": "out notes", tmp_path / "out" / "sub" / "f.txt": "out sub"}
+    planted = {
+        root / "notes.txt": "root notes",
+        root / "pub" / "notes.txt": "pub notes",
+        root / "pub" / "mine" / "data.csv": "1,2",
+        root / "mine" / "todo.md": "todo",
+        tmp_path / "out" / "notes.txt": "out notes",
+        tmp_path / "out" / "sub" / "f.txt": "out sub",
+    }
     for path, text in planted.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     results_before = _snapshot(root)
-    for args in ([root, tmp_path / "out"], [root / "pub", root], [root, root], [root, root / "pub"],
-                 [root, root / "pub" / "site"], [root / "pub", tmp_path / "out"], [root, root / "mine"]):
+    for args in (
+        [root, tmp_path / "out"],
+        [root / "pub", root],
+        [root, root],
+        [root, root / "pub"],
+        [root, root / "pub" / "site"],
+        [root / "pub", tmp_path / "out"],
+        [root, root / "mine"],
+    ):
         _refused(capsys, args)
     _site(root, root / "site")
     _site(root / "pub", tmp_path / "one")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_tasks import COMMITPACK, TASK_SPECS, available
 
 from harness.cli import main
 from harness.compressors import Compressed, Compressor, compressors
-from harness.engine.stats import compression_stats
-from harness.engine.pipeline import encode_parts
-from harness.tasks import build_task
 from harness.data.tokenizers import get_tokenizer
+from harness.engine.pipeline import encode_parts
+from harness.engine.stats import compression_stats
+from harness.tasks import build_task
 
-from test_tasks import COMMITPACK, TASK_SPECS, available
 
 def _register(monkeypatch, cls):
     """Register a throw-away compressor class for one test."""
@@ -95,29 +95,79 @@ def test_a_lossless_claim_is_checked_not_assumed(monkeypatch):
 
 def test_cli_formats_and_paper_figures(capsys):
     comps = ["raw", "ltsc"] if "ltsc" in compressors else ["raw", "truncate@rate=0.5"]
-    assert main(["stats", "--tasks", "tree@stage=large", "code_edit", "--compressors", *comps, "--limit", "3", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "stats",
+                "--tasks",
+                "tree@stage=large",
+                "code_edit",
+                "--compressors",
+                *comps,
+                "--limit",
+                "3",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["task"], r["compressor"]) for r in rows] == [(t, c) for t in ("tree@stage=large", "code_edit") for c in comps]
-    assert {"task", "compressor", "examples", "mean_tokens_raw", "mean_tokens", "length_reduction", "attention_reduction",
-            "dictionary_entries", "lossless_rate", "codec_ms"} <= set(rows[0])
+    assert [(r["task"], r["compressor"]) for r in rows] == [
+        (t, c) for t in ("tree@stage=large", "code_edit") for c in comps
+    ]
+    assert {
+        "task",
+        "compressor",
+        "examples",
+        "mean_tokens_raw",
+        "mean_tokens",
+        "length_reduction",
+        "attention_reduction",
+        "dictionary_entries",
+        "lossless_rate",
+        "codec_ms",
+    } <= set(rows[0])
     assert main(["stats", "--tasks", "tree@stage=large", "code_edit", "--compressors", *comps, "--limit", "3"]) == 0
     md = capsys.readouterr().out
     assert "27% / 47%" in md and "18% / 33%" in md
-    assert main(["stats", "--tasks", "tree@stage=small,pairs_per_tree=2", "sql_extract,json_lookup", "--compressors", "raw",
-                 "--limit", "2", "--format", "json"]) == 0
-    assert [r["task"] for r in json.loads(capsys.readouterr().out)] == ["tree@pairs_per_tree=2,stage=small", "sql_extract", "json_lookup"]
+    assert (
+        main(
+            [
+                "stats",
+                "--tasks",
+                "tree@stage=small,pairs_per_tree=2",
+                "sql_extract,json_lookup",
+                "--compressors",
+                "raw",
+                "--limit",
+                "2",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    assert [r["task"] for r in json.loads(capsys.readouterr().out)] == [
+        "tree@pairs_per_tree=2,stage=small",
+        "sql_extract",
+        "json_lookup",
+    ]
     assert main(["stats", "--tasks", COMMITPACK, "--compressors", "raw", "--limit", "2", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("task,compressor,examples,")
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--tasks", "tre"], "unknown task 'tre'"),
-    (["--tasks", "tree@stage=huge"], "stage must be one of small"),
-    (["--tasks", "tree@colour=red"], "task 'tree' has no parameter 'colour'"),
-    (["--tasks", "code_edit@lines=0"], "lines must be a positive integer"),
-    (["--compressors", "nope"], "unknown compressor 'nope'"),
-    (["--tasks", "tree", "--limit", "0"], "--limit must be a positive"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--tasks", "tre"], "unknown task 'tre'"),
+        (["--tasks", "tree@stage=huge"], "stage must be one of small"),
+        (["--tasks", "tree@colour=red"], "task 'tree' has no parameter 'colour'"),
+        (["--tasks", "code_edit@lines=0"], "lines must be a positive integer"),
+        (["--compressors", "nope"], "unknown compressor 'nope'"),
+        (["--tasks", "tree", "--limit", "0"], "--limit must be a positive"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert main(["stats", *argv, "--no-progress"]) == 2
     err = capsys.readouterr().err

@@ -13,14 +13,44 @@ from harness.tasks import build_task
 
 #: (id, context, suffix, target) of the first three examples, seed 0
 RECALL_TEST = [
-    ('recall-test-0', '{"id": 4, "name": "Dan", "error": 67}\n{"id": 6, "name": "Grace", "result": 45}\n{"id": 3, "name": "Paul", "result": 68}\n{"id": 9, "name": "Hugo", "result": 37}\n', 'Question: the error code? Answer: ', '67'),
-    ('recall-test-1', '{"id": 4, "name": "Alan", "result": 94}\n{"id": 8, "name": "Kate", "result": 32}\n{"id": 3, "name": "Leo", "error": 22}\n{"id": 2, "name": "Paul", "result": 92}\n', 'Question: the error code? Answer: ', '22'),
-    ('recall-test-2', '{"id": 9, "name": "Grace", "result": 17}\n{"id": 2, "name": "Paul", "result": 99}\n{"id": 1, "name": "Lisa", "error": 48}\n{"id": 7, "name": "Alan", "result": 61}\n', 'Question: the error code? Answer: ', '48'),
+    (
+        "recall-test-0",
+        '{"id": 4, "name": "Dan", "error": 67}\n{"id": 6, "name": "Grace", "result": 45}\n{"id": 3, "name": "Paul", "result": 68}\n{"id": 9, "name": "Hugo", "result": 37}\n',
+        "Question: the error code? Answer: ",
+        "67",
+    ),
+    (
+        "recall-test-1",
+        '{"id": 4, "name": "Alan", "result": 94}\n{"id": 8, "name": "Kate", "result": 32}\n{"id": 3, "name": "Leo", "error": 22}\n{"id": 2, "name": "Paul", "result": 92}\n',
+        "Question: the error code? Answer: ",
+        "22",
+    ),
+    (
+        "recall-test-2",
+        '{"id": 9, "name": "Grace", "result": 17}\n{"id": 2, "name": "Paul", "result": 99}\n{"id": 1, "name": "Lisa", "error": 48}\n{"id": 7, "name": "Alan", "result": 61}\n',
+        "Question: the error code? Answer: ",
+        "48",
+    ),
 ]
 RECALL_TRAIN = [
-    ('recall-train-0', '{"id": 6, "name": "Tom", "error": 89}\n{"id": 8, "name": "Tom", "result": 79}\n{"id": 9, "name": "Paul", "result": 94}\n{"id": 1, "name": "Dan", "result": 99}\n', 'Question: the error code? Answer: ', '89'),
-    ('recall-train-1', '{"id": 6, "name": "Eva", "error": 13}\n{"id": 5, "name": "Nina", "result": 57}\n{"id": 2, "name": "Anna", "result": 36}\n{"id": 3, "name": "Rosa", "result": 73}\n', 'Question: the error code? Answer: ', '13'),
-    ('recall-train-2', '{"id": 8, "name": "Carl", "result": 89}\n{"id": 2, "name": "Sam", "result": 14}\n{"id": 1, "name": "Alan", "result": 91}\n{"id": 9, "name": "Finn", "error": 77}\n', 'Question: the error code? Answer: ', '77'),
+    (
+        "recall-train-0",
+        '{"id": 6, "name": "Tom", "error": 89}\n{"id": 8, "name": "Tom", "result": 79}\n{"id": 9, "name": "Paul", "result": 94}\n{"id": 1, "name": "Dan", "result": 99}\n',
+        "Question: the error code? Answer: ",
+        "89",
+    ),
+    (
+        "recall-train-1",
+        '{"id": 6, "name": "Eva", "error": 13}\n{"id": 5, "name": "Nina", "result": 57}\n{"id": 2, "name": "Anna", "result": 36}\n{"id": 3, "name": "Rosa", "result": 73}\n',
+        "Question: the error code? Answer: ",
+        "13",
+    ),
+    (
+        "recall-train-2",
+        '{"id": 8, "name": "Carl", "result": 89}\n{"id": 2, "name": "Sam", "result": 14}\n{"id": 1, "name": "Alan", "result": 91}\n{"id": 9, "name": "Finn", "error": 77}\n',
+        "Question: the error code? Answer: ",
+        "77",
+    ),
 ]
 #: sha256 over repr((id, context, suffix, target)) of every example: (split, n) -> digest
 RECALL_DIGESTS = {

@@ -39,10 +39,20 @@ def test_exact_match_strips_surrounding_whitespace_only():
     assert not exact_match("A b", "a b") and not exact_match("a  b", "a b") and not exact_match("42.", "42")
 
 
-@pytest.mark.parametrize("a,b,expected", [
-    ("kitten", "sitting", 1 - 3 / 7), ("", "", 1.0), ("abc", "", 0.0), ("", "abc", 0.0), ("abc", "abc", 1.0),
-    ("abc", "xyz", 0.0), ("flaw", "lawn", 0.5), ("abc\n", "abc", 1.0), ("ab", "abcd", 0.5),
-])
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        ("kitten", "sitting", 1 - 3 / 7),
+        ("", "", 1.0),
+        ("abc", "", 0.0),
+        ("", "abc", 0.0),
+        ("abc", "abc", 1.0),
+        ("abc", "xyz", 0.0),
+        ("flaw", "lawn", 0.5),
+        ("abc\n", "abc", 1.0),
+        ("ab", "abcd", 0.5),
+    ],
+)
 def test_edit_similarity_golden(a, b, expected):
     assert edit_similarity(a, b) == pytest.approx(expected)
     assert edit_similarity(b, a) == pytest.approx(expected)

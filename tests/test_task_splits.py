@@ -9,18 +9,26 @@ import subprocess
 import sys
 
 import pytest
+from test_tasks import COMMITPACK
 
 from harness.core.errors import HarnessError
 from harness.tasks import build_task, tasks
 from harness.tasks.splits import period_of, split_of
 
-from test_tasks import COMMITPACK
-
 #: one spec per registered task (the commitpackft one reads a generated 40-row file), and its split period
 SPECS = {
-    "recall": 8, "recall@by=id,records=8,keys=99": 8, "path_recall": 8, "tree@stage=small": 50, "tree@stage=large": 50,
-    "code_edit": 5, "json_lookup": 5, "json_lookup@dataset=vega_cars,records=10": 5,
-    "table_lookup@table=customer,rows=10": 5, "log_extract": 5, "sql_extract": 5, COMMITPACK: 2,
+    "recall": 8,
+    "recall@by=id,records=8,keys=99": 8,
+    "path_recall": 8,
+    "tree@stage=small": 50,
+    "tree@stage=large": 50,
+    "code_edit": 5,
+    "json_lookup": 5,
+    "json_lookup@dataset=vega_cars,records=10": 5,
+    "table_lookup@table=customer,rows=10": 5,
+    "log_extract": 5,
+    "sql_extract": 5,
+    COMMITPACK: 2,
 }
 GENERATED = {"train": 600, "test": 300}  # examples drawn from the unbounded generators (tree, recall, path_recall)
 
@@ -61,8 +69,11 @@ def _build(spec):
 @pytest.mark.parametrize("spec", SPECS)
 def test_splits_are_disjoint_by_unit_whatever_the_seed(spec):
     task = _build(spec)
-    contexts = {(split, seed): {e.context for e in _whole_split(task, split, seed)}
-                for split in ("train", "test") for seed in (0, 1)}
+    contexts = {
+        (split, seed): {e.context for e in _whole_split(task, split, seed)}
+        for split in ("train", "test")
+        for seed in (0, 1)
+    }
     train = contexts["train", 0] | contexts["train", 1]
     test = contexts["test", 0] | contexts["test", 1]
     assert train and test and train.isdisjoint(test)
@@ -83,14 +94,21 @@ def test_available_counts_match_the_splits(spec):
 
 def test_examples_are_identical_in_another_process():
     spec = "tree@stage=large"
-    code = ("import hashlib, sys; from harness.tasks import build_task; h = hashlib.sha256()\n"
-            "for split in ('train', 'test'):\n"
-            "    for e in build_task(sys.argv[1]).examples(split, 40, 5): h.update(repr((e.id, e.prompt, e.target)).encode())\n"
-            "print(h.hexdigest())")
+    code = (
+        "import hashlib, sys; from harness.tasks import build_task; h = hashlib.sha256()\n"
+        "for split in ('train', 'test'):\n"
+        "    for e in build_task(sys.argv[1]).examples(split, 40, 5): h.update(repr((e.id, e.prompt, e.target)).encode())\n"
+        "print(h.hexdigest())"
+    )
     h = hashlib.sha256()
     for split in ("train", "test"):
         for e in build_task(spec).examples(split, 40, 5):
             h.update(repr((e.id, e.prompt, e.target)).encode())
-    out = subprocess.run([sys.executable, "-c", code, spec], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONHASHSEED": "123"}).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code, spec],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    ).stdout.strip()
     assert out == h.hexdigest()

@@ -21,8 +21,16 @@ TINY_COMMITPACK = FIXTURES / "commitpackft_tiny.jsonl"
 def _commitpack_rows() -> Path:
     """40 rows in the CommitPackFT schema (the 10 fixture rows, 4 variants each), so both splits hold several."""
     rows = [json.loads(line) for line in TINY_COMMITPACK.read_text().splitlines() if line.strip()]
-    out = [{**r, "commit": f"{r['commit']}-{k}", "old_contents": f"{r['old_contents']}# variant {k}\n",
-            "new_contents": f"{r['new_contents']}# variant {k}\n"} for k in range(4) for r in rows]
+    out = [
+        {
+            **r,
+            "commit": f"{r['commit']}-{k}",
+            "old_contents": f"{r['old_contents']}# variant {k}\n",
+            "new_contents": f"{r['new_contents']}# variant {k}\n",
+        }
+        for k in range(4)
+        for r in rows
+    ]
     folder = Path(tempfile.gettempdir()) / "ltsc-bench-tests"
     folder.mkdir(exist_ok=True)
     path = folder / "commitpackft_40.jsonl"
@@ -66,8 +74,7 @@ def near_miss(target: str) -> str:
     i = len(target.rstrip()) - 1
     ch = target[i]
     swap = "x" if ch != "x" else "y"
-    return target[:i] + swap + target[i + 1:]
-
+    return target[:i] + swap + target[i + 1 :]
 
 
 def _examples(spec, split, n, seed=42):
@@ -168,9 +175,13 @@ def test_tree_split_is_about_98_2_by_tree():
     assert 60 <= tests <= 140
 
 
-@pytest.mark.parametrize("argv", [
-    ["list", "tasks"], ["list", "tasks", "--format", "json"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list", "tasks"],
+        ["list", "tasks", "--format", "json"],
+    ],
+)
 def test_list_tasks(argv, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -182,7 +193,9 @@ def test_bad_task_name_and_params_raise_one_line_errors():
         build_task("tre")
     with pytest.raises(HarnessError, match="task 'tree': stage must be one of small, xsmall, .*; got 'huge'"):
         build_task("tree@stage=huge")
-    with pytest.raises(HarnessError, match="task .tree. has no parameter .depth.; its parameters: stage, balance, pairs_per_tree"):
+    with pytest.raises(
+        HarnessError, match="task .tree. has no parameter .depth.; its parameters: stage, balance, pairs_per_tree"
+    ):
         build_task("tree@depth=3")
 
 
@@ -267,12 +280,22 @@ def test_examples_are_identical_across_processes_and_hash_seeds():
     import subprocess
     import sys
 
-    code = ("import hashlib, sys; from harness.tasks import build_task; h = hashlib.sha256()\n"
-            "for spec in sys.argv[1:]:\n"
-            "    for split in ('train', 'test'):\n"
-            "        for e in build_task(spec).examples(split, 5, 3): h.update(repr((e.id, e.prompt, e.target)).encode())\n"
-            "print(h.hexdigest())")
+    code = (
+        "import hashlib, sys; from harness.tasks import build_task; h = hashlib.sha256()\n"
+        "for spec in sys.argv[1:]:\n"
+        "    for split in ('train', 'test'):\n"
+        "        for e in build_task(spec).examples(split, 5, 3): h.update(repr((e.id, e.prompt, e.target)).encode())\n"
+        "print(h.hexdigest())"
+    )
     specs = available(TASK_SPECS)
-    digests = {subprocess.run([sys.executable, "-c", code, *specs], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code, *specs],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert len(digests) == 1

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from codec_inputs import VOCAB, sequences
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codec_inputs import VOCAB, sequences
 from harness.compressors import build_compressor
 from harness.compressors.text_markers import INSTRUCTION
 from harness.core.errors import HarnessError
@@ -21,8 +21,12 @@ def char_tokenizer(vocab: int = VOCAB) -> Tokenizer:
     pieces = [p for p in INSTRUCTION.split("{s}") if len(p) > 1]
     words = {p: 900 + i for i, p in enumerate(pieces)}
     back = {i: p for p, i in words.items()}
-    return Tokenizer("test-chars", vocab, lambda t: [words[t]] if t in words else [ord(c) for c in t],
-                     lambda ids: "".join(back.get(i) or chr(i) for i in ids))
+    return Tokenizer(
+        "test-chars",
+        vocab,
+        lambda t: [words[t]] if t in words else [ord(c) for c in t],
+        lambda ids: "".join(back.get(i) or chr(i) for i in ids),
+    )
 
 
 def build(**params):
@@ -70,7 +74,7 @@ def test_compresses_repeats_and_reads_as_text():
     assert shown.startswith('Expand each §k§ below to the tokens after "§k§=" on its line')
     assert "\n§1§=" in shown and "\n§§\n" in shown and out.info["symbol"] == "§"
     sym = tok.encode("§")[0]
-    end = next(i for i in range(len(comp.headers[sym]), len(out.ids)) if out.ids[i:i + 2] == [sym, sym])
+    end = next(i for i in range(len(comp.headers[sym]), len(out.ids)) if out.ids[i : i + 2] == [sym, sym])
     assert out.dictionary_tokens == end + 2 + len(tok.encode("\n"))
 
 
@@ -104,17 +108,23 @@ def _compressed():
     return comp, out.ids
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda c, s: s[:len(c.headers[167]) + 2], "not closed|definition"),        # cut inside the dictionary
-    (lambda c, s: s + [167, 9, 167], "does not define"),                         # undefined marker 9
-    (lambda c, s: s + [167, 1], "not closed"),                                    # unterminated marker
-    (lambda c, s: c.headers[167] + [167, 167, 10, 5], "dictionary is empty"),     # no entries
-    (lambda c, s: c.headers[167] + [167, ord("2"), 167, ord("="), 5, 10, 167, 167, 10], "entry 1"),  # numbered wrong
-    (lambda c, s: c.headers[167] + [167, ord("1"), 167, 5, 10, 167, 167, 10], "'='"),
-    (lambda c, s: c.headers[167] + [167, ord("1"), 167, ord("="), 10, 167, 167, 10], "empty"),
-    (lambda c, s: c.headers[167] + [167, ord("1"), 167, ord("="), 5, 167, 167, 10], "newline"),
-    (lambda c, s: c.headers[167] + [5], "expected a definition"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c, s: s[: len(c.headers[167]) + 2], "not closed|definition"),  # cut inside the dictionary
+        (lambda c, s: s + [167, 9, 167], "does not define"),  # undefined marker 9
+        (lambda c, s: s + [167, 1], "not closed"),  # unterminated marker
+        (lambda c, s: c.headers[167] + [167, 167, 10, 5], "dictionary is empty"),  # no entries
+        (
+            lambda c, s: c.headers[167] + [167, ord("2"), 167, ord("="), 5, 10, 167, 167, 10],
+            "entry 1",
+        ),  # numbered wrong
+        (lambda c, s: c.headers[167] + [167, ord("1"), 167, 5, 10, 167, 167, 10], "'='"),
+        (lambda c, s: c.headers[167] + [167, ord("1"), 167, ord("="), 10, 167, 167, 10], "empty"),
+        (lambda c, s: c.headers[167] + [167, ord("1"), 167, ord("="), 5, 167, 167, 10], "newline"),
+        (lambda c, s: c.headers[167] + [5], "expected a definition"),
+    ],
+)
 def test_malformed_sequences_are_one_line_errors(mutate, message):
     comp, ids = _compressed()
     with pytest.raises(HarnessError, match=message) as err:
@@ -165,10 +175,12 @@ def test_round_trip_very_long(kind):
 
     rng = random.Random(kind)
     n = 100_003
-    ids = {"random": lambda: [rng.randrange(VOCAB) for _ in range(n)],
-           "small-alphabet": lambda: [rng.randrange(6) for _ in range(n)],
-           "periodic": lambda: [7, 8, 9, 7, 8] * (n // 5),
-           "all-equal": lambda: [3] * n}[kind]()
+    ids = {
+        "random": lambda: [rng.randrange(VOCAB) for _ in range(n)],
+        "small-alphabet": lambda: [rng.randrange(6) for _ in range(n)],
+        "periodic": lambda: [7, 8, 9, 7, 8] * (n // 5),
+        "all-equal": lambda: [3] * n,
+    }[kind]()
     check_round_trip(build(), ids)
 
 
@@ -183,12 +195,15 @@ def cl100k_text():
     return tok, build_compressor("ltsc-text", tok)
 
 
-@pytest.mark.parametrize("prefix, symbol", [
-    ("§ ¤ ", "¶"),        # " ¤" is its own token: ¤ was picked
-    (" x # y ", "§"),
-    ("§¶ ¤ # ", "@"),
-    ("§ ¤ ¶ @ # $ % ^ ~ | ` & * ", "+"),  # every candidate but the last, each after a space
-])
+@pytest.mark.parametrize(
+    "prefix, symbol",
+    [
+        ("§ ¤ ", "¶"),  # " ¤" is its own token: ¤ was picked
+        (" x # y ", "§"),
+        ("§¶ ¤ # ", "@"),
+        ("§ ¤ ¶ @ # $ % ^ ~ | ` & * ", "+"),  # every candidate but the last, each after a space
+    ],
+)
 def test_marker_symbol_is_absent_from_the_input_text(cl100k_text, prefix, symbol):
     tok, comp = cl100k_text
     ids = tok.encode(prefix + BODY)
@@ -196,7 +211,9 @@ def test_marker_symbol_is_absent_from_the_input_text(cl100k_text, prefix, symbol
     assert out.changed and out.info["symbol"] == symbol and comp.decompress(out.ids) == ids
 
 
-@pytest.mark.parametrize("prefix", ["§ ¤ ¶ @ # $ % ^ ~ | ` & * + ", "§¤¶@#$%^~|`&*+", "x§ y¤ z¶ @a #b $c %d ^e ~f |g `h &i *j +k"])
+@pytest.mark.parametrize(
+    "prefix", ["§ ¤ ¶ @ # $ % ^ ~ | ` & * + ", "§¤¶@#$%^~|`&*+", "x§ y¤ z¶ @a #b $c %d ^e ~f |g `h &i *j +k"]
+)
 def test_input_holding_every_candidate_is_returned_unchanged(cl100k_text, prefix):
     """The documented answer when no symbol is free (a per-example outcome, not an error: a run goes on)."""
     tok, comp = cl100k_text
@@ -216,7 +233,7 @@ def test_marker_never_occurs_in_the_input_text_property(cl100k_text, pieces, rep
     """For any input built from the candidates: the chosen marker is not a character of the input text, or every
     candidate is, and the input comes back unchanged with the documented note."""
     tok, comp = cl100k_text
-    text = "".join(pieces) * repeat + BODY[:repeat * 40]
+    text = "".join(pieces) * repeat + BODY[: repeat * 40]
     ids = tok.encode(text)
     out = comp.compress(ids)
     assert comp.decompress(out.ids) == ids
@@ -231,8 +248,9 @@ def test_marker_never_occurs_in_the_input_text_property(cl100k_text, pieces, rep
 
 
 @FAST
-@given(ids=st.lists(st.sampled_from([ord(c) for c in "§¤¶@#$%^~|`&*+"] + [900, 901] + list(range(40, 48))),
-                    max_size=400))
+@given(
+    ids=st.lists(st.sampled_from([ord(c) for c in "§¤¶@#$%^~|`&*+"] + [900, 901] + list(range(40, 48))), max_size=400)
+)
 def test_marker_never_occurs_in_the_char_tokenizer_text(ids):
     """The same with one id per character, plus ids 900/901 whose text (instruction pieces) holds no symbol."""
     comp = build()

@@ -71,8 +71,12 @@ def test_nothing_imports_environment_settings_from_tokenizers():
 
     root = Path(__file__).resolve().parents[1]
     pattern = re.compile(r"from\s+(?:\.+|harness\.)tokenizers\s+import\s+[^\n]*\b(cache_dir|hub_allowed)\b")
-    offenders = [str(p.relative_to(root)) for d in ("harness", "baselines", "tasks", "benchmarks", "scripts", "tests")
-                 for p in (root / d).rglob("*.py") if pattern.search(p.read_text())]
+    offenders = [
+        str(p.relative_to(root))
+        for d in ("harness", "baselines", "tasks", "benchmarks", "scripts", "tests")
+        for p in (root / d).rglob("*.py")
+        if pattern.search(p.read_text())
+    ]
     assert offenders == []
 
 

@@ -15,12 +15,13 @@ name the command-line flag that sets it (``flag``, ``help``, ``type``), which
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
-from ..engine.cells import Cell, CellJob
 from ..core.errors import HarnessError
+from ..engine.cells import Cell, CellJob
 
 
 @dataclass
@@ -67,8 +68,9 @@ class Backend:
         names = [f.name for f in dataclasses.fields(cls.Options)]
         unknown = sorted(set(values) - set(names))
         if unknown:
-            raise HarnessError(f"backend {cls.name!r} has no option {unknown[0]!r}; its options: "
-                               f"{', '.join(names) or 'none'}")
+            raise HarnessError(
+                f"backend {cls.name!r} has no option {unknown[0]!r}; its options: {', '.join(names) or 'none'}"
+            )
         return cls.Options(**values)
 
     def check(self) -> None:
@@ -97,8 +99,13 @@ def add_backend_arguments(parser, backends: dict[str, type[Backend]]) -> None:
             continue
         group = parser.add_argument_group(f"--backend {name}")
         for field, meta in flags.items():
-            group.add_argument(meta["flag"], dest=_dest(name, field), type=meta.get("type", str),
-                               metavar=meta.get("metavar"), help=meta.get("help"))
+            group.add_argument(
+                meta["flag"],
+                dest=_dest(name, field),
+                type=meta.get("type", str),
+                metavar=meta.get("metavar"),
+                help=meta.get("help"),
+            )
 
 
 def backend_options_from_args(args, chosen: str, backends: dict[str, type[Backend]]) -> dict:
@@ -110,9 +117,15 @@ def backend_options_from_args(args, chosen: str, backends: dict[str, type[Backen
             if value is None:
                 continue
             if name != chosen:
-                users = [b for b, cls in backends.items() if any(m["flag"] == meta["flag"] for m in option_flags(cls).values())]
-                raise HarnessError(f"{meta['flag']} applies to --backend {' or '.join(users)}, not {chosen}; "
-                                   f"add --backend {users[0]} or drop {meta['flag']}")
+                users = [
+                    b
+                    for b, cls in backends.items()
+                    if any(m["flag"] == meta["flag"] for m in option_flags(cls).values())
+                ]
+                raise HarnessError(
+                    f"{meta['flag']} applies to --backend {' or '.join(users)}, not {chosen}; "
+                    f"add --backend {users[0]} or drop {meta['flag']}"
+                )
             out[field] = value
     return out
 

@@ -17,10 +17,10 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from ..engine import checkpoints
 from ..core.errors import HarnessError, first_line
 from ..core.progress import log
 from ..core.validate import number, text
+from ..engine import checkpoints
 from .base import Backend, Phase
 
 #: times Ray reruns a cell whose worker died (a process killed, a node lost) before the run fails
@@ -34,14 +34,18 @@ def require_ray():
     try:
         import ray
     except ImportError:
-        raise HarnessError("--backend ray needs Ray, which is not installed: pip install 'ltsc-bench[ray]' "
-                           "(or leave out --backend to run on this machine)") from None
+        raise HarnessError(
+            "--backend ray needs Ray, which is not installed: pip install 'ltsc-bench[ray]' "
+            "(or leave out --backend to run on this machine)"
+        ) from None
     return ray
 
 
 #: ``--ray-address``: HOST:PORT (what ``ray start --head`` prints), SCHEME://HOST[:PORT] (``ray://`` clients), auto, local
-_RAY_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
-                          r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?")
+_RAY_ADDRESS = re.compile(
+    r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(?P<port>[0-9]{1,5}))?"
+)
 
 
 def ray_address(value) -> str:
@@ -50,9 +54,15 @@ def ray_address(value) -> str:
     if value in ("auto", "local"):
         return value
     m = _RAY_ADDRESS.fullmatch(value)
-    if not m or (m["scheme"] is None and m["port"] is None) or (m["port"] is not None and not 0 < int(m["port"]) < 65536):
-        raise HarnessError(f"--ray-address {value!r} is not a Ray address; pass HOST:PORT (the address `ray start --head` "
-                           "prints, e.g. 10.0.0.1:6379), ray://HOST:PORT or auto")
+    if (
+        not m
+        or (m["scheme"] is None and m["port"] is None)
+        or (m["port"] is not None and not 0 < int(m["port"]) < 65536)
+    ):
+        raise HarnessError(
+            f"--ray-address {value!r} is not a Ray address; pass HOST:PORT (the address `ray start --head` "
+            "prints, e.g. 10.0.0.1:6379), ray://HOST:PORT or auto"
+        )
     return value
 
 
@@ -61,14 +71,28 @@ class RayOptions:
     """The ray backend's own options (``--ray-address``, ``--cpus-per-cell``, ``--gpus-per-cell``)."""
 
     #: the cluster to join (None: a local Ray instance sized for ``--jobs`` cells)
-    address: str | None = field(default=None, metadata=dict(
-        flag="--ray-address", metavar="ADDR", help="join this Ray cluster (HOST:PORT, ray://HOST:PORT or auto); "
-                                                   "default: a local Ray instance for --jobs cells"))
+    address: str | None = field(
+        default=None,
+        metadata=dict(
+            flag="--ray-address",
+            metavar="ADDR",
+            help="join this Ray cluster (HOST:PORT, ray://HOST:PORT or auto); "
+            "default: a local Ray instance for --jobs cells",
+        ),
+    )
     #: the CPUs and GPUs each cell's task reserves (None: 1 CPU, no GPU)
-    cpus_per_cell: float | None = field(default=None, metadata=dict(
-        flag="--cpus-per-cell", type=float, metavar="N", help="CPUs each cell's Ray task reserves (default 1)"))
-    gpus_per_cell: float | None = field(default=None, metadata=dict(
-        flag="--gpus-per-cell", type=float, metavar="N", help="GPUs each cell's Ray task reserves (default 0)"))
+    cpus_per_cell: float | None = field(
+        default=None,
+        metadata=dict(
+            flag="--cpus-per-cell", type=float, metavar="N", help="CPUs each cell's Ray task reserves (default 1)"
+        ),
+    )
+    gpus_per_cell: float | None = field(
+        default=None,
+        metadata=dict(
+            flag="--gpus-per-cell", type=float, metavar="N", help="GPUs each cell's Ray task reserves (default 0)"
+        ),
+    )
 
     def __post_init__(self):
         if self.address is not None:
@@ -126,8 +150,12 @@ class RayBackend(Backend):
         from .ray_worker import ltsc_cell
 
         ray, opts = require_ray(), self.options
-        task = ray.remote(ltsc_cell).options(num_cpus=opts.cpus_per_cell or 1, num_gpus=opts.gpus_per_cell or 0,
-                                             max_retries=MAX_RETRIES, retry_exceptions=False)
+        task = ray.remote(ltsc_cell).options(
+            num_cpus=opts.cpus_per_cell or 1,
+            num_gpus=opts.gpus_per_cell or 0,
+            max_retries=MAX_RETRIES,
+            retry_exceptions=False,
+        )
         done = done_by_cell(phase.records)
         shipped, pending = {}, {}
         for job in phase.jobs:
@@ -158,8 +186,10 @@ def connect(ray, config, options: RayOptions) -> None:
     try:
         ray.init(logging_level="WARNING", **kwargs)
     except (ConnectionError, RuntimeError, ValueError, ray.exceptions.RayError) as exc:
-        raise HarnessError(f"cannot start or join {where}: {first_line(exc)}; start one with `ray start --head` "
-                           "and pass its address as --ray-address (see docs/running.md, 'Running on a Ray cluster')") from None
+        raise HarnessError(
+            f"cannot start or join {where}: {first_line(exc)}; start one with `ray start --head` "
+            "and pass its address as --ray-address (see docs/running.md, 'Running on a Ray cluster')"
+        ) from None
 
 
 def fits(ray, options: RayOptions) -> None:
@@ -168,9 +198,11 @@ def fits(ray, options: RayOptions) -> None:
     nodes = [n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")]
     if not any(all(node.get(k, 0) >= v for k, v in need.items()) for node in nodes):
         largest = max(((n.get("CPU", 0), n.get("GPU", 0)) for n in nodes), default=(0, 0))
-        raise HarnessError(f"no node of the Ray cluster has {need['CPU']:g} CPUs and {need['GPU']:g} GPUs for a cell "
-                           f"(the largest has {largest[0]:g} CPUs, {largest[1]:g} GPUs); lower --cpus-per-cell or "
-                           "--gpus-per-cell, or add a node that has them")
+        raise HarnessError(
+            f"no node of the Ray cluster has {need['CPU']:g} CPUs and {need['GPU']:g} GPUs for a cell "
+            f"(the largest has {largest[0]:g} CPUs, {largest[1]:g} GPUs); lower --cpus-per-cell or "
+            "--gpus-per-cell, or add a node that has them"
+        )
 
 
 def probe(address: str, timeout: float = 10.0) -> None:
@@ -183,8 +215,10 @@ def probe(address: str, timeout: float = 10.0) -> None:
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as exc:
-        raise HarnessError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
-                           "`ray start --head` (its output names the address) or fix --ray-address") from None
+        raise HarnessError(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
+            "`ray start --head` (its output names the address) or fix --ray-address"
+        ) from None
 
 
 def done_by_cell(records: list[dict]) -> dict[str, list[str]]:
@@ -207,8 +241,10 @@ def ship(ray, phase: Phase, job, cell, cache: dict) -> list:
         try:
             cache[cell.train_id] = ray.put(pack(path))
         except OSError as exc:
-            raise HarnessError(f"cannot read checkpoint {path} ({exc.strerror or exc}); delete it (or pass "
-                               "--retrain) to retrain that cell") from None
+            raise HarnessError(
+                f"cannot read checkpoint {path} ({exc.strerror or exc}); delete it (or pass "
+                "--retrain) to retrain that cell"
+            ) from None
     return [cache[cell.train_id], str(path)]
 
 
@@ -221,8 +257,10 @@ def fetch(ray, ref, cell) -> dict:
             raise HarnessError(f"{cell.label}: {exc.cause}") from None
         raise
     except ray.exceptions.RayError as exc:  # its worker or node died more than MAX_RETRIES times
-        raise HarnessError(f"{cell.label}: its Ray task failed after {MAX_RETRIES} retries ({first_line(exc)}); "
-                           "the records of finished cells are kept: rerun the same command to resume") from None
+        raise HarnessError(
+            f"{cell.label}: its Ray task failed after {MAX_RETRIES} retries ({first_line(exc)}); "
+            "the records of finished cells are kept: rerun the same command to resume"
+        ) from None
 
 
 def land(phase: Phase, cell, result: dict) -> None:

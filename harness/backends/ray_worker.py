@@ -17,8 +17,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..engine import checkpoints
 from ..core.errors import HarnessError
+from ..engine import checkpoints
 
 #: prefix of a task's scratch folder (``ltsc-cell-<worker PID>-<random>`` in the worker's temporary directory)
 SCRATCH = "ltsc-cell-"
@@ -59,7 +59,7 @@ def _fetcher(shipped: list):
 def sweep() -> None:
     """Remove the scratch folders of killed workers (``ltsc-cell-<PID>-*`` whose process is gone)."""
     for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*-*"):
-        pid = path.name[len(SCRATCH):].split("-")[0]
+        pid = path.name[len(SCRATCH) :].split("-")[0]
         if pid.isdigit() and not checkpoints.pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
@@ -85,5 +85,7 @@ def install(data: bytes, directory: Path) -> None:
         directory.parent.mkdir(parents=True, exist_ok=True)
         checkpoints.write_atomically(directory, lambda tmp: unpack(data, tmp))
     except OSError as exc:
-        raise HarnessError(f"cannot write checkpoint {directory} ({exc.strerror or exc}); free space and rerun the "
-                           "same command to resume, or pass another --checkpoint-dir") from None
+        raise HarnessError(
+            f"cannot write checkpoint {directory} ({exc.strerror or exc}); free space and rerun the "
+            "same command to resume, or pass another --checkpoint-dir"
+        ) from None

@@ -37,7 +37,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ltsc-bench", description="Benchmark lossless and lossy token-sequence compression in front of LLMs.")
+    parser = _Parser(
+        prog="ltsc-bench", description="Benchmark lossless and lossy token-sequence compression in front of LLMs."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module in COMMANDS.items():
         importlib.import_module(module).add_parser(sub, name)

@@ -10,28 +10,57 @@ from pathlib import Path
 
 
 def add_parser(sub, name):
-    p = sub.add_parser(name, help="regression gate: compare two runs (or published results folders) cell by cell; "
-                                  "exit 0 ok, 1 regression, 2 bad input (including cells whose example sets differ, "
-                                  "unless --allow-count-mismatch)")
+    p = sub.add_parser(
+        name,
+        help="regression gate: compare two runs (or published results folders) cell by cell; "
+        "exit 0 ok, 1 regression, 2 bad input (including cells whose example sets differ, "
+        "unless --allow-count-mismatch)",
+    )
     p.add_argument("base", metavar="BASE", help="run directory or published results folder: the reference")
     p.add_argument("new", metavar="NEW", help="run directory or published results folder: the candidate")
-    p.add_argument("--max-accuracy-drop", type=float, default=0.0, metavar="PTS",
-                   help="an accuracy drop is a regression beyond this many percentage points, when significant; "
-                        "0 to 100 (default 0)")
-    p.add_argument("--min-reduction-ratio", type=float, default=1.0, metavar="R",
-                   help="the fraction of BASE's length reduction NEW must keep, 0 to 1: a regression is a reduction "
-                        "below BASE's - (1 - R) x |BASE's| (default 1: it must not fall; 0.9: it may lose a tenth)")
-    p.add_argument("--alpha", type=float, default=0.05, metavar="A",
-                   help="significance level of the paired exact McNemar test, between 0 and 1 exclusive; the interval "
-                        "is at 1 - A (default 0.05)")
-    p.add_argument("--allow-count-mismatch", action="store_true",
-                   help="judge cells whose example sets differ between BASE and NEW (a run stopped early, a torn "
-                        "last record) on their common examples only; they stay flagged in every format. Without it "
-                        "such cells are INCOMPARABLE, not judged, and the exit status is 2")
-    p.add_argument("--pair", nargs=2, action="append", metavar=("BASE_COMPRESSOR", "NEW_COMPRESSOR"), default=[],
-                   help="compare BASE's cells of one compressor with NEW's cells of another (e.g. --pair ltsc my-codec; "
-                        "repeatable): only those cells are compared, and BASE and NEW may be the same run")
-    p.add_argument("--format", choices=["markdown", "json"], default="markdown", help="output format (default markdown)")
+    p.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=0.0,
+        metavar="PTS",
+        help="an accuracy drop is a regression beyond this many percentage points, when significant; "
+        "0 to 100 (default 0)",
+    )
+    p.add_argument(
+        "--min-reduction-ratio",
+        type=float,
+        default=1.0,
+        metavar="R",
+        help="the fraction of BASE's length reduction NEW must keep, 0 to 1: a regression is a reduction "
+        "below BASE's - (1 - R) x |BASE's| (default 1: it must not fall; 0.9: it may lose a tenth)",
+    )
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        metavar="A",
+        help="significance level of the paired exact McNemar test, between 0 and 1 exclusive; the interval "
+        "is at 1 - A (default 0.05)",
+    )
+    p.add_argument(
+        "--allow-count-mismatch",
+        action="store_true",
+        help="judge cells whose example sets differ between BASE and NEW (a run stopped early, a torn "
+        "last record) on their common examples only; they stay flagged in every format. Without it "
+        "such cells are INCOMPARABLE, not judged, and the exit status is 2",
+    )
+    p.add_argument(
+        "--pair",
+        nargs=2,
+        action="append",
+        metavar=("BASE_COMPRESSOR", "NEW_COMPRESSOR"),
+        default=[],
+        help="compare BASE's cells of one compressor with NEW's cells of another (e.g. --pair ltsc my-codec; "
+        "repeatable): only those cells are compared, and BASE and NEW may be the same run",
+    )
+    p.add_argument(
+        "--format", choices=["markdown", "json"], default="markdown", help="output format (default markdown)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -53,7 +82,14 @@ def torn_tail(directory) -> Path | None:
 
 
 def run(args) -> int:
-    from ..results.gate import Thresholds, compare_records, exit_code, incomparable_error, parse_pairs, render_comparison
+    from ..results.gate import (
+        Thresholds,
+        compare_records,
+        exit_code,
+        incomparable_error,
+        parse_pairs,
+        render_comparison,
+    )
     from ..results.leaderboard import merge_dirs
 
     th = Thresholds(args.max_accuracy_drop, args.min_reduction_ratio, args.alpha)  # before reading anything
@@ -68,13 +104,16 @@ def run(args) -> int:
     same = os.path.realpath(args.base) == os.path.realpath(args.new)
     base = merge_dirs([args.base], notify)
     if same:  # read once: one set of records on both sides, duplicates and notes reported once
-        what = ("comparing compressors of one run (" + ", ".join(f"--pair {b} {n}" for b, n in pairs.items()) + ")"
-                if pairs else "comparing a run with itself, so no cell can differ")
+        what = (
+            "comparing compressors of one run (" + ", ".join(f"--pair {b} {n}" for b, n in pairs.items()) + ")"
+            if pairs
+            else "comparing a run with itself, so no cell can differ"
+        )
         mine.append(f"BASE and NEW are the same directory ({os.path.realpath(args.base)}): {what}")
         new = base
     else:
         new = merge_dirs([args.new], notify)
-    for side, directory in ((("BASE and NEW", args.base),) if same else (("BASE", args.base), ("NEW", args.new))):
+    for side, directory in (("BASE and NEW", args.base),) if same else (("BASE", args.base), ("NEW", args.new)):
         path = torn_tail(directory)
         if path:
             mine.append(f"{side}: {path} ends in a torn line (an interrupted write), ignored: that record is missing")

@@ -14,10 +14,16 @@ from ..core.spec import Spec, parse_params
 def add_parser(sub, name):
     p = sub.add_parser(name, help="compress one text (or id list) and print statistics")
     p.add_argument("file", nargs="?", default="-", help="input file, or - for standard input (default)")
-    p.add_argument("--tokenizer", default="cl100k_base", help="tokenizer name (default: cl100k_base; see `list tokenizers`)")
+    p.add_argument(
+        "--tokenizer", default="cl100k_base", help="tokenizer name (default: cl100k_base; see `list tokenizers`)"
+    )
     p.add_argument("--compressor", default="ltsc", help="compressor NAME or NAME@key=value,... (default: ltsc)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="compressor parameter (repeatable)")
-    p.add_argument("--ids", action="store_true", help="the input is token ids (JSON list or whitespace/comma separated), not text")
+    p.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="compressor parameter (repeatable)"
+    )
+    p.add_argument(
+        "--ids", action="store_true", help="the input is token ids (JSON list or whitespace/comma separated), not text"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--print-ids", action="store_true", help="also print the compressed ids (in JSON: field 'ids')")
     p.set_defaults(handler=run)
@@ -37,8 +43,10 @@ def read_input(path: str) -> str:
     except OSError as exc:
         raise HarnessError(f"cannot read {where}: {exc.strerror}; pass a readable UTF-8 text file or -") from None
     except UnicodeDecodeError as exc:
-        raise HarnessError(f"cannot read {where}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "pass UTF-8 text, or token ids with --ids") from None
+        raise HarnessError(
+            f"cannot read {where}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "pass UTF-8 text, or token ids with --ids"
+        ) from None
 
 
 def parse_ids(text: str) -> list[int]:
@@ -46,7 +54,9 @@ def parse_ids(text: str) -> list[int]:
     try:
         ids = json.loads(text) if text.startswith("[") else [int(t) for t in re.split(r"[\s,]+", text) if t]
     except ValueError:
-        raise HarnessError("--ids input must be a JSON list of integers or whitespace/comma separated integers") from None
+        raise HarnessError(
+            "--ids input must be a JSON list of integers or whitespace/comma separated integers"
+        ) from None
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
         raise HarnessError("--ids input must be a JSON list of integers")
     return ids
@@ -57,7 +67,9 @@ def compressor_spec(text: str, params: list[str]) -> Spec:
     spec, extra = Spec.parse(text), parse_params(params)
     twice = sorted(set(spec.params) & set(extra))
     if twice:
-        raise HarnessError(f"parameter {twice[0]!r} is given twice (in {text!r} and in --param); give each parameter once")
+        raise HarnessError(
+            f"parameter {twice[0]!r} is given twice (in {text!r} and in --param); give each parameter once"
+        )
     return Spec(spec.name, {**spec.params, **extra})
 
 
@@ -100,8 +112,11 @@ def run(args) -> int:
             shown = f"{value:.4f}" if isinstance(value, float) else value
             print(f"{key:<{width}}  {shown}")
     if compressor.lossless and not lossless:
-        why = ("the peer's own output loses data (a known failure, counted as such)" if out.info.get("round_trip_failed")
-               else "a bug: please report it")
+        why = (
+            "the peer's own output loses data (a known failure, counted as such)"
+            if out.info.get("round_trip_failed")
+            else "a bug: please report it"
+        )
         print(f"ltsc-bench: error: {compressor.spec} failed to round-trip this input ({why})", file=sys.stderr)
         return 1
     return 0

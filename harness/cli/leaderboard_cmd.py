@@ -9,15 +9,30 @@ import sys
 def add_parser(sub, name):
     from ..results.tables import FORMATS
 
-    p = sub.add_parser(name, help="print the leaderboard of run directories or published results folders from their records")
-    p.add_argument("directories", nargs="+", metavar="DIR",
-                   help="the --output directory of an `ltsc-bench run` or a folder written by `ltsc-bench publish`; "
-                        "several are merged (a cell and example present twice is counted once, and reported)")
+    p = sub.add_parser(
+        name, help="print the leaderboard of run directories or published results folders from their records"
+    )
+    p.add_argument(
+        "directories",
+        nargs="+",
+        metavar="DIR",
+        help="the --output directory of an `ltsc-bench run` or a folder written by `ltsc-bench publish`; "
+        "several are merged (a cell and example present twice is counted once, and reported)",
+    )
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default markdown)")
-    p.add_argument("--metrics", nargs="+", metavar="METRIC", default=[],
-                   help="further registered metrics to add as columns (see `ltsc-bench list metrics`)")
-    p.add_argument("--plot", metavar="FILE", help="also draw accuracy against attention-compute reduction per task "
-                   "(Pareto front, 95%% CI error bars, lossless vs lossy); .png or .svg")
+    p.add_argument(
+        "--metrics",
+        nargs="+",
+        metavar="METRIC",
+        default=[],
+        help="further registered metrics to add as columns (see `ltsc-bench list metrics`)",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also draw accuracy against attention-compute reduction per task "
+        "(Pareto front, 95%% CI error bars, lossless vs lossy); .png or .svg",
+    )
     p.set_defaults(handler=run)
 
 

@@ -8,8 +8,12 @@ import argparse
 
 
 def add_parser(sub, name):
-    p = sub.add_parser(name, add_help=False, prefix_chars="\0",
-                       help="lm-eval's command line with the ltsc-hf model (any compressor in front of a HF model)")
+    p = sub.add_parser(
+        name,
+        add_help=False,
+        prefix_chars="\0",
+        help="lm-eval's command line with the ltsc-hf model (any compressor in front of a HF model)",
+    )
     p.add_argument("lm_eval_args", nargs=argparse.REMAINDER, help="lm-eval's arguments")
     p.set_defaults(handler=run)
 

@@ -12,10 +12,15 @@ from pathlib import Path
 def add_parser(sub, name):
     from ..results.tables import FORMATS
 
-    p = sub.add_parser(name, help="leaderboard of lm-eval results (and run directories), with length, n² and "
-                                  "FLOPs columns")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="lm-eval --output_path directories or results_*.json files; `ltsc-bench run` directories too")
+    p = sub.add_parser(
+        name, help="leaderboard of lm-eval results (and run directories), with length, n² and FLOPs columns"
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="lm-eval --output_path directories or results_*.json files; `ltsc-bench run` directories too",
+    )
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default markdown)")
     p.set_defaults(handler=run)
 

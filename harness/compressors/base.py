@@ -14,8 +14,9 @@ Compressors are built from a spec (``name@key=value,...``) and a tokenizer::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Sequence
+from typing import ClassVar
 
 import numpy as np
 

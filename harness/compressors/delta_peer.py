@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 import time
 import warnings
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 from ..core import validate
 from ..core.errors import HarnessError, missing_package
@@ -56,17 +57,33 @@ class DeltaLtsc(Compressor):
     #: superlinear: property tests and benchmarks keep inputs below this many tokens
     slow_above: ClassVar[int] = 20_000
 
-    def __init__(self, tokenizer, hierarchical: bool = True, max_len: int = 8, pool_size: int = 500, seed: int = 0,
-                 fallback: bool = False):
+    def __init__(
+        self,
+        tokenizer,
+        hierarchical: bool = True,
+        max_len: int = 8,
+        pool_size: int = 500,
+        seed: int = 0,
+        fallback: bool = False,
+    ):
         super().__init__(tokenizer)
         hierarchical, fallback = validate.boolean("hierarchical", hierarchical), validate.boolean("fallback", fallback)
         max_len = validate.integer("max_len", max_len, 2, MAX_LEN)
         pool_size = validate.positive_int("pool_size", pool_size, MAX_POOL_SIZE)
         seed = validate.integer("seed", seed, 0)
-        self.params = {"hierarchical": hierarchical, "max_len": max_len, "pool_size": pool_size, "seed": seed,
-                       "fallback": fallback}
-        self.config = _delta().CompressionConfig(hierarchical_enabled=hierarchical, max_subsequence_length=max_len,
-                                                 meta_token_pool_size=pool_size, rng_seed=seed)
+        self.params = {
+            "hierarchical": hierarchical,
+            "max_len": max_len,
+            "pool_size": pool_size,
+            "seed": seed,
+            "fallback": fallback,
+        }
+        self.config = _delta().CompressionConfig(
+            hierarchical_enabled=hierarchical,
+            max_subsequence_length=max_len,
+            meta_token_pool_size=pool_size,
+            rng_seed=seed,
+        )
         v = self.vocab_size
         self._fixed = {self.config.dict_start_token: v, self.config.dict_end_token: v + 1}
 
@@ -100,8 +117,10 @@ class DeltaLtsc(Compressor):
             return f"<MT_{i - v - 2}>"
         if v + 2 + pool <= i <= v + 1 + pool + max_len:
             return f"<Len:{i - v - 1 - pool}>"
-        raise HarnessError(f"id {i} is neither a token (0..{v - 1}) nor a delta-ltsc symbol (valid extra ids: "
-                           f"{v}..{v + self.extra_vocab - 1})")
+        raise HarnessError(
+            f"id {i} is neither a token (0..{v - 1}) nor a delta-ltsc symbol (valid extra ids: "
+            f"{v}..{v + self.extra_vocab - 1})"
+        )
 
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         ids = self.check_ids(ids).tolist()
@@ -133,13 +152,20 @@ class DeltaLtsc(Compressor):
         if error is None and len(out) >= len(ids):
             return self.unchanged(ids, round_trip_failed=False, **info)
         info.update(round_trip_failed=error is not None, **({"peer_error": error} if error else {}))
-        return Compressed(out, len(ids), dictionary_entries=len(result.dictionary_map),
-                          dictionary_tokens=len(result.dictionary_tokens), info=info)
+        return Compressed(
+            out,
+            len(ids),
+            dictionary_entries=len(result.dictionary_map),
+            dictionary_tokens=len(result.dictionary_tokens),
+            info=info,
+        )
 
     def decompress(self, ids: Sequence[int]) -> list[int]:
         symbols = [self._to_symbol(i) for i in int_ids(ids).tolist()]
         try:
             return list(_delta().decompress(symbols, self.config))
         except Exception as exc:  # delta's own parser on a sequence it did not make: one line, named
-            raise HarnessError(f"malformed compressed sequence: delta-ltsc could not decompress it "
-                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+            raise HarnessError(
+                f"malformed compressed sequence: delta-ltsc could not decompress it "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            ) from None

@@ -15,9 +15,9 @@ rejects anything else with a one-line :class:`HarnessError` naming the position.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Sequence
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def int_ids(ids, outside=None) -> np.ndarray:
     try:
         return np.array(seq, dtype=np.int64)
     except OverflowError:
-        pos = next(p for p, v in enumerate(seq) if not -2**63 <= v < 2**63)
+        pos = next(p for p, v in enumerate(seq) if not -(2**63) <= v < 2**63)
         raise HarnessError(outside(seq[pos], pos)) from None
 
 
@@ -69,9 +69,12 @@ def first_outside(arr: np.ndarray, low: int, high: int) -> int | None:
 
 def token_ids(ids, vocab: int, tokenizer_name: str) -> np.ndarray:
     """Input ids for a compressor: integers in ``0..vocab-1`` (ids above are reserved for meta-tokens)."""
+
     def outside(value, pos):
-        return (f"token id {value} at position {pos} is outside the tokenizer's range 0..{vocab - 1} "
-                f"(ids >= {vocab} are reserved for meta-tokens); pass ids from tokenizer {tokenizer_name!r}")
+        return (
+            f"token id {value} at position {pos} is outside the tokenizer's range 0..{vocab - 1} "
+            f"(ids >= {vocab} are reserved for meta-tokens); pass ids from tokenizer {tokenizer_name!r}"
+        )
 
     arr = int_ids(ids, outside)
     pos = first_outside(arr, 0, vocab)
@@ -99,8 +102,12 @@ class Layout:
             return f"</Dict> ({i})"
         if self.pool_start <= i < self.pool_start + self.pool_size:
             return f"meta-token {i}"
-        return f"id {i}" if 0 <= i < self.vocab else f"id {i} (neither a token 0..{self.vocab - 1} nor a " \
+        return (
+            f"id {i}"
+            if 0 <= i < self.vocab
+            else f"id {i} (neither a token 0..{self.vocab - 1} nor a "
             f"meta-token {self.pool_start}..{self.pool_start + self.pool_size - 1})"
+        )
 
 
 def malformed(message: str) -> HarnessError:
@@ -113,12 +120,14 @@ def decode(layout: Layout, ids: Sequence[int]) -> list[int]:
     if not arr.size or arr[0] != layout.dict_open:
         pos = first_outside(arr, 0, layout.vocab)
         if pos is not None:
-            raise malformed(f"{layout.what(int(arr[pos]))} at position {pos}; a sequence without a dictionary "
-                            f"(not starting with <Dict> {layout.dict_open}) holds token ids 0..{layout.vocab - 1} only")
+            raise malformed(
+                f"{layout.what(int(arr[pos]))} at position {pos}; a sequence without a dictionary "
+                f"(not starting with <Dict> {layout.dict_open}) holds token ids 0..{layout.vocab - 1} only"
+            )
         return arr.tolist()
     close = _check_structure(layout, arr)
     table = _read_dictionary(layout, arr[1:close].tolist())
-    return _expand(layout, arr[close + 1:], table, close + 1)
+    return _expand(layout, arr[close + 1 :], table, close + 1)
 
 
 def _check_structure(layout: Layout, arr: np.ndarray) -> int:
@@ -129,8 +138,10 @@ def _check_structure(layout: Layout, arr: np.ndarray) -> int:
         raise malformed(f"<Dict> ({layout.dict_open}) without </Dict> ({layout.dict_close})")
     close = int(closes[0])
     if closes.size > 1:
-        raise malformed(f"</Dict> ({layout.dict_close}) again at position {closes[1]}; only the end of the "
-                        f"dictionary (position {close}) may hold it")
+        raise malformed(
+            f"</Dict> ({layout.dict_close}) again at position {closes[1]}; only the end of the "
+            f"dictionary (position {close}) may hold it"
+        )
     opens = np.flatnonzero(arr == layout.dict_open)
     if opens.size > 1:
         raise malformed(f"<Dict> ({layout.dict_open}) at position {opens[1]}; only position 0 may hold it")
@@ -162,12 +173,16 @@ def _read_dictionary(layout: Layout, entries: list[int]) -> dict[int, list[int]]
             meta, current = i, []
             table[i], defined_at[i] = current, pos
         elif not layout.nested:
-            raise malformed(f"meta-token {i} at position {pos} is already defined at position {defined_at[i]}: "
-                            f"{layout.name}'s dictionary is flat (each meta-token defined once, entries hold tokens "
-                            "only)")
+            raise malformed(
+                f"meta-token {i} at position {pos} is already defined at position {defined_at[i]}: "
+                f"{layout.name}'s dictionary is flat (each meta-token defined once, entries hold tokens "
+                "only)"
+            )
         elif i == meta:
-            raise malformed(f"meta-token {i} at position {pos} refers to its own entry; an entry may only refer "
-                            "to entries before it")
+            raise malformed(
+                f"meta-token {i} at position {pos} refers to its own entry; an entry may only refer "
+                "to entries before it"
+            )
         else:  # a reference to an earlier entry
             current.extend(table[i])
     if not current:
@@ -202,7 +217,7 @@ def dictionary_of(ids: list[int], entries, metas: list[int]) -> list[int]:
     out: list[int] = []
     for meta, entry in zip(metas, entries):
         out.append(meta)
-        out.extend(ids[entry.start:entry.start + entry.length])
+        out.extend(ids[entry.start : entry.start + entry.length])
     return out
 
 

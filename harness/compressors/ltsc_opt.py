@@ -71,8 +71,18 @@ def ranked_candidates(index: RepeatIndex) -> np.ndarray:
         base = np.arange(len(narrowed.order)) if narrowed.base is None else narrowed.base
         counts = groups.counts.astype(np.int64)
         # the raw count bounds the non-overlapping count from above, as a lazy greedy needs
-        parts.append(np.stack([length * counts - (1 + length + counts), np.full(len(counts), length),
-                               groups.firsts, base[groups.starts], base[groups.ends - 1] + 1], axis=1))
+        parts.append(
+            np.stack(
+                [
+                    length * counts - (1 + length + counts),
+                    np.full(len(counts), length),
+                    groups.firsts,
+                    base[groups.starts],
+                    base[groups.ends - 1] + 1,
+                ],
+                axis=1,
+            )
+        )
     table = np.concatenate(parts) if parts else np.zeros((0, 5), np.int64)
     table = table[np.lexsort((table[:, 2], -table[:, 1], -table[:, 0]))]
     return np.concatenate((table, np.arange(len(table))[:, None]), axis=1)
@@ -89,7 +99,7 @@ class _Queue:
 
     def _head(self):
         if not self.rows and self.row < len(self.table):
-            self.rows = self.table[self.row:self.row + self.CHUNK].tolist()[::-1]
+            self.rows = self.table[self.row : self.row + self.CHUNK].tolist()[::-1]
             self.row += self.CHUNK
         return self.rows[-1] if self.rows else None
 
@@ -114,7 +124,7 @@ class _Queue:
 
     def drop_longer(self, length: int) -> None:
         """Forget the table's candidates longer than ``length`` (none of them fits any more)."""
-        rest = self.table[self.row:]
+        rest = self.table[self.row :]
         rows = np.array(self.rows[::-1], dtype=np.int64).reshape(-1, 6)
         rest = np.concatenate((rows, rest))
         self.table, self.row, self.rows = rest[rest[:, 1] <= length], 0, []
@@ -148,8 +158,9 @@ class _Free:
         return shrank
 
 
-def greedy_by_savings(index: RepeatIndex, max_entries: int, cleanup: bool = True,
-                      must_beat: int | None = None) -> list[Entry] | None:
+def greedy_by_savings(
+    index: RepeatIndex, max_entries: int, cleanup: bool = True, must_beat: int | None = None
+) -> list[Entry] | None:
     """Savings-ordered lazy greedy; ``cleanup`` adds a longest-first pass over what stays free.
 
     A popped candidate is bounded by what still fits (:class:`_Free`), then recounted on the free
@@ -221,8 +232,15 @@ class LtscOpt(MetaTokenCompressor):
     #: finish with a longest-first pass over the positions the ranking left free
     cleanup = True
 
-    def __init__(self, tokenizer, max_len: int = 32, pool_size: int = 1024, seed: int = 0,
-                 dict_open: int | None = None, dict_close: int | None = None):
+    def __init__(
+        self,
+        tokenizer,
+        max_len: int = 32,
+        pool_size: int = 1024,
+        seed: int = 0,
+        dict_open: int | None = None,
+        dict_close: int | None = None,
+    ):
         super().__init__(tokenizer, max_len, pool_size, seed, dict_open, dict_close)
 
     def select(self, tokens: np.ndarray, max_entries: int) -> list[Entry]:
@@ -243,8 +261,16 @@ class LtscNested(LtscOpt):
     cleanup = False  # the next pass finds those runs again, and more (measured: shorter and faster)
 
     # max_len 16: nesting composes longer runs (on stdlib code 16 compressed as well as 64, faster)
-    def __init__(self, tokenizer, max_len: int = 16, pool_size: int = 1024, seed: int = 0,
-                 dict_open: int | None = None, dict_close: int | None = None, max_depth: int = 3):
+    def __init__(
+        self,
+        tokenizer,
+        max_len: int = 16,
+        pool_size: int = 1024,
+        seed: int = 0,
+        dict_open: int | None = None,
+        dict_close: int | None = None,
+        max_depth: int = 3,
+    ):
         super().__init__(tokenizer, max_len, pool_size, seed, dict_open, dict_close)
         self.max_depth = self.params["max_depth"] = validate.positive_int("max_depth", max_depth)
 
@@ -264,8 +290,11 @@ class LtscNested(LtscOpt):
             if used >= len(metas):
                 break
             level = metas[used:]
-            entries = (greedy_by_savings(index, len(level), cleanup=self.cleanup) if depth == 0
-                       else self.select(np.asarray(body, dtype=np.int64), len(level)))
+            entries = (
+                greedy_by_savings(index, len(level), cleanup=self.cleanup)
+                if depth == 0
+                else self.select(np.asarray(body, dtype=np.int64), len(level))
+            )
             if not entries:
                 break
             dictionary += dictionary_of(body, entries, level)

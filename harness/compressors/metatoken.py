@@ -29,7 +29,8 @@ Repeat discovery lives in :mod:`.repeats`; its names are re-exported here.
 from __future__ import annotations
 
 import hashlib
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -38,10 +39,28 @@ from .base import Compressed, Compressor
 from .format import Layout, decode, dictionary_of, substitute, token_ids
 from .repeats import Entry, Groups, RepeatIndex, WindowClasses, mark, min_count, pays, savings, take_free
 
-__all__ = ["MAX_EXTRA_IDS", "MAX_POOL_SIZE", "MetaTokenCompressor", "check_params", "input_digest",
-           # moved: repeat discovery (.repeats) and the format (.format), re-exported for existing importers
-           "Entry", "Groups", "RepeatIndex", "WindowClasses", "mark", "min_count", "pays", "savings", "take_free",
-           "Layout", "decode", "dictionary_of", "substitute", "token_ids"]
+__all__ = [
+    "MAX_EXTRA_IDS",
+    "MAX_POOL_SIZE",
+    "MetaTokenCompressor",
+    "check_params",
+    "input_digest",
+    # moved: repeat discovery (.repeats) and the format (.format), re-exported for existing importers
+    "Entry",
+    "Groups",
+    "RepeatIndex",
+    "WindowClasses",
+    "mark",
+    "min_count",
+    "pays",
+    "savings",
+    "take_free",
+    "Layout",
+    "decode",
+    "dictionary_of",
+    "substitute",
+    "token_ids",
+]
 
 #: the largest meta-token pool, 16,777,216 ids: a draw permutes the whole pool (at the bound 128 MiB and ~0.5 s
 #: per input), and vocab_size + 2 + pool_size stays far inside int64
@@ -64,8 +83,10 @@ def check_params(vocab: int, max_len, pool_size, seed, dict_open, dict_close) ->
     for name, value, default in (("dict_open", dict_open, vocab), ("dict_close", dict_close, vocab + 1)):
         value = validate.integer(name, default if value is None else value, vocab, vocab + MAX_EXTRA_IDS - 1)
         if value in pool:
-            raise validate.InvalidParameter(f"{name} must be >= vocab_size {vocab} and outside the meta-token pool "
-                                            f"{pool.start}..{pool.stop - 1}, got {value}")
+            raise validate.InvalidParameter(
+                f"{name} must be >= vocab_size {vocab} and outside the meta-token pool "
+                f"{pool.start}..{pool.stop - 1}, got {value}"
+            )
         delims[name] = value
     if delims["dict_open"] == delims["dict_close"]:
         raise validate.InvalidParameter(f"dict_open and dict_close must differ, got {delims['dict_open']} for both")
@@ -87,16 +108,24 @@ class MetaTokenCompressor(Compressor):
     #: entries may refer to entries defined before them (``ltsc-nested``); flat codecs reject references
     nested: ClassVar[bool] = False
 
-    def __init__(self, tokenizer, max_len: int = 8, pool_size: int = 1024, seed: int = 0,
-                 dict_open: int | None = None, dict_close: int | None = None):
+    def __init__(
+        self,
+        tokenizer,
+        max_len: int = 8,
+        pool_size: int = 1024,
+        seed: int = 0,
+        dict_open: int | None = None,
+        dict_close: int | None = None,
+    ):
         super().__init__(tokenizer)
         self.params = check_params(self.vocab_size, max_len, pool_size, seed, dict_open, dict_close)
         p = self.params
         self.max_len, self.pool_size, self.seed = p["max_len"], p["pool_size"], p["seed"]
         self.dict_open, self.dict_close = p["dict_open"], p["dict_close"]
         self.pool_start = self.vocab_size + 2
-        self.layout = Layout(self.name, self.vocab_size, self.dict_open, self.dict_close, self.pool_start,
-                             self.pool_size, self.nested)
+        self.layout = Layout(
+            self.name, self.vocab_size, self.dict_open, self.dict_close, self.pool_start, self.pool_size, self.nested
+        )
 
     @property
     def extra_vocab(self) -> int:
@@ -124,7 +153,7 @@ class MetaTokenCompressor(Compressor):
         Only the first ``len(tokens)`` are returned: an entry covers at least 8 tokens, so no input uses
         more, and a large pool costs one permutation, not a Python list of it."""
         rng = np.random.default_rng([self.seed % 2**64, input_digest(tokens)])
-        return (self.pool_start + rng.permutation(self.pool_size)[:len(tokens)]).tolist()
+        return (self.pool_start + rng.permutation(self.pool_size)[: len(tokens)]).tolist()
 
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         tokens = self.as_array(ids)
@@ -136,8 +165,13 @@ class MetaTokenCompressor(Compressor):
         if not entries or len(dictionary) + 2 + len(body) >= n:
             return self.unchanged(ids, note="no dictionary shortens this input")
         out = [self.dict_open, *dictionary, self.dict_close, *body]
-        return Compressed(out, n, dictionary_entries=entries, dictionary_tokens=len(dictionary) + 2,
-                          info={"pool_exhausted": entries >= self.pool_size})
+        return Compressed(
+            out,
+            n,
+            dictionary_entries=entries,
+            dictionary_tokens=len(dictionary) + 2,
+            info={"pool_exhausted": entries >= self.pool_size},
+        )
 
     def decompress(self, ids: Sequence[int]) -> list[int]:
         """Invert :meth:`compress`, rejecting any sequence it cannot have produced (:func:`.format.decode`)."""

@@ -8,9 +8,9 @@ contiguous stretches (numpy, O(n log n) time, O(n log max_len) memory).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class WindowClasses:
         count = self.n - length + 1
         if width == length:
             return ranks[:count]
-        return self._pair(ranks[:count], ranks[length - width: length - width + count])
+        return self._pair(ranks[:count], ranks[length - width : length - width + count])
 
 
 @dataclass
@@ -138,8 +138,11 @@ class RepeatIndex:
         active[1:] |= inner
         keep = np.flatnonzero(active)
         # neighbours that were not adjacent had a short window between them: a boundary for good
-        return self._copy(order=self.order[keep], lcp=np.where(keep[1:] == keep[:-1] + 1, self.lcp[keep[:-1]], 0),
-                          base=keep if self.base is None else self.base[keep])
+        return self._copy(
+            order=self.order[keep],
+            lcp=np.where(keep[1:] == keep[:-1] + 1, self.lcp[keep[:-1]], 0),
+            base=keep if self.base is None else self.base[keep],
+        )
 
     def groups(self, length: int, min_count: int, used: np.ndarray | None = None) -> Groups:
         """Runs of ``length`` with at least ``min_count`` occurrences (free ones, if ``used`` is given)."""
@@ -152,7 +155,7 @@ class RepeatIndex:
         else:
             csum = np.concatenate(([0], np.cumsum(used, dtype=np.int64)))
             free = np.zeros(n, np.int64)
-            free[:n - length + 1] = csum[length:] == csum[:-length]
+            free[: n - length + 1] = csum[length:] == csum[:-length]
             fcum = np.concatenate(([0], np.cumsum(free[self.order])))
             counts = fcum[ends] - fcum[starts]
         firsts = np.minimum.reduceat(self.order, starts) if m else starts
@@ -203,7 +206,7 @@ def _take_free_vector(positions: np.ndarray, length: int, used: bytearray) -> li
 def mark(used: bytearray, positions: Sequence[int], length: int) -> None:
     ones = b"\x01" * length
     for p in positions:
-        used[p:p + length] = ones
+        used[p : p + length] = ones
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ not be told apart from a compressed one).
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -60,8 +61,10 @@ class LtscText(Compressor):
 
     def __init__(self, tokenizer, max_len: int = 32, max_entries: int = 256):
         super().__init__(tokenizer)
-        self.params = {"max_len": validate.integer("max_len", max_len, 2),
-                       "max_entries": validate.positive_int("max_entries", max_entries, 100_000)}
+        self.params = {
+            "max_len": validate.integer("max_len", max_len, 2),
+            "max_entries": validate.positive_int("max_entries", max_entries, 100_000),
+        }
         self.max_len, self.max_entries = self.params["max_len"], self.params["max_entries"]
         self.eq, self.nl = self._encode("="), self._encode("\n")
         pieces = [self._encode(p) if p else [] for p in INSTRUCTION.split("{s}")]
@@ -70,26 +73,36 @@ class LtscText(Compressor):
         self.headers: dict[int, list[int]] = {}
         for text in SYMBOLS:
             ids = self._encode(text)
-            if len(ids) == 1 and ids[0] not in self.eq + self.nl and ids[0] not in self.headers \
-                    and tokenizer.decode(ids).strip() == text:  # a symbol the model reads as itself (not <unk>)
+            if (
+                len(ids) == 1
+                and ids[0] not in self.eq + self.nl
+                and ids[0] not in self.headers
+                and tokenizer.decode(ids).strip() == text
+            ):  # a symbol the model reads as itself (not <unk>)
                 sym = ids[0]
                 self.symbols.append(sym)
                 self.texts[sym] = text
                 self.headers[sym] = [t for i, piece in enumerate(pieces) for t in ([sym] if i else []) + piece]
         if not self.symbols:
-            raise HarnessError(f"tokenizer {tokenizer.name!r} writes none of the marker symbols {' '.join(SYMBOLS)} "
-                               "as a single token; ltsc-text needs one")
+            raise HarnessError(
+                f"tokenizer {tokenizer.name!r} writes none of the marker symbols {' '.join(SYMBOLS)} "
+                "as a single token; ltsc-text needs one"
+            )
         self._digits: list[tuple[int, ...]] = [()]  # index k -> ids of str(k)
 
     def _encode(self, text: str) -> list[int]:
         try:
             ids = [int(i) for i in self.tokenizer.encode(text)]
         except Exception:  # noqa: BLE001  (a tokenizer of ids, not text: one line, the fix named)
-            raise HarnessError(f"tokenizer {self.tokenizer.name!r} cannot encode the text {text!r}; "
-                               "ltsc-text needs a text tokenizer (e.g. cl100k_base or hf:<dir>)") from None
+            raise HarnessError(
+                f"tokenizer {self.tokenizer.name!r} cannot encode the text {text!r}; "
+                "ltsc-text needs a text tokenizer (e.g. cl100k_base or hf:<dir>)"
+            ) from None
         if not ids or any(not 0 <= i < self.vocab_size for i in ids):
-            raise HarnessError(f"tokenizer {self.tokenizer.name!r} encodes {text!r} as {ids}; "
-                               "ltsc-text needs non-empty in-vocabulary ids for its text")
+            raise HarnessError(
+                f"tokenizer {self.tokenizer.name!r} encodes {text!r} as {ids}; "
+                "ltsc-text needs non-empty in-vocabulary ids for its text"
+            )
         return ids
 
     def digits(self, k: int) -> tuple[int, ...]:
@@ -104,7 +117,7 @@ class LtscText(Compressor):
     def header_at(self, ids: Sequence[int]) -> int | None:
         """The marker symbol whose instruction line ``ids`` begins with (None: not a compressed sequence)."""
         for sym, header in self.headers.items():
-            if len(ids) >= len(header) and list(ids[:len(header)]) == header:
+            if len(ids) >= len(header) and list(ids[: len(header)]) == header:
                 return sym
         return None
 
@@ -145,16 +158,20 @@ class LtscText(Compressor):
         except HarnessError:
             raise
         except Exception as exc:  # noqa: BLE001  (a tokenizer's own decoding error: one line, the fix named)
-            raise HarnessError(f"tokenizer {self.tokenizer.name!r} cannot decode this input ({type(exc).__name__}); "
-                               "ltsc-text needs a text tokenizer (e.g. cl100k_base or hf:<dir>)") from None
+            raise HarnessError(
+                f"tokenizer {self.tokenizer.name!r} cannot decode this input ({type(exc).__name__}); "
+                "ltsc-text needs a text tokenizer (e.g. cl100k_base or hf:<dir>)"
+            ) from None
         return next((s for s in self.symbols if s not in present and self.texts[s] not in text), None)
 
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         tokens = self.check_ids(ids)
         ids = tokens.tolist()
         if self.header_at(ids) is not None:
-            raise HarnessError("ltsc-text cannot encode an input that begins with its own instruction line "
-                               "(it could not be told apart from a compressed one)")
+            raise HarnessError(
+                "ltsc-text cannot encode an input that begins with its own instruction line "
+                "(it could not be told apart from a compressed one)"
+            )
         sym = self.free_symbol(tokens)
         if sym is None:
             return self.unchanged(ids, note="the input holds every marker symbol")
@@ -164,7 +181,7 @@ class LtscText(Compressor):
         dictionary = list(self.headers[sym])
         replace: dict[int, tuple[int, list[int]]] = {}
         for k, entry in enumerate(entries, 1):
-            dictionary += self.marker(sym, k) + self.eq + ids[entry.start:entry.start + entry.length] + self.nl
+            dictionary += self.marker(sym, k) + self.eq + ids[entry.start : entry.start + entry.length] + self.nl
             for p in entry.positions:
                 replace[p] = (entry.length, self.marker(sym, k))
         dictionary += [sym, sym] + self.nl
@@ -180,8 +197,13 @@ class LtscText(Compressor):
                 i += 1
         if len(dictionary) + len(body) >= len(ids):
             return self.unchanged(ids, note="no dictionary shortens this input")
-        return Compressed(dictionary + body, len(ids), dictionary_entries=len(entries),
-                          dictionary_tokens=len(dictionary), info={"symbol": self.tokenizer.decode([sym])})
+        return Compressed(
+            dictionary + body,
+            len(ids),
+            dictionary_entries=len(entries),
+            dictionary_tokens=len(dictionary),
+            info={"symbol": self.tokenizer.decode([sym])},
+        )
 
     # -- decompress ----------------------------------------------------------------------
     def decompress(self, ids: Sequence[int]) -> list[int]:
@@ -217,7 +239,7 @@ class _Reader:
             if pos >= len(seq) or seq[pos] != sym:
                 self.fail(pos, "expected a definition line or the end line of the dictionary")
             if pos + 1 < len(seq) and seq[pos + 1] == sym:  # the end line
-                if seq[pos + 2:pos + 2 + len(nl)] != nl:
+                if seq[pos + 2 : pos + 2 + len(nl)] != nl:
                     self.fail(pos + 2, "the end line of the dictionary is not followed by a newline")
                 self.pos = pos + 2 + len(nl)
                 break
@@ -231,17 +253,17 @@ class _Reader:
         """Entry ``number``'s line starting at ``pos``: its run; leaves ``self.pos`` at the next line."""
         seq, codec = self.seq, self.codec
         close = self.next_sym(pos + 1)
-        if tuple(seq[pos + 1:close]) != codec.digits(number):
+        if tuple(seq[pos + 1 : close]) != codec.digits(number):
             self.fail(pos + 1, f"expected the definition of entry {number}")
         pos = close + 1
-        if seq[pos:pos + len(codec.eq)] != codec.eq:
+        if seq[pos : pos + len(codec.eq)] != codec.eq:
             self.fail(pos, "a definition lacks its '='")
         pos += len(codec.eq)
         self.pos = self.next_sym(pos)
-        content, nl = seq[pos:self.pos], codec.nl
-        if len(content) <= len(nl) or content[-len(nl):] != nl:
+        content, nl = seq[pos : self.pos], codec.nl
+        if len(content) <= len(nl) or content[-len(nl) :] != nl:
             self.fail(pos, "a definition is empty or does not end with a newline")
-        return content[:-len(nl)]
+        return content[: -len(nl)]
 
     def expand(self, runs: list[list[int]]) -> list[int]:
         """The body from ``self.pos`` with every marker replaced by its run."""
@@ -254,7 +276,7 @@ class _Reader:
                 pos += 1
                 continue
             close = self.next_sym(pos + 1)
-            k = number.get(tuple(seq[pos + 1:close]))
+            k = number.get(tuple(seq[pos + 1 : close]))
             if k is None:
                 self.fail(pos, "a marker the dictionary does not define")
             out += runs[k - 1]

@@ -28,15 +28,21 @@ import sys
 import tempfile
 import time
 
+from ..core.errors import HarnessError
 from .inputs import Case, adversarial_cases, long_case, task_cases
 from .report import Check, ContractReport, Outcome, speed_check, stats_rows
-from ..core.errors import HarnessError
 
 DEFAULT_EXAMPLES = 10
 LONG_TOKENS = 100_000
-PROPERTIES = ("compresses valid input", "rejects out-of-range ids", "ids in range (extra_vocab)",
-              "never longer than input", "exact round trip", "deterministic (same process)",
-              "deterministic (fresh process)")
+PROPERTIES = (
+    "compresses valid input",
+    "rejects out-of-range ids",
+    "ids in range (extra_vocab)",
+    "never longer than input",
+    "exact round trip",
+    "deterministic (same process)",
+    "deterministic (fresh process)",
+)
 
 
 # -- building the compressor under test -----------------------------------------------------
@@ -123,7 +129,9 @@ def property_failures(comp, outcomes: list[Outcome], again: list[Outcome]) -> di
         except HarnessError:
             pass
         except Exception as exc:
-            fails["rejects out-of-range ids"].append(f"input id {bad_id}: {type(exc).__name__}, not a one-line HarnessError")
+            fails["rejects out-of-range ids"].append(
+                f"input id {bad_id}: {type(exc).__name__}, not a one-line HarnessError"
+            )
     return fails
 
 
@@ -131,14 +139,22 @@ def property_failures(comp, outcomes: list[Outcome], again: list[Outcome]) -> di
 def fresh_process_digest(recipe: dict, tokenizer: str, cases: list[Case]) -> tuple[str | None, str]:
     """The digest of the outputs computed in a new Python process with another hash seed, or (None, why)."""
     seed = os.environ.get("PYTHONHASHSEED", "")
-    env = dict(os.environ, PYTHONHASHSEED=str(int(seed) + 1) if seed.isdigit() else "1",
-               PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # plugins and test modules stay importable
+    env = dict(
+        os.environ,
+        PYTHONHASHSEED=str(int(seed) + 1) if seed.isdigit() else "1",
+        PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
+    )  # plugins and test modules stay importable
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "cases.json")
         with open(path, "w") as fh:
             json.dump({"recipe": recipe, "tokenizer": tokenizer, "cases": [[c.ids, c.question] for c in cases]}, fh)
-        proc = subprocess.run([sys.executable, "-m", "harness.contract.checks", path], capture_output=True, text=True,
-                              env=env, timeout=900)
+        proc = subprocess.run(
+            [sys.executable, "-m", "harness.contract.checks", path],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+        )
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         return None, lines[-1] if lines else f"exit status {proc.returncode}"
@@ -148,7 +164,9 @@ def fresh_process_digest(recipe: dict, tokenizer: str, cases: list[Case]) -> tup
 def _fresh_check(recipe: dict, tokenizer: str, cases: list[Case], outcomes: list[Outcome]) -> Check:
     name = "deterministic (fresh process)"
     if "<locals>" in recipe.get("factory", "") or recipe.get("factory", "").startswith("__main__:"):
-        return Check(name, "SKIP", "the class is not importable from another process (defined in a function or __main__)")
+        return Check(
+            name, "SKIP", "the class is not importable from another process (defined in a function or __main__)"
+        )
     theirs, why = fresh_process_digest(recipe, tokenizer, cases)
     if theirs is None:
         return Check(name, "SKIP", f"could not rebuild it in a fresh process: {why}")
@@ -170,18 +188,29 @@ def _as_check(name: str, failed: list[str], lossless: bool, total: int) -> Check
     if name == "exact round trip" and not lossless:
         return Check(name, "SKIP", "lossy compressor: nothing to invert")
     if failed:
-        return Check(name, "FAIL", f"{len(failed)} failing: " + "; ".join(failed[:3]) + (" ..." if len(failed) > 3 else ""))
+        return Check(
+            name, "FAIL", f"{len(failed)} failing: " + "; ".join(failed[:3]) + (" ..." if len(failed) > 3 else "")
+        )
     return Check(name, "PASS", f"{total} inputs" if name != "rejects out-of-range ids" else "ids vocab_size and -1")
 
 
-def check_compressor(target, tokenizer="cl100k_base", *, params: dict | None = None, against: str | None = "ltsc",
-                     tasks=None, examples: int = DEFAULT_EXAMPLES, long_tokens: int = LONG_TOKENS,
-                     fresh_process: bool = True, notify=None) -> ContractReport:
+def check_compressor(
+    target,
+    tokenizer="cl100k_base",
+    *,
+    params: dict | None = None,
+    against: str | None = "ltsc",
+    tasks=None,
+    examples: int = DEFAULT_EXAMPLES,
+    long_tokens: int = LONG_TOKENS,
+    fresh_process: bool = True,
+    notify=None,
+) -> ContractReport:
     """Run the contract on ``target`` (a compressor spec, a Compressor subclass or an instance; ``params`` for a
     class) with ``tokenizer`` (a name or a Tokenizer); ``against``: the reference compressor of the statistics
     table (None: none); ``tasks``: task specs (None: every offline task); ``examples`` test prompts per task."""
-    from ..data.tokenizers import get_tokenizer
     from ..core.validate import integer, positive_int
+    from ..data.tokenizers import get_tokenizer
 
     positive_int("--examples", examples)
     integer("--long-tokens", long_tokens, 0)
@@ -195,14 +224,18 @@ def check_compressor(target, tokenizer="cl100k_base", *, params: dict | None = N
     outcomes, again = run_all(comp, cases), run_all(comp, cases)
     fails = property_failures(comp, outcomes, again)
     checks = [_as_check(name, fails[name], comp.lossless, len(cases)) for name in PROPERTIES[:-1]]
-    checks.append(_fresh_check(recipe, tok.name, cases, outcomes) if fresh_process
-                  else Check(PROPERTIES[-1], "SKIP", "not asked for"))
+    checks.append(
+        _fresh_check(recipe, tok.name, cases, outcomes)
+        if fresh_process
+        else Check(PROPERTIES[-1], "SKIP", "not asked for")
+    )
     label = str(target) if isinstance(target, str) else type(comp).__name__
     ref_label = (f"{against} (reference)" if against == label else against) if ref is not None else None
     ref_outcomes = run_all(ref, [c for c in cases if c.group not in ("adversarial", "random")]) if ref else []
     mine, theirs = stats_rows(label, outcomes), stats_rows(ref_label, ref_outcomes) if ref else []
-    rows = [r for group in dict.fromkeys(r["inputs"] for r in mine + theirs)
-            for r in mine + theirs if r["inputs"] == group]
+    rows = [
+        r for group in dict.fromkeys(r["inputs"] for r in mine + theirs) for r in mine + theirs if r["inputs"] == group
+    ]
     checks.append(speed_check(label, outcomes, ref_label, ref_outcomes))
     return ContractReport(label, bool(comp.lossless), tok.name, checks, rows)
 

@@ -50,11 +50,16 @@ def adversarial_cases(vocab: int) -> list[Case]:
     top = vocab - 1
     edges = np.array(sorted({0, 1, top - 1, top}))
     block = [top, top - 1, 0, 1, top] * 3 + rng.integers(0, vocab, size=10).tolist()
-    cases = [Case("empty", []), Case("one token (id 0)", [0]), Case(f"one token (id {top}, the last)", [top]),
-             Case("two equal tokens", [5, 5]), Case("all-equal, 2,000 tokens", [7] * 2000),
-             Case("vocabulary edges alternating, 2,000 tokens", [0, top] * 1000),
-             Case("vocabulary edges at random, 3,000 tokens", rng.choice(edges, 3000).tolist()),
-             Case("repeated blocks of edge ids, 1,250 tokens", block * 50)]
+    cases = [
+        Case("empty", []),
+        Case("one token (id 0)", [0]),
+        Case(f"one token (id {top}, the last)", [top]),
+        Case("two equal tokens", [5, 5]),
+        Case("all-equal, 2,000 tokens", [7] * 2000),
+        Case("vocabulary edges alternating, 2,000 tokens", [0, top] * 1000),
+        Case("vocabulary edges at random, 3,000 tokens", rng.choice(edges, 3000).tolist()),
+        Case("repeated blocks of edge ids, 1,250 tokens", block * 50),
+    ]
     for period in range(1, 8):
         unit = rng.integers(0, vocab, size=period).tolist()
         cases.append(Case(f"periodic, period {period}, 1,000+ tokens", unit * (1000 // period + 1)))
@@ -63,8 +68,13 @@ def adversarial_cases(vocab: int) -> list[Case]:
         alphabet = rng.choice(vocab, size=int(rng.integers(1, 9)), replace=False)
         if k % 2:
             alphabet = np.concatenate([alphabet, edges])
-        cases.append(Case(f"random #{k}: {n} tokens over {len(set(alphabet.tolist()))} ids",
-                          rng.choice(alphabet, n).tolist(), group="random"))
+        cases.append(
+            Case(
+                f"random #{k}: {n} tokens over {len(set(alphabet.tolist()))} ids",
+                rng.choice(alphabet, n).tolist(),
+                group="random",
+            )
+        )
     return cases
 
 

@@ -50,11 +50,20 @@ class ContractReport:
         from ..results.tables import render_rows, to_json
 
         if fmt == "json":
-            return to_json({"compressor": self.compressor, "lossless": self.lossless, "tokenizer": self.tokenizer,
-                            "passed": self.passed, "checks": [c.__dict__ for c in self.checks], "stats": self.stats})
+            return to_json(
+                {
+                    "compressor": self.compressor,
+                    "lossless": self.lossless,
+                    "tokenizer": self.tokenizer,
+                    "passed": self.passed,
+                    "checks": [c.__dict__ for c in self.checks],
+                    "stats": self.stats,
+                }
+            )
         kind = "lossless" if self.lossless else "lossy"
-        head = f"Contract of {self.compressor} ({kind}), tokenizer {self.tokenizer}: " + \
-            ("PASS" if self.passed else f"FAIL ({len(self.failures())} of {len(self.checks)} checks)")
+        head = f"Contract of {self.compressor} ({kind}), tokenizer {self.tokenizer}: " + (
+            "PASS" if self.passed else f"FAIL ({len(self.failures())} of {len(self.checks)} checks)"
+        )
         checks = render_rows([{"check": c.name, "result": c.status, "detail": c.detail} for c in self.checks])
         stats = render_rows(self.stats, "markdown", display=_stats_display) if self.stats else ""
         return f"{head}\n\n{checks}\n\n{stats}".rstrip()
@@ -64,10 +73,18 @@ def _stats_display(rows: list[dict]) -> list[dict]:
     from ..results.metrics import format_value
 
     pct = ("length_reduction", "attention_reduction", "lossless_rate")
-    return [{"inputs": r["inputs"], "compressor": r["compressor"], "n": r["examples"],
-             "mean tokens in": f"{r['mean_tokens_raw']:.1f}", "mean tokens out": f"{r['mean_tokens']:.1f}",
-             **{k.replace("_", " "): format_value("percent", r[k]) for k in pct},
-             "ms / 1k tokens": f"{r['ms_per_1k_tokens']:.3f}"} for r in rows]
+    return [
+        {
+            "inputs": r["inputs"],
+            "compressor": r["compressor"],
+            "n": r["examples"],
+            "mean tokens in": f"{r['mean_tokens_raw']:.1f}",
+            "mean tokens out": f"{r['mean_tokens']:.1f}",
+            **{k.replace("_", " "): format_value("percent", r[k]) for k in pct},
+            "ms / 1k tokens": f"{r['ms_per_1k_tokens']:.3f}",
+        }
+        for r in rows
+    ]
 
 
 # -- statistics against the reference --------------------------------------------------------------
@@ -80,18 +97,36 @@ def stats_rows(label: str, outcomes: list[Outcome]) -> list[dict]:
         done = [o for o in outcomes if o.case.group == group and o.error is None]
         if not done:
             continue
-        recs = [{"raw_tokens": len(o.case.ids), "input_tokens": len(o.ids), "round_trip_ok": o.round_trip,
-                 "codec_seconds": o.seconds, "dictionary_entries": o.compressed.dictionary_entries,
-                 "compressed_tokens": len(o.ids), "target_tokens": o.compressed.target_tokens} for o in done]
+        recs = [
+            {
+                "raw_tokens": len(o.case.ids),
+                "input_tokens": len(o.ids),
+                "round_trip_ok": o.round_trip,
+                "codec_seconds": o.seconds,
+                "dictionary_entries": o.compressed.dictionary_entries,
+                "compressed_tokens": len(o.ids),
+                "target_tokens": o.compressed.target_tokens,
+            }
+            for o in done
+        ]
         tokens = sum(len(o.case.ids) for o in done)
-        rows.append({"inputs": group, "compressor": label, **aggregate(recs),
-                     "ms_per_1k_tokens": 1e6 * sum(o.seconds for o in done) / tokens if tokens else 0.0})
+        rows.append(
+            {
+                "inputs": group,
+                "compressor": label,
+                **aggregate(recs),
+                "ms_per_1k_tokens": 1e6 * sum(o.seconds for o in done) / tokens if tokens else 0.0,
+            }
+        )
     return rows
 
 
 def _ms_per_1k(outcomes: list[Outcome], long: bool) -> str:
-    done = [o for o in outcomes if o.error is None and (o.case.group == "long input") == long
-            and o.case.group not in ("adversarial", "random")]
+    done = [
+        o
+        for o in outcomes
+        if o.error is None and (o.case.group == "long input") == long and o.case.group not in ("adversarial", "random")
+    ]
     tokens = sum(len(o.case.ids) for o in done)
     return f"{1e6 * sum(o.seconds for o in done) / tokens:.3f}" if tokens else "—"
 

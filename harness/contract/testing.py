@@ -41,8 +41,15 @@ def random_token_classifier(path) -> str:
     (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
     BertTokenizer(str(path / "vocab.txt"), do_lower_case=False).save_pretrained(path)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=512, num_labels=2,
-                        architectures=["BertForTokenClassification"])
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=512,
+        num_labels=2,
+        architectures=["BertForTokenClassification"],
+    )
     BertForTokenClassification(config).save_pretrained(path)
     return str(path)

@@ -39,17 +39,21 @@ def refuse_remote_code(directory: Path, what: str) -> None:
         if auto_map:
             first = next(iter(auto_map.values())) if isinstance(auto_map, dict) else auto_map
             ref = first[0] if isinstance(first, (list, tuple)) and first else first
-            raise HarnessError(f"{what} {str(directory)!r} needs custom code: its {name} maps to {ref!r} (auto_map), "
-                               "Python from that directory that ltsc-bench never runs; use a model whose architecture "
-                               "transformers itself implements")
+            raise HarnessError(
+                f"{what} {str(directory)!r} needs custom code: its {name} maps to {ref!r} (auto_map), "
+                "Python from that directory that ltsc-bench never runs; use a model whose architecture "
+                "transformers itself implements"
+            )
 
 
 def hf_load_error(what: str, target: str, exc: Exception, local: bool) -> HarnessError:
     """The one-line error for a failed Hugging Face load: custom code is refused; the hub hint only for hub names."""
     message = first_line(exc)
     if "trust_remote_code" in str(exc):
-        return HarnessError(f"{what} {target!r} needs custom code (Python shipped with the model), which ltsc-bench "
-                            "never runs; use a model whose architecture transformers itself implements")
+        return HarnessError(
+            f"{what} {target!r} needs custom code (Python shipped with the model), which ltsc-bench "
+            "never runs; use a model whose architecture transformers itself implements"
+        )
     hint = "" if local or hub_allowed() else " (set LTSC_ALLOW_HUB=1 to allow downloading from the Hugging Face hub)"
     return HarnessError(f"cannot load Hugging Face {what} {target!r}: {message}{hint}")
 
@@ -85,6 +89,7 @@ def resolve_device(name: str | None = "auto") -> str:
         raise HarnessError(f"device {name!r} was asked for but no CUDA GPU is visible to PyTorch; use cpu or auto")
     count = torch.cuda.device_count()
     if sep and int(index) >= count:
-        raise HarnessError(f"device {name!r}: no GPU with index {int(index)}; PyTorch sees {count} "
-                           f"(valid: cuda:0..cuda:{count - 1})")
+        raise HarnessError(
+            f"device {name!r}: no GPU with index {int(index)}; PyTorch sees {count} (valid: cuda:0..cuda:{count - 1})"
+        )
     return f"cuda:{int(index)}" if sep else name

@@ -34,8 +34,11 @@ class _Lines:
     def _line(self) -> None:
         pct = 100 * self.done / self.total if self.total else 100.0
         extra = f" [{self.postfix}]" if self.postfix else ""
-        print(f"{self.desc}: {self.done}/{self.total} ({pct:.0f}%, {time.perf_counter() - self.start:.0f} s){extra}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{self.desc}: {self.done}/{self.total} ({pct:.0f}%, {time.perf_counter() - self.start:.0f} s){extra}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def close(self) -> None:
         if self.total:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from .errors import HarnessError
 
@@ -99,7 +100,7 @@ class Registry(Generic[T]):
         params = list(inspect.signature(target).parameters.values())
         if inspect.isclass(factory):
             params = params[1:]  # self
-        params = params[positional + self.pass_name:]
+        params = params[positional + self.pass_name :]
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
         named = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         return named, var_kw
@@ -126,8 +127,10 @@ class Registry(Generic[T]):
         valid = [p.name for p in named]
         unknown = [k for k in params if k not in valid]
         if unknown and not var_kw:
-            raise HarnessError(f"{self.kind} {spec.name!r} has no parameter {unknown[0]!r}; its parameters: "
-                               f"{', '.join(valid) or 'none'} (see `ltsc-bench list {self.kind}s`)")
+            raise HarnessError(
+                f"{self.kind} {spec.name!r} has no parameter {unknown[0]!r}; its parameters: "
+                f"{', '.join(valid) or 'none'} (see `ltsc-bench list {self.kind}s`)"
+            )
         head = (spec.name,) if self.pass_name else ()
         try:
             obj = entry.factory(*head, *args, **params)
@@ -137,8 +140,9 @@ class Registry(Generic[T]):
                 message = f"{self.kind} {spec.name!r}: {message}"
             raise HarnessError(message) from None
         except (TypeError, ValueError) as exc:
-            raise HarnessError(f"bad parameters for {self.kind} {spec.name!r}: {exc} "
-                               f"(see `ltsc-bench list {self.kind}s`)") from None
+            raise HarnessError(
+                f"bad parameters for {self.kind} {spec.name!r}: {exc} (see `ltsc-bench list {self.kind}s`)"
+            ) from None
         resolved = {p.name: p.default for p in named if p.default is not inspect.Parameter.empty}
         resolved.update(params)
         try:

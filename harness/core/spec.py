@@ -54,7 +54,7 @@ class Spec:
     params: dict = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, text: str, extra: dict | None = None) -> "Spec":
+    def parse(cls, text: str, extra: dict | None = None) -> Spec:
         name, _, rest = text.strip().partition("@")
         if not name:
             raise HarnessError(f"malformed name {text!r}: expected NAME or NAME@key=value,...")

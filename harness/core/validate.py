@@ -9,7 +9,7 @@ prefixes the component (``compressor 'ltsc': max_len must be ...``); the CLI pri
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import HarnessError
 
@@ -32,8 +32,12 @@ def integer(name: str, value, low: int | None = None, high: int | None = None) -
     """An int (bools rejected; an integral float is accepted) within ``[low, high]``."""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or \
-            (low is not None and value < low) or (high is not None and value > high):
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or (low is not None and value < low)
+        or (high is not None and value > high)
+    ):
         what = "a positive integer" if low == 1 and high is None else f"an integer{_bounds(low, high)}"
         raise InvalidParameter(f"{name} must be {what}, got {value!r}")
     return value
@@ -43,8 +47,7 @@ def positive_int(name: str, value, high: int | None = None) -> int:
     return integer(name, value, 1, high)
 
 
-def number(name: str, value, low: float | None = None, high: float | None = None, *,
-           low_open: bool = False) -> float:
+def number(name: str, value, low: float | None = None, high: float | None = None, *, low_open: bool = False) -> float:
     """A finite real number within ``[low, high]`` (``(low, high]`` with ``low_open``)."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if ok and low is not None:

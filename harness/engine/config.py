@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import HarnessError
+from ..core.validate import integer, number, positive_int, text
 from .pipeline import check_scope
 from .training import TrainConfig
-from ..core.validate import integer, number, positive_int, text
 
 #: seeds feed torch, numpy and Python generators alike: keep them in the range all accept
 MAX_SEED = 2**32 - 1
@@ -53,9 +53,13 @@ class RunConfig:
             raise HarnessError("no compressors given; name at least one compressor (see `ltsc-bench list compressors`)")
         check_scope(self.scope)
         integer("--seed", self.seed, 0, MAX_SEED)
-        for name, value in (("--train-examples", self.train_examples), ("--limit", self.test_examples),
-                            ("--eval-batch", self.eval_batch), ("--jobs", self.jobs),
-                            ("prefill_repeats", self.prefill_repeats)):
+        for name, value in (
+            ("--train-examples", self.train_examples),
+            ("--limit", self.test_examples),
+            ("--eval-batch", self.eval_batch),
+            ("--jobs", self.jobs),
+            ("prefill_repeats", self.prefill_repeats),
+        ):
             positive_int(name, value)
         if self.threads is not None:
             positive_int("--threads", self.threads)
@@ -63,8 +67,10 @@ class RunConfig:
         validate_backend(self)
         for spec in self.no_finetune:
             if spec not in self.compressors:
-                raise HarnessError(f"--no-finetune {spec!r} is not among the compressors of this run "
-                                   f"({', '.join(self.compressors)}); name it in --compressors too")
+                raise HarnessError(
+                    f"--no-finetune {spec!r} is not among the compressors of this run "
+                    f"({', '.join(self.compressors)}); name it in --compressors too"
+                )
 
 
 def validate_backend(cfg: RunConfig) -> None:
@@ -91,7 +97,9 @@ def directory_option(flag: str, value: str) -> Path:
             where = f"{flag} {value} is {what}" if at == path else f"{flag} {value}: {at} is {what}"
             raise HarnessError(f"{where}; pass a directory (it is created if missing)")
         if not os.access(at, os.W_OK | os.X_OK):
-            raise HarnessError(f"{flag} {value}: {'it' if at == path else at} is not writable; pass a writable directory")
+            raise HarnessError(
+                f"{flag} {value}: {'it' if at == path else at} is not writable; pass a writable directory"
+            )
         break
     return path
 

@@ -8,12 +8,12 @@ batch is done.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from .compute import forward_flops
-from ..models.batching import sorted_batches
 from ..core.progress import progress
+from ..models.batching import sorted_batches
 from ..results.records import Record
+from .compute import forward_flops
 
 
 def _flops(arch: dict, n: int) -> float:
@@ -38,20 +38,52 @@ def make_record(cell, prompt, prediction: str, task, arch: dict, prefill: float,
     n, n_raw = len(prompt.ids), prompt.raw_tokens
     score = task.score(prediction, ex.target)
     return Record(
-        cell=cell.id, comparison=cell.comparison, example_id=ex.id, task=config["task"],
-        compressor=config["compressor"], compressor_params=config["compressor_params"], model=config["model"],
-        tokenizer=config["tokenizer"], scope=config["scope"], seed=config["seed"], train_steps=config["train"]["steps"],
-        trained_on=config.get("trained_on", "self"), input_tokens=n, raw_tokens=n_raw, **prompt.info(),
-        attention_n2=n * n, raw_attention_n2=n_raw * n_raw, flops=_flops(arch, n), raw_flops=_flops(arch, n_raw),
-        codec_seconds=prompt.codec_seconds, round_trip_ok=prompt.round_trip_ok,
-        prediction=prediction, target=ex.target, score=score, correct=score == 1.0,
-        scores=task.extra_scores(prediction, ex.target), prefill_seconds=prefill,
-        train_final_answer_loss=summary.get("final_answer_loss"), config=config,
+        cell=cell.id,
+        comparison=cell.comparison,
+        example_id=ex.id,
+        task=config["task"],
+        compressor=config["compressor"],
+        compressor_params=config["compressor_params"],
+        model=config["model"],
+        tokenizer=config["tokenizer"],
+        scope=config["scope"],
+        seed=config["seed"],
+        train_steps=config["train"]["steps"],
+        trained_on=config.get("trained_on", "self"),
+        input_tokens=n,
+        raw_tokens=n_raw,
+        **prompt.info(),
+        attention_n2=n * n,
+        raw_attention_n2=n_raw * n_raw,
+        flops=_flops(arch, n),
+        raw_flops=_flops(arch, n_raw),
+        codec_seconds=prompt.codec_seconds,
+        round_trip_ok=prompt.round_trip_ok,
+        prediction=prediction,
+        target=ex.target,
+        score=score,
+        correct=score == 1.0,
+        scores=task.extra_scores(prediction, ex.target),
+        prefill_seconds=prefill,
+        train_final_answer_loss=summary.get("final_answer_loss"),
+        config=config,
     )
 
 
-def evaluate(model, task, tokenizer, test: list, todo: list[int], cell, summary: dict, write: Callable[[list[dict]], None],
-             *, batch: int = 32, prefill_repeats: int = 3, show_progress: bool = True) -> int:
+def evaluate(
+    model,
+    task,
+    tokenizer,
+    test: list,
+    todo: list[int],
+    cell,
+    summary: dict,
+    write: Callable[[list[dict]], None],
+    *,
+    batch: int = 32,
+    prefill_repeats: int = 3,
+    show_progress: bool = True,
+) -> int:
     """Evaluate the examples ``todo`` (indices into ``test``, a list of pipeline prompts); returns records written."""
     from ..models.inference import measure_prefill
 
@@ -68,9 +100,13 @@ def evaluate(model, task, tokenizer, test: list, todo: list[int], cell, summary:
             continue
         prompts = [model.model_ids(test[i].ids) for i in idx]
         preds = predict(model, task, tokenizer, prompts, max_new)
-        records = [make_record(cell, test[i], pred, task, arch, measure_prefill(model, prompt, prefill_repeats),
-                               summary).to_dict()
-                   for i, prompt, pred in zip(idx, prompts, preds) if i in todo_set]
+        records = [
+            make_record(
+                cell, test[i], pred, task, arch, measure_prefill(model, prompt, prefill_repeats), summary
+            ).to_dict()
+            for i, prompt, pred in zip(idx, prompts, preds)
+            if i in todo_set
+        ]
         write(records)
         written += len(records)
         bar.update(len(records))

@@ -15,8 +15,8 @@ recorded (``round_trip_ok``); lossy compressors record ``None``.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..core.errors import HarnessError
 
@@ -69,8 +69,13 @@ class Prompt:
     def info(self) -> dict:
         """The per-example compression fields every record carries."""
         out = self.compressed
-        return {"dictionary_entries": out.dictionary_entries, "dictionary_tokens": out.dictionary_tokens,
-                "changed": out.changed, "compressed_tokens": out.tokens_out, "target_tokens": out.target_tokens}
+        return {
+            "dictionary_entries": out.dictionary_entries,
+            "dictionary_tokens": out.dictionary_tokens,
+            "changed": out.changed,
+            "compressed_tokens": out.tokens_out,
+            "target_tokens": out.target_tokens,
+        }
 
 
 @dataclass
@@ -95,7 +100,9 @@ class Pipeline:
         if self.compressor.lossless and self.check_round_trip:
             ok = round_trip_ok(self.compressor, out.ids, source)
         retained = self.retained(example, ids, ok)
-        return Prompt(example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds, retained)
+        return Prompt(
+            example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds, retained
+        )
 
     def retained(self, example, ids: list[int], ok: bool | None) -> bool | None:
         """Answer retention: every piece of :func:`evidence` is verbatim in what the model reads (for a lossless

@@ -14,15 +14,15 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from . import checkpoints
 from ..backends import Phase, get_backend
+from ..core.errors import HarnessError
+from ..core.progress import log
+from ..core.spec import Spec
+from ..results.records import RecordStore
+from . import checkpoints
 from .cells import Cell, CellJob, plan_cell
 from .config import RunConfig
-from ..core.errors import HarnessError
 from .pipeline import Pipeline
-from ..core.progress import log
-from ..results.records import RecordStore
-from ..core.spec import Spec
 
 __all__ = ["RunConfig", "Runner"]
 
@@ -45,7 +45,16 @@ class Runner:
     ``store`` (a :class:`RecordStore` of ``output`` by default) and ``checkpoint_root`` (the folder of the
     checkpoints: ``config.checkpoint_dir``, else ``OUTPUT/checkpoints``) let a Ray worker keep both in scratch space."""
 
-    def __init__(self, config: RunConfig, output: str | Path, validate: bool = True, *, retrain: bool = False, store=None, checkpoint_root: str | Path | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        output: str | Path,
+        validate: bool = True,
+        *,
+        retrain: bool = False,
+        store=None,
+        checkpoint_root: str | Path | None = None,
+    ):
         self.config = config
         self.output = Path(output)
         self.retrain = retrain
@@ -55,7 +64,9 @@ class Runner:
         try:
             self.output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise HarnessError(f"cannot create output directory {self.output}: {exc.strerror}; pass a writable --output DIR") from None
+            raise HarnessError(
+                f"cannot create output directory {self.output}: {exc.strerror}; pass a writable --output DIR"
+            ) from None
         self.store = store if store is not None else RecordStore(self.output)
 
     # -- validation -------------------------------------------------------------------
@@ -83,7 +94,9 @@ class Runner:
 
         name = self.config.tokenizer or model.preferred_tokenizer or "cl100k_base"
         if model.preferred_tokenizer and name != model.preferred_tokenizer:
-            raise HarnessError(f"model {self.config.model!r} reads tokenizer {model.preferred_tokenizer!r}, not {name!r}; drop --tokenizer")
+            raise HarnessError(
+                f"model {self.config.model!r} reads tokenizer {model.preferred_tokenizer!r}, not {name!r}; drop --tokenizer"
+            )
         return get_tokenizer(name)
 
     def raw_trained(self, compressor_spec: str) -> bool:
@@ -109,8 +122,18 @@ class Runner:
 
     def plan(self, task_spec: str, compressor_spec: str, parts: Components) -> Cell:
         trainer_spec = "raw" if parts.trainer is not parts.compressor else compressor_spec
-        return plan_cell(self.config, task_spec, parts.task, parts.model, parts.tokenizer, compressor_spec,
-                         parts.compressor, trainer_spec, parts.trainer, parts.train)
+        return plan_cell(
+            self.config,
+            task_spec,
+            parts.task,
+            parts.model,
+            parts.tokenizer,
+            compressor_spec,
+            parts.compressor,
+            trainer_spec,
+            parts.trainer,
+            parts.train,
+        )
 
     def cell(self, task_spec: str, compressor_spec: str) -> Cell:
         """The plan of one cell (its id, label, checkpoint) without resolving a device: what a scheduler needs."""
@@ -121,19 +144,34 @@ class Runner:
         cfg = self.config
         parts = self.components(task_spec, compressor_spec)
         cell = self.plan(task_spec, compressor_spec, parts)
-        test = Pipeline(parts.tokenizer, parts.compressor, cfg.scope).split(parts.task, "test", cfg.test_examples, cfg.seed)
+        test = Pipeline(parts.tokenizer, parts.compressor, cfg.scope).split(
+            parts.task, "test", cfg.test_examples, cfg.seed
+        )
         todo = [i for i, p in enumerate(test) if not self.store.done(cell.id, p.example.id)]
         if not todo:
             log(f"[done]  {cell.label}: {len(test)} records already present")
             return cell.id
         failed = sum(p.round_trip_ok is False for p in test)
         if failed:
-            log(f"[warn]  {cell.label}: {failed} of {len(test)} test prompts failed the round trip (recorded per example)")
+            log(
+                f"[warn]  {cell.label}: {failed} of {len(test)} test prompts failed the round trip (recorded per example)"
+            )
         summary = self.train_or_load(cell, parts)
         from .evaluation import evaluate
 
-        written = evaluate(parts.model, parts.task, parts.tokenizer, test, todo, cell, summary, self.store.append,
-                           batch=cfg.eval_batch, prefill_repeats=cfg.prefill_repeats, show_progress=cfg.progress)
+        written = evaluate(
+            parts.model,
+            parts.task,
+            parts.tokenizer,
+            test,
+            todo,
+            cell,
+            summary,
+            self.store.append,
+            batch=cfg.eval_batch,
+            prefill_repeats=cfg.prefill_repeats,
+            show_progress=cfg.progress,
+        )
         log(f"[eval]  {cell.label}: {written} records written")
         return cell.id
 
@@ -151,13 +189,17 @@ class Runner:
             summary = checkpoints.load(model, ckpt, cell.train_id, parts.device)
             log(f"[load]  {cell.label}: checkpoint {ckpt}")
         else:
-            data = Pipeline(parts.tokenizer, parts.trainer, cfg.scope).split(parts.task, "train", cfg.train_examples, cfg.seed)
+            data = Pipeline(parts.tokenizer, parts.trainer, cfg.scope).split(
+                parts.task, "train", cfg.train_examples, cfg.seed
+            )
             inputs, answers = [p.ids for p in data], [p.answer for p in data]
             model.setup(parts.tokenizer, parts.trainer.extra_vocab, inputs + answers, parts.device)
             prompts = [model.model_ids(p) for p in inputs]
             targets = [model.model_ids(a) + [model.eos] for a in answers]
             log(f"[train] {cell.label}: {len(prompts)} examples, {parts.train.steps} steps on {parts.device}")
-            summary = train_model(model, prompts, targets, parts.train, desc=f"train {cell.trainer_spec}", progress=cfg.progress)
+            summary = train_model(
+                model, prompts, targets, parts.train, desc=f"train {cell.trainer_spec}", progress=cfg.progress
+            )
             summary["max_answer_tokens"] = max((len(a) for a in answers), default=1)
             checkpoints.save(model, ckpt, cell.train_id, summary)
         model.train_mode(False)
@@ -173,14 +215,23 @@ class Runner:
         compressors = list(self.config.compressors)
         if any(self.raw_trained(c) for c in compressors) and not any(Spec.parse(c).name == "raw" for c in compressors):
             compressors.insert(0, "raw")
-        return [[(t, c) for t in self.config.tasks for c in compressors if self.raw_trained(c) is later]
-                for later in (False, True)]
+        return [
+            [(t, c) for t in self.config.tasks for c in compressors if self.raw_trained(c) is later]
+            for later in (False, True)
+        ]
 
     def phase(self, cells: list[tuple[str, str]]) -> Phase:
         """One phase of the grid as a backend receives it: picklable jobs and the functions that run them."""
         jobs = [CellJob(self.config, str(self.output), t, c, self.retrain, self.raw_trained(c)) for t, c in cells]
-        return Phase(jobs, run_cell_job, run_cell_detached, lambda job: self.cell(job.task, job.compressor),
-                     self.store.records, self.store.append, self.checkpoint_path)
+        return Phase(
+            jobs,
+            run_cell_job,
+            run_cell_detached,
+            lambda job: self.cell(job.task, job.compressor),
+            self.store.records,
+            self.store.append,
+            self.checkpoint_path,
+        )
 
     def run(self) -> tuple[list[dict], set[str]]:
         """Run every cell of the grid; returns the leaderboard rows of these cells and their ids (records of other
@@ -193,8 +244,9 @@ class Runner:
         try:
             (self.output / "run_config.json").write_text(json.dumps(asdict(self.config), indent=2, default=str))
         except OSError as exc:
-            raise HarnessError(f"cannot write {self.output / 'run_config.json'}: {exc.strerror}; "
-                               "pass a writable --output DIR") from None
+            raise HarnessError(
+                f"cannot write {self.output / 'run_config.json'}: {exc.strerror}; pass a writable --output DIR"
+            ) from None
         done: list[str] = []
         with backend:
             for cells in self.grid():
@@ -233,8 +285,14 @@ class _DetachedRunner(Runner):
     puts the run's checkpoint of the cell at ``path`` and returns the run's name for it (None: there is none)."""
 
     def __init__(self, job: CellJob, scratch: str, done: list, fetch):
-        super().__init__(job.config, scratch, validate=False, retrain=job.retrain, store=_Collector(done),
-                         checkpoint_root=Path(scratch) / checkpoints.CHECKPOINTS)
+        super().__init__(
+            job.config,
+            scratch,
+            validate=False,
+            retrain=job.retrain,
+            store=_Collector(done),
+            checkpoint_root=Path(scratch) / checkpoints.CHECKPOINTS,
+        )
         self.fetch = fetch
         self.trained: tuple[str, str] | None = None
 

@@ -22,10 +22,10 @@ leaderboard uses. Row fields (output names, a contract of ``stats --format json`
 from __future__ import annotations
 
 from ..core.errors import HarnessError
-from .pipeline import Pipeline, check_scope
 from ..core.progress import progress as progress_bar
 from ..core.spec import Spec
 from ..core.validate import positive_int
+from .pipeline import Pipeline, check_scope
 
 DEFAULT_COMPRESSORS = ("raw", "ltsc")
 DEFAULT_TOKENIZER = "cl100k_base"
@@ -40,10 +40,16 @@ PAPER_FIGURES = {
 
 #: stats output field -> metric name (harness.metrics)
 COLUMNS = {
-    "examples": "n", "mean_tokens_raw": "mean_raw_tokens", "mean_tokens": "mean_tokens",
-    "length_reduction": "length_reduction", "length_reduction_pooled": "length_reduction_sums",
-    "attention_reduction": "attention_reduction", "dictionary_entries": "dictionary_entries",
-    "lossless_rate": "round_trip_rate", "answer_retention": "answer_retention", "codec_ms": "codec_ms",
+    "examples": "n",
+    "mean_tokens_raw": "mean_raw_tokens",
+    "mean_tokens": "mean_tokens",
+    "length_reduction": "length_reduction",
+    "length_reduction_pooled": "length_reduction_sums",
+    "attention_reduction": "attention_reduction",
+    "dictionary_entries": "dictionary_entries",
+    "lossless_rate": "round_trip_rate",
+    "answer_retention": "answer_retention",
+    "codec_ms": "codec_ms",
     "rate_adherence": "rate_adherence",
 }
 
@@ -74,8 +80,14 @@ def task_label(task) -> str:
 
 def example_record(prompt) -> dict:
     """The model-free per-example record of one prompt (the fields the compression metrics read)."""
-    return {"raw_tokens": prompt.raw_tokens, "input_tokens": len(prompt.ids), "round_trip_ok": prompt.round_trip_ok,
-            "codec_seconds": prompt.codec_seconds, "answer_retained": prompt.answer_retained, **prompt.info()}
+    return {
+        "raw_tokens": prompt.raw_tokens,
+        "input_tokens": len(prompt.ids),
+        "round_trip_ok": prompt.round_trip_ok,
+        "codec_seconds": prompt.codec_seconds,
+        "answer_retained": prompt.answer_retained,
+        **prompt.info(),
+    }
 
 
 def aggregate(records: list[dict]) -> dict:
@@ -103,17 +115,26 @@ def capped_examples(task, split: str, n: int | None, seed: int, flag: str, notif
     return examples
 
 
-def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEFAULT_TOKENIZER, *, scope: str = "prompt",
-                      limit: int | None = DEFAULT_LIMIT, seed: int = 42, split: str = "test", progress: bool = True,
-                      notify=None) -> list[dict]:
+def compression_stats(
+    tasks=None,
+    compressors=DEFAULT_COMPRESSORS,
+    tokenizer=DEFAULT_TOKENIZER,
+    *,
+    scope: str = "prompt",
+    limit: int | None = DEFAULT_LIMIT,
+    seed: int = 42,
+    split: str = "test",
+    progress: bool = True,
+    notify=None,
+) -> list[dict]:
     """Rows of compression statistics, one per task x compressor.
 
     ``tasks``: task specs (``name@k=v``) or :class:`Task` objects (None = :func:`default_tasks`);
     ``compressors``: compressor specs; ``tokenizer``: a name or a Tokenizer.
     """
     from ..compressors import build_compressor
-    from ..tasks import build_task
     from ..data.tokenizers import get_tokenizer
+    from ..tasks import build_task
 
     check_scope(scope)
     if limit is not None:
@@ -136,9 +157,18 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
                 bar.update(1)
         bar.close()
         for label, pipe, recs in zip(labels, pipes, per_comp):
-            rows.append({"task": task_label(task), "compressor": label, **aggregate(recs),
-                         "compressor_config": pipe.compressor.spec, "tokenizer": tok.name, "scope": scope,
-                         "split": split, "seed": seed})
+            rows.append(
+                {
+                    "task": task_label(task),
+                    "compressor": label,
+                    **aggregate(recs),
+                    "compressor_config": pipe.compressor.spec,
+                    "tokenizer": tok.name,
+                    "scope": scope,
+                    "split": split,
+                    "seed": seed,
+                }
+            )
     if rows and all(r["rate_adherence"] is None for r in rows):
         for r in rows:
             del r["rate_adherence"]
@@ -146,8 +176,14 @@ def compression_stats(tasks=None, compressors=DEFAULT_COMPRESSORS, tokenizer=DEF
 
 
 CONFIG_KEYS = ("compressor_config", "tokenizer", "scope", "split", "seed")
-PERCENT = ("length_reduction", "length_reduction_pooled", "attention_reduction", "lossless_rate", "answer_retention",
-           "rate_adherence")
+PERCENT = (
+    "length_reduction",
+    "length_reduction_pooled",
+    "attention_reduction",
+    "lossless_rate",
+    "answer_retention",
+    "rate_adherence",
+)
 
 
 def markdown_rows(rows: list[dict]) -> list[dict]:

@@ -54,9 +54,17 @@ JOBS = 2
 
 def suite_config(**overrides) -> RunConfig:
     """The default suite's configuration (offline, CPU-sized)."""
-    cfg = RunConfig(tasks=list(TASKS), compressors=list(COMPRESSORS), model=MODEL, train=TRAIN,
-                    train_examples=TRAIN_EXAMPLES, test_examples=TEST_EXAMPLES, threads=THREADS, jobs=JOBS,
-                    no_finetune=list(NO_FINETUNE))
+    cfg = RunConfig(
+        tasks=list(TASKS),
+        compressors=list(COMPRESSORS),
+        model=MODEL,
+        train=TRAIN,
+        train_examples=TRAIN_EXAMPLES,
+        test_examples=TEST_EXAMPLES,
+        threads=THREADS,
+        jobs=JOBS,
+        no_finetune=list(NO_FINETUNE),
+    )
     return replace(cfg, **overrides)
 
 
@@ -64,8 +72,16 @@ def run_suite_stats(cfg: RunConfig, output: Path) -> str:
     """The model-free part: writes ``stats.json`` and ``stats.md`` into ``output``; returns the Markdown."""
     from .stats import compression_stats, render_stats
 
-    rows = compression_stats(None, STATS_COMPRESSORS, cfg.tokenizer or "cl100k_base", scope=cfg.scope,
-                             limit=STATS_LIMIT, seed=cfg.seed, progress=cfg.progress, notify=log)
+    rows = compression_stats(
+        None,
+        STATS_COMPRESSORS,
+        cfg.tokenizer or "cl100k_base",
+        scope=cfg.scope,
+        limit=STATS_LIMIT,
+        seed=cfg.seed,
+        progress=cfg.progress,
+        notify=log,
+    )
     (output / "stats.json").write_text(render_stats(rows, "json") + "\n")
     table = render_stats(rows, "markdown", floatfmt=".4g")
     (output / "stats.md").write_text(table + "\n")

@@ -46,15 +46,16 @@ def batch_loss(model: LanguageModel, prompts, answers, prompt_weight: float):
     # weight of predicting token t+1 from position t: answer tokens 1, prompt tokens prompt_weight
     is_answer = torch.zeros_like(ids, dtype=torch.bool)
     for row, (p, a) in enumerate(zip(prompts, answers)):
-        is_answer[row, len(p): len(p) + len(a)] = True
+        is_answer[row, len(p) : len(p) + len(a)] = True
     ids, mask, is_answer = ids.to(model.device), mask.to(model.device), is_answer.to(model.device)
     logits, _ = model.forward(ids, attention_mask=mask)
     logits = logits[:, :-1].float()
     target = ids[:, 1:]
     # ids the output layer cannot produce (a pretrained model's new meta-token ids) are not predicted
     predictable = target < logits.shape[-1]
-    nll = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.masked_fill(~predictable, 0).reshape(-1),
-                                            reduction="none")
+    nll = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), target.masked_fill(~predictable, 0).reshape(-1), reduction="none"
+    )
     nll = nll.view(target.shape)
     valid = mask[:, 1:].bool() & predictable
     ans = is_answer[:, 1:] & valid
@@ -77,11 +78,14 @@ def next_batch(queue: list[list[int]], lengths: list[int], cfg: TrainConfig, gen
         flat = queue[0] if queue else []
         if len(flat) < cfg.batch_size:
             flat += require_torch().randperm(len(lengths), generator=gen).tolist()
-        queue[:] = [flat[cfg.batch_size:]]
+        queue[:] = [flat[cfg.batch_size :]]
         return flat[: cfg.batch_size]
     while not queue:
-        queue += [b for b in bucketed_batches(lengths, cfg.batch_size, gen, cfg.bucket_window)
-                  if len(b) == cfg.batch_size or len(lengths) < cfg.batch_size]
+        queue += [
+            b
+            for b in bucketed_batches(lengths, cfg.batch_size, gen, cfg.bucket_window)
+            if len(b) == cfg.batch_size or len(lengths) < cfg.batch_size
+        ]
     return queue.pop(0)
 
 
@@ -93,8 +97,14 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
 
 
-def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int]], cfg: TrainConfig,
-          desc: str = "train", progress: bool = True) -> dict:
+def train(
+    model: LanguageModel,
+    prompts: list[list[int]],
+    answers: list[list[int]],
+    cfg: TrainConfig,
+    desc: str = "train",
+    progress: bool = True,
+) -> dict:
     """Train ``model`` in place on (prompt, answer) pairs of model ids; returns a summary."""
     torch = require_torch()
     from ..core.progress import progress as progress_bar
@@ -116,7 +126,9 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         with torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext():
-            loss, answer_loss = batch_loss(model, [prompts[i] for i in pick], [answers[i] for i in pick], cfg.prompt_loss)
+            loss, answer_loss = batch_loss(
+                model, [prompts[i] for i in pick], [answers[i] for i in pick], cfg.prompt_loss
+            )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip:
@@ -129,4 +141,8 @@ def train(model: LanguageModel, prompts: list[list[int]], answers: list[list[int
     bar.close()
     model.train_mode(False)
     tail = losses[-20:]
-    return {"steps": cfg.steps, "final_answer_loss": sum(tail) / len(tail), "train_seconds": time.perf_counter() - start}
+    return {
+        "steps": cfg.steps,
+        "final_answer_loss": sum(tail) / len(tail),
+        "train_seconds": time.perf_counter() - start,
+    }

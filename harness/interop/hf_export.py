@@ -54,7 +54,9 @@ def run_config(run_dir: Path):
         raise HarnessError(f"{run_dir} has no run_config.json; pass the --output directory of an `ltsc-bench run`")
     data = json.loads(path.read_text())
     known = {f.name for f in fields(RunConfig)}
-    train = TrainConfig(**{k: v for k, v in data.pop("train", {}).items() if k in {f.name for f in fields(TrainConfig)}})
+    train = TrainConfig(
+        **{k: v for k, v in data.pop("train", {}).items() if k in {f.name for f in fields(TrainConfig)}}
+    )
     return RunConfig(train=train, **{k: v for k, v in data.items() if k in known})
 
 
@@ -68,13 +70,18 @@ def _cell_labels(run_dir: Path, cell: str) -> tuple[str, str]:
     """(task label, compressor label) of the cell whose id starts with ``cell``, from the run's records."""
     from ..results.records import RECORDS_FILE, read_records
 
-    found = {(r["task"], r["compressor"], r["cell"]) for r in read_records(Path(run_dir) / RECORDS_FILE)
-             if str(r.get("cell", "")).startswith(cell)}
+    found = {
+        (r["task"], r["compressor"], r["cell"])
+        for r in read_records(Path(run_dir) / RECORDS_FILE)
+        if str(r.get("cell", "")).startswith(cell)
+    }
     if len({c for _, _, c in found}) > 1:
         raise HarnessError(f"--cell {cell} matches several cells of {run_dir}; give more of its id")
     if not found:
-        raise HarnessError(f"no cell {cell!r} in {run_dir}/records.jsonl; `ltsc-bench leaderboard {run_dir} --format json` "
-                           "lists the cells, or pass --compressor SPEC [--task SPEC]")
+        raise HarnessError(
+            f"no cell {cell!r} in {run_dir}/records.jsonl; `ltsc-bench leaderboard {run_dir} --format json` "
+            "lists the cells, or pass --compressor SPEC [--task SPEC]"
+        )
     task, compressor, _ = found.pop()
     return task, compressor
 
@@ -109,8 +116,7 @@ def find_cell(run_dir, cell: str | None = None, compressor: str | None = None, t
 def published_source(run_dir) -> str | None:
     """For a folder written by ``ltsc-bench publish`` (``publish.json`` and ``records.jsonl.gz``): the run folder
     it was published from, as its ``publish.json`` names it ("" when it names none); None for any other folder."""
-    from ..results.layouts import PUBLISHED_RECORDS
-    from ..results.layouts import PUBLISH_META
+    from ..results.layouts import PUBLISH_META, PUBLISHED_RECORDS
 
     run_dir = Path(run_dir)
     if not ((run_dir / PUBLISH_META).is_file() and (run_dir / PUBLISHED_RECORDS).is_file()):
@@ -124,8 +130,10 @@ def published_source(run_dir) -> str | None:
 
 def published_error(run_dir, source: str) -> HarnessError:
     named = f"publish.json names it: {source}" if source else "its publish.json names no source"
-    return HarnessError(f"{run_dir} is a published results folder, and published folders hold no checkpoints; "
-                        f"pass the --output directory of the run instead ({named})")
+    return HarnessError(
+        f"{run_dir} is a published results folder, and published folders hold no checkpoints; "
+        f"pass the --output directory of the run instead ({named})"
+    )
 
 
 def _checkpoint_root(run_dir: Path) -> Path:
@@ -150,14 +158,18 @@ def tiny_to_hf(model, tokenizer, hf_tok):
     from ..models.tiny import EOS, PAD, UNK
 
     if model.dims.get("conv"):
-        raise HarnessError(f"{model.spec}: its input convolution (conv={model.dims['conv']}) has no transformers "
-                           "architecture; only tiny models with conv=0 can be exported")
+        raise HarnessError(
+            f"{model.spec}: its input convolution (conv={model.dims['conv']}) has no transformers "
+            "architecture; only tiny models with conv=0 can be exported"
+        )
     eos = hf_tok.eos_token_id
     if eos is None:
         raise HarnessError(f"tokenizer {tokenizer.name!r} has no end-of-text token to stand for tiny's end of answer")
     if eos in model._to_model:
-        raise HarnessError(f"the end-of-text id {eos} of tokenizer {tokenizer.name!r} occurs in the training data, "
-                           "so it cannot also stand for tiny's end of answer")
+        raise HarnessError(
+            f"the end-of-text id {eos} of tokenizer {tokenizer.name!r} occurs in the training data, "
+            "so it cannot also stand for tiny's end of answer"
+        )
     pad = hf_tok.pad_token_id if hf_tok.pad_token_id is not None else eos
     total = max([tokenizer.vocab_size, *(i + 1 for i in model.vocab)])
     index = [model._to_model.get(i, UNK) for i in range(total)]
@@ -195,9 +207,9 @@ def pretrained_to_hf(model):
     total = max(rows, base + extra)
     new_in = torch.zeros(total, d, dtype=inp.dtype)
     new_in[:rows] = inp
-    new_in[base:base + extra] = model.embed.extra.weight.detach()[:extra].to(inp.dtype)
+    new_in[base : base + extra] = model.embed.extra.weight.detach()[:extra].to(inp.dtype)
     new_out = torch.zeros(total, d, dtype=outp.dtype)
-    new_out[:outp.shape[0]] = outp
+    new_out[: outp.shape[0]] = outp
     module.config.tie_word_embeddings = False
     module.config.vocab_size = total
     embedding = torch.nn.Embedding(total, d, dtype=inp.dtype)
@@ -210,8 +222,9 @@ def pretrained_to_hf(model):
 
 
 # -- the command --------------------------------------------------------------------------
-def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str | None = None,
-                 task: str | None = None) -> dict:
+def export_model(
+    run_dir, out_dir, *, cell: str | None = None, compressor: str | None = None, task: str | None = None
+) -> dict:
     """Write the model of one cell of ``run_dir`` to ``out_dir``; returns the manifest written."""
     from ..engine import checkpoints
     from ..models.pretrained import Pretrained
@@ -234,8 +247,10 @@ def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str |
         raise HarnessError(f"cell {plan.label} has no checkpoint ({ckpt}); run `ltsc-bench run` for it first")
     model = parts.model
     if not isinstance(model, (Tiny, Pretrained)):
-        raise HarnessError(f"model {runner.config.model!r} cannot be exported; export-model supports tiny, "
-                           "smollm2-135m and hf:<dir> models")
+        raise HarnessError(
+            f"model {runner.config.model!r} cannot be exported; export-model supports tiny, "
+            "smollm2-135m and hf:<dir> models"
+        )
     hf_tok = hf_tokenizer(parts.tokenizer)  # before loading weights: an unexportable tokenizer fails fast
     summary = checkpoints.load(model, ckpt, plan.train_id, "cpu")
     model.train_mode(False)
@@ -243,15 +258,25 @@ def export_model(run_dir, out_dir, *, cell: str | None = None, compressor: str |
     if hf_tok.pad_token_id is None and hf_tok.eos_token_id is not None:
         hf_tok.pad_token = hf_tok.eos_token
     manifest = {
-        "exported_by": "ltsc-bench export-model", "format": 1,
-        "compressor": parts.trainer.spec, "compressor_label": _label(plan.trainer_spec),
+        "exported_by": "ltsc-bench export-model",
+        "format": 1,
+        "compressor": parts.trainer.spec,
+        "compressor_label": _label(plan.trainer_spec),
         "evaluated_compressor": parts.compressor.spec,
-        "scope": runner.config.scope, "tokenizer": parts.tokenizer.name, "vocab_size": parts.tokenizer.vocab_size,
-        "extra_vocab": parts.trainer.extra_vocab, "embedding_rows": int(hf_model.get_input_embeddings().weight.shape[0]),
-        "task": str(plan.config["task"]), "model": runner.config.model, "model_label": str(plan.config["model"]),
+        "scope": runner.config.scope,
+        "tokenizer": parts.tokenizer.name,
+        "vocab_size": parts.tokenizer.vocab_size,
+        "extra_vocab": parts.trainer.extra_vocab,
+        "embedding_rows": int(hf_model.get_input_embeddings().weight.shape[0]),
+        "task": str(plan.config["task"]),
+        "model": runner.config.model,
+        "model_label": str(plan.config["model"]),
         "model_config": model.spec,
-        "cell": plan.id, "train_id": plan.train_id, "comparison": plan.comparison,
-        "run_dir": str(Path(run_dir).resolve()), "seed": runner.config.seed,
+        "cell": plan.id,
+        "train_id": plan.train_id,
+        "comparison": plan.comparison,
+        "run_dir": str(Path(run_dir).resolve()),
+        "seed": runner.config.seed,
         "train": dict(summary, **parts.train.to_dict()),
     }
 
@@ -288,6 +313,8 @@ def write_new_dir(out_dir: Path, fill) -> None:
             except OSError:
                 break
         if isinstance(exc, OSError):
-            raise HarnessError(f"cannot write {out_dir} ({exc.strerror or exc}); nothing was written: free space or "
-                               "pass another OUT_DIR, then rerun") from None
+            raise HarnessError(
+                f"cannot write {out_dir} ({exc.strerror or exc}); nothing was written: free space or "
+                "pass another OUT_DIR, then rerun"
+            ) from None
         raise

@@ -75,15 +75,22 @@ def convert_tiktoken(encoding, vocab_size: int):
     tok = Tokenizer(model)
     if hasattr(tok.model, "ignore_merges"):
         tok.model.ignore_merges = True  # a whole pre-token in the vocabulary is one token, as in tiktoken
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(onig_pattern(encoding._pat_str)), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(onig_pattern(encoding._pat_str)), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     tok.decoder = decoders.ByteLevel()
     eos = "<|endoftext|>" if "<|endoftext|>" in specials else None
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=eos, pad_token=eos,
-                                   additional_special_tokens=[s for s in specials if s != eos],
-                                   split_special_tokens=True, clean_up_tokenization_spaces=False)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token=eos,
+        pad_token=eos,
+        additional_special_tokens=[s for s in specials if s != eos],
+        split_special_tokens=True,
+        clean_up_tokenization_spaces=False,
+    )
     if len(fast) != vocab_size:
         raise HarnessError(f"converted tokenizer has {len(fast)} ids, expected {vocab_size}; please report this")
     return fast
@@ -102,10 +109,13 @@ def hf_tokenizer(tokenizer):
 
         target = tokenizer.hf_source
         local = Path(target).expanduser()
-        return AutoTokenizer.from_pretrained(str(local) if local.exists() else target, local_files_only=not hub_allowed(),
-                                             trust_remote_code=False)
+        return AutoTokenizer.from_pretrained(
+            str(local) if local.exists() else target, local_files_only=not hub_allowed(), trust_remote_code=False
+        )
     encoding = _tiktoken_encoding(tokenizer)
     if encoding is None:
-        raise HarnessError(f"tokenizer {tokenizer.name!r} cannot be written as a Hugging Face tokenizer; "
-                           f"these can: {', '.join(EXPORTABLE)}")
+        raise HarnessError(
+            f"tokenizer {tokenizer.name!r} cannot be written as a Hugging Face tokenizer; "
+            f"these can: {', '.join(EXPORTABLE)}"
+        )
     return convert_tiktoken(encoding, tokenizer.vocab_size)

@@ -67,8 +67,15 @@ def _bool(value) -> bool:
 class CompressingHFLM(HFLM):
     """lm-eval's ``hf`` model reading compressed contexts (see the module docstring)."""
 
-    def __init__(self, pretrained, compressor: str | None = None, scope: str | None = None, log: str | None = None,
-                 harness_scoring=True, **kwargs):
+    def __init__(
+        self,
+        pretrained,
+        compressor: str | None = None,
+        scope: str | None = None,
+        log: str | None = None,
+        harness_scoring=True,
+        **kwargs,
+    ):
         from ..compressors import build_compressor
         from ..core.spec import Spec
         from ..data.tokenizers import get_tokenizer
@@ -87,9 +94,20 @@ class CompressingHFLM(HFLM):
         self.manifest = manifest
         super().__init__(pretrained=pretrained, **kwargs)
         self._check_rows(pretrained)
-        self.fingerprint = hashlib.sha256(json.dumps(
-            [pretrained, kwargs.get("tokenizer"), self.compressor.spec, self.scope, self.harness_scoring,
-             self.add_bos_token, str(kwargs.get("dtype"))], default=str).encode()).hexdigest()[:16]
+        self.fingerprint = hashlib.sha256(
+            json.dumps(
+                [
+                    pretrained,
+                    kwargs.get("tokenizer"),
+                    self.compressor.spec,
+                    self.scope,
+                    self.harness_scoring,
+                    self.add_bos_token,
+                    str(kwargs.get("dtype")),
+                ],
+                default=str,
+            ).encode()
+        ).hexdigest()[:16]
         self.log_path = Path(log or os.environ.get(LOG_ENV) or self._default_log())
         self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{self.fingerprint}"
         self._prompts: dict = {}
@@ -104,15 +122,21 @@ class CompressingHFLM(HFLM):
         vocab, extra = self.harness_tokenizer.vocab_size, self.compressor.extra_vocab
         rows = self.model.get_input_embeddings().weight.shape[0]
         if vocab + extra > rows:
-            raise HarnessError(f"compressor {self.compressor.spec!r} emits ids up to {vocab + extra - 1} but "
-                               f"{pretrained} has {rows} embedding rows; fine-tune with `ltsc-bench run` and `ltsc-bench export-model`, "
-                               "or use ltsc-text or a lossy compressor")
+            raise HarnessError(
+                f"compressor {self.compressor.spec!r} emits ids up to {vocab + extra - 1} but "
+                f"{pretrained} has {rows} embedding rows; fine-tune with `ltsc-bench run` and `ltsc-bench export-model`, "
+                "or use ltsc-text or a lossy compressor"
+            )
         if self.manifest and self.manifest.get("vocab_size") != vocab:
-            raise HarnessError(f"{pretrained}: its tokenizer has {vocab} ids but the model was trained with "
-                               f"{self.manifest.get('vocab_size')}; export the model again")
+            raise HarnessError(
+                f"{pretrained}: its tokenizer has {vocab} ids but the model was trained with "
+                f"{self.manifest.get('vocab_size')}; export the model again"
+            )
         if extra and not self.manifest:
-            logging.getLogger(__name__).warning(f"ltsc-hf: {pretrained} was not exported by `ltsc-bench export-model`; "
-                                                f"its rows for the {extra} ids of {self.compressor.spec} may be untrained")
+            logging.getLogger(__name__).warning(
+                f"ltsc-hf: {pretrained} was not exported by `ltsc-bench export-model`; "
+                f"its rows for the {extra} ids of {self.compressor.spec} may be untrained"
+            )
 
     # -- prompts ---------------------------------------------------------------------------
     def _parts(self, context: str, doc) -> tuple[list[str], str | None]:
@@ -120,8 +144,9 @@ class CompressingHFLM(HFLM):
         if self.harness_scoring and is_exported_doc(doc):
             body = doc["prefix"] + doc["context"] + doc["suffix"]
             if context.endswith(body):
-                return [context[:len(context) - len(body)] + doc["prefix"], doc["context"], doc["suffix"]], \
-                    doc["suffix"].strip()
+                return [context[: len(context) - len(body)] + doc["prefix"], doc["context"], doc["suffix"]], doc[
+                    "suffix"
+                ].strip()
         return ["", context, ""], None
 
     def _prompt(self, context: str, req) -> dict:
@@ -138,8 +163,15 @@ class CompressingHFLM(HFLM):
         if not ids:  # an empty context: condition on the model's prefix token, as lm-eval does
             ids = [self.prefix_token_id]
         bos = [self.tokenizer.bos_token_id] if self.add_bos_token and self.tokenizer.bos_token_id is not None else []
-        entry = {"ids": bos + list(ids), "compressed": out, "source": source, "raw_tokens": sum(map(len, parts)),
-                 "input_tokens": len(ids), "round_trip_ok": ok, "codec_seconds": seconds}
+        entry = {
+            "ids": bos + list(ids),
+            "compressed": out,
+            "source": source,
+            "raw_tokens": sum(map(len, parts)),
+            "input_tokens": len(ids),
+            "round_trip_ok": ok,
+            "codec_seconds": seconds,
+        }
         self._prompts[key] = entry
         return entry
 
@@ -151,17 +183,33 @@ class CompressingHFLM(HFLM):
                 continue
             self._logged.add((req.task_name, req.doc_id))
             out = e["compressed"]
-            lines.append(json.dumps({
-                "run": self.run_id, "task": req.task_name, "doc_id": req.doc_id, "idx": req.idx,
-                "request_type": req.request_type,
-                "example_id": req.doc.get("id") if is_exported_doc(req.doc) else None,
-                "compressor": self.compressor.spec, "compressor_params": self.compressor.params,
-                "lossless": self.compressor.lossless, "scope": self.scope,
-                "raw_tokens": e["raw_tokens"], "input_tokens": e["input_tokens"],
-                "dictionary_entries": out.dictionary_entries, "dictionary_tokens": out.dictionary_tokens,
-                "changed": out.changed, "target_tokens": out.target_tokens, "round_trip_ok": e["round_trip_ok"],
-                "codec_seconds": e["codec_seconds"], "input_ids": list(out.ids), "raw_ids": list(e["source"]),
-            }, default=str))
+            lines.append(
+                json.dumps(
+                    {
+                        "run": self.run_id,
+                        "task": req.task_name,
+                        "doc_id": req.doc_id,
+                        "idx": req.idx,
+                        "request_type": req.request_type,
+                        "example_id": req.doc.get("id") if is_exported_doc(req.doc) else None,
+                        "compressor": self.compressor.spec,
+                        "compressor_params": self.compressor.params,
+                        "lossless": self.compressor.lossless,
+                        "scope": self.scope,
+                        "raw_tokens": e["raw_tokens"],
+                        "input_tokens": e["input_tokens"],
+                        "dictionary_entries": out.dictionary_entries,
+                        "dictionary_tokens": out.dictionary_tokens,
+                        "changed": out.changed,
+                        "target_tokens": out.target_tokens,
+                        "round_trip_ok": e["round_trip_ok"],
+                        "codec_seconds": e["codec_seconds"],
+                        "input_ids": list(out.ids),
+                        "raw_ids": list(e["source"]),
+                    },
+                    default=str,
+                )
+            )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in lines))
@@ -179,11 +227,15 @@ class CompressingHFLM(HFLM):
             return
         found = db.get(CACHE_KEY)
         if found is None and len(db):
-            raise HarnessError(f"the --use_cache database {db.filename} holds answers of another model; "
-                               "run through `ltsc-bench lm-eval`, which gives every model and compressor its own")
+            raise HarnessError(
+                f"the --use_cache database {db.filename} holds answers of another model; "
+                "run through `ltsc-bench lm-eval`, which gives every model and compressor its own"
+            )
         if found is not None and found != self.fingerprint:
-            raise HarnessError(f"the --use_cache database {db.filename} belongs to another model, compressor or scope; "
-                               "run through `ltsc-bench lm-eval`, which gives every model and compressor its own")
+            raise HarnessError(
+                f"the --use_cache database {db.filename} belongs to another model, compressor or scope; "
+                "run through `ltsc-bench lm-eval`, which gives every model and compressor its own"
+            )
         if found is None:
             db[CACHE_KEY] = self.fingerprint
             db.commit()
@@ -198,15 +250,19 @@ class CompressingHFLM(HFLM):
             if self.harness_scoring and is_exported_doc(req.doc) and req.doc.get("choices"):
                 cont = cont + [self.eot_token_id]  # as the harness scores a label: the choice, then the end of answer
             if not cont:
-                raise HarnessError(f"task {req.task_name}: a continuation encodes to no tokens; ltsc-hf cannot score it")
+                raise HarnessError(
+                    f"task {req.task_name}: a continuation encodes to no tokens; ltsc-hf cannot score it"
+                )
             new_reqs.append(((context, continuation), entry["ids"], cont))
             entries.append(entry)
         self._log(requests, entries)
         return self._loglikelihood_tokens(new_reqs, disable_tqdm=disable_tqdm)
 
     def loglikelihood_rolling(self, requests, disable_tqdm: bool = False):
-        raise HarnessError("ltsc-hf refuses rolling-window (perplexity) requests: compressing the text being scored "
-                           "would change what is measured; use lm-eval's hf model for them")
+        raise HarnessError(
+            "ltsc-hf refuses rolling-window (perplexity) requests: compressing the text being scored "
+            "would change what is measured; use lm-eval's hf model for them"
+        )
 
     def _output_ids(self, toks: list[int], entry: dict) -> list[int]:
         """Generated ids with meta ids expanded through the prompt's dictionary where possible, else dropped."""
@@ -217,7 +273,7 @@ class CompressingHFLM(HFLM):
         ids = list(entry["compressed"].ids)
         close = getattr(self.compressor, "dict_close", None)
         if close is not None and close in ids:
-            header = ids[:ids.index(close) + 1]
+            header = ids[: ids.index(close) + 1]
         out = []
         for t in toks:
             if t < vocab:
@@ -248,22 +304,30 @@ class CompressingHFLM(HFLM):
             max_gen = kwargs.pop("max_gen_toks")
             room = self.max_length - max_gen
             if room <= 0:
-                raise HarnessError(f"max_gen_toks {max_gen} leaves no room for a prompt in max_length {self.max_length}")
+                raise HarnessError(
+                    f"max_gen_toks {max_gen} leaves no room for a prompt in max_length {self.max_length}"
+                )
             for start in range(0, len(members), size):
-                batch = members[start:start + size]
+                batch = members[start : start + size]
                 if any(len(entries[i]["ids"]) > room for i in batch):
                     logging.getLogger(__name__).warning(
                         f"ltsc-hf: a prompt longer than {room} tokens (max_length - max_gen_toks) is cut from the left; "
-                        "a compressed prompt loses its dictionary that way")
+                        "a compressed prompt loses its dictionary that way"
+                    )
                 prompts = [entries[i]["ids"][-room:] for i in batch]
                 width = max(map(len, prompts))
                 ids = torch.full((len(batch), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
                 for row, p in enumerate(prompts):
-                    ids[row, width - len(p):] = torch.tensor(p)
-                    mask[row, width - len(p):] = 1
-                out = self._model_generate(context=ids.to(self.device), attention_mask=mask.to(self.device), stop=until,
-                                           max_length=width + max_gen, **kwargs)
+                    ids[row, width - len(p) :] = torch.tensor(p)
+                    mask[row, width - len(p) :] = 1
+                out = self._model_generate(
+                    context=ids.to(self.device),
+                    attention_mask=mask.to(self.device),
+                    stop=until,
+                    max_length=width + max_gen,
+                    **kwargs,
+                )
                 for row, i in enumerate(batch):
                     toks = self._output_ids(out[row, width:].tolist(), entries[i])
                     text = postprocess_generated_text(self.tok_decode(toks), until, None)
@@ -279,14 +343,21 @@ class CompressingHFLM(HFLM):
         if not getattr(cfg, "tie_word_embeddings", False):
             params -= self.model.get_input_embeddings().weight.numel()  # a lookup, not a matmul
         info["ltsc_bench"] = {
-            "compressor": self.compressor.spec, "compressor_label": self.compressor_label,
-            "compressor_params": self.compressor.params, "lossless": self.compressor.lossless, "scope": self.scope,
-            "tokenizer": self.harness_tokenizer.name, "harness_scoring": self.harness_scoring,
+            "compressor": self.compressor.spec,
+            "compressor_label": self.compressor_label,
+            "compressor_params": self.compressor.params,
+            "lossless": self.compressor.lossless,
+            "scope": self.scope,
+            "tokenizer": self.harness_tokenizer.name,
+            "harness_scoring": self.harness_scoring,
             "log": log_reference(self.log_path, os.environ.get(OUTPUT_ENV) or None),  # never an absolute path
-            "run": self.run_id, "fingerprint": self.fingerprint,
+            "run": self.run_id,
+            "fingerprint": self.fingerprint,
             "architecture": {"params": params, "layers": cfg.num_hidden_layers, "d_model": cfg.hidden_size},
-            "trained_on": self.manifest.get("compressor"), "train_steps": (self.manifest.get("train") or {}).get("steps"),
-            "seed": self.manifest.get("seed"), "comparison": self.manifest.get("comparison"),
+            "trained_on": self.manifest.get("compressor"),
+            "train_steps": (self.manifest.get("train") or {}).get("steps"),
+            "seed": self.manifest.get("seed"),
+            "comparison": self.manifest.get("comparison"),
             "run_model": self.manifest.get("model_label"),
         }
         return info

@@ -43,11 +43,15 @@ def results_files(path) -> list[Path]:
     if path.is_file():
         return [path]
     if not path.is_dir():
-        raise HarnessError(f"{path} does not exist; pass an lm-eval --output_path directory or results_*.json file "
-                           "(or an `ltsc-bench run` directory)")
+        raise HarnessError(
+            f"{path} does not exist; pass an lm-eval --output_path directory or results_*.json file "
+            "(or an `ltsc-bench run` directory)"
+        )
     found = sorted(path.rglob(RESULTS_GLOB))
     if not found:
-        raise HarnessError(f"{path} holds no lm-eval {RESULTS_GLOB}; run lm-eval with --output_path {path} --log_samples")
+        raise HarnessError(
+            f"{path} holds no lm-eval {RESULTS_GLOB}; run lm-eval with --output_path {path} --log_samples"
+        )
     return found
 
 
@@ -109,9 +113,11 @@ def _request_log(results_path: Path, info: dict) -> dict:
     found = [p for p in candidates if p.is_file()]
     wrote = f"the log this run wrote ({logged})" if logged else "the log this run wrote"
     if not found:
-        raise HarnessError(f"{results_path}: the ltsc-hf request log {Path(logged).name or ''} is not in {output} "
-                           "(the lengths, n² and FLOPs need it; a log outside the folder read is never used); "
-                           f"copy {wrote} into {output}")
+        raise HarnessError(
+            f"{results_path}: the ltsc-hf request log {Path(logged).name or ''} is not in {output} "
+            "(the lengths, n² and FLOPs need it; a log outside the folder read is never used); "
+            f"copy {wrote} into {output}"
+        )
     run = info.get("run")
     for path in found:
         out: dict = {}
@@ -120,8 +126,10 @@ def _request_log(results_path: Path, info: dict) -> dict:
                 out.setdefault((entry["task"], entry["doc_id"]), entry)
         if out:
             return out
-    raise HarnessError(f"{results_path}: the request log {found[0]} holds no request of run {run} (it is another "
-                       f"run's); copy {wrote} into {output}")
+    raise HarnessError(
+        f"{results_path}: the request log {found[0]} holds no request of run {run} (it is another "
+        f"run's); copy {wrote} into {output}"
+    )
 
 
 def _plain_hf_info(cfg: dict) -> dict:
@@ -137,10 +145,20 @@ def _plain_hf_info(cfg: dict) -> dict:
     if not pretrained:
         raise HarnessError("an lm-eval run without pretrained=...: cannot tell its tokenizer")
     hf_cfg = AutoConfig.from_pretrained(pretrained, local_files_only=True)
-    return {"compressor": "raw", "compressor_label": "raw", "compressor_params": {}, "lossless": True, "scope": "prompt",
-            "tokenizer": get_tokenizer(f"hf:{args.get('tokenizer') or pretrained}").name, "plain_hf": True,
-            "architecture": {"params": int(cfg.get("model_num_parameters") or 0), "layers": hf_cfg.num_hidden_layers,
-                             "d_model": hf_cfg.hidden_size}}
+    return {
+        "compressor": "raw",
+        "compressor_label": "raw",
+        "compressor_params": {},
+        "lossless": True,
+        "scope": "prompt",
+        "tokenizer": get_tokenizer(f"hf:{args.get('tokenizer') or pretrained}").name,
+        "plain_hf": True,
+        "architecture": {
+            "params": int(cfg.get("model_num_parameters") or 0),
+            "layers": hf_cfg.num_hidden_layers,
+            "d_model": hf_cfg.hidden_size,
+        },
+    }
 
 
 def _prediction(sample: dict, doc: dict):
@@ -168,7 +186,7 @@ class _ResultsFile:
 
     @property
     def stamp(self) -> str:
-        return self.path.stem[len("results_"):]
+        return self.path.stem[len("results_") :]
 
 
 def _open_results(results_path: Path) -> _ResultsFile:
@@ -213,15 +231,36 @@ def _task_records(rf: _ResultsFile, task: str, task_res: dict) -> list[dict]:
     metric_names = [k.split(",")[0] for k in task_res if "," in k and "_stderr" not in k]
     n_shot = (rf.res.get("n-shot") or {}).get(task)
     base = info.get("comparison") or {"model": rf.pretrained, "tokenizer": info["tokenizer"]}
-    comparison = _hash({"base": base, "task": task, "limit": cfg.get("limit"), "n_shot": n_shot,
-                        "scope": info["scope"], "source": "lm-eval"})
-    config = {"source": "lm-eval", "results": str(rf.path), "model": cfg.get("model"),
-              "model_args": cfg.get("model_args"), "task": task, "limit": cfg.get("limit"), "n_shot": n_shot,
-              "compressor": info["compressor_label"], "compressor_config": info["compressor"],
-              "compressor_params": info["compressor_params"], "compressor_lossless": info["lossless"],
-              "scope": info["scope"], "tokenizer": info["tokenizer"]}
-    shared = {"cell": _hash(dict(config, results=None, comparison=comparison)), "comparison": comparison,
-              "config": config}
+    comparison = _hash(
+        {
+            "base": base,
+            "task": task,
+            "limit": cfg.get("limit"),
+            "n_shot": n_shot,
+            "scope": info["scope"],
+            "source": "lm-eval",
+        }
+    )
+    config = {
+        "source": "lm-eval",
+        "results": str(rf.path),
+        "model": cfg.get("model"),
+        "model_args": cfg.get("model_args"),
+        "task": task,
+        "limit": cfg.get("limit"),
+        "n_shot": n_shot,
+        "compressor": info["compressor_label"],
+        "compressor_config": info["compressor"],
+        "compressor_params": info["compressor_params"],
+        "compressor_lossless": info["lossless"],
+        "scope": info["scope"],
+        "tokenizer": info["tokenizer"],
+    }
+    shared = {
+        "cell": _hash(dict(config, results=None, comparison=comparison)),
+        "comparison": comparison,
+        "config": config,
+    }
     records, seen = [], set()
     for sample in _read_jsonl(files[0]):
         if sample.get("doc_id") in seen:  # one document under several filters: the first one counts
@@ -236,8 +275,16 @@ def _lengths(rf: _ResultsFile, task: str, sample: dict) -> dict:
     if rf.tokenizer is not None:
         args = sample.get("arguments", {}).get("gen_args_0", {})
         n = len(rf.tokenizer.encode(str(args.get("arg_0", ""))))
-        return {"raw_tokens": n, "input_tokens": n, "dictionary_entries": 0, "dictionary_tokens": 0,
-                "changed": False, "target_tokens": None, "round_trip_ok": True, "codec_seconds": 0.0}
+        return {
+            "raw_tokens": n,
+            "input_tokens": n,
+            "dictionary_entries": 0,
+            "dictionary_tokens": 0,
+            "changed": False,
+            "target_tokens": None,
+            "round_trip_ok": True,
+            "codec_seconds": 0.0,
+        }
     entry = rf.log.get((task, sample.get("doc_id")))
     if entry is None:
         raise HarnessError(f"{rf.path}: the request log has no entry for {task} document {sample.get('doc_id')}")
@@ -258,21 +305,39 @@ def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list
     score = float(sample[metric])
     flops = functools.partial(forward_flops, params=arch["params"], layers=arch["layers"], d_model=arch["d_model"])
     return {
-        "cell": shared["cell"], "comparison": shared["comparison"],
+        "cell": shared["cell"],
+        "comparison": shared["comparison"],
         "example_id": doc["id"] if ours else f"{task}-{sample.get('doc_id')}",
-        "task": doc.get("task_spec", task) if ours else task, "compressor": info["compressor_label"],
-        "compressor_params": info["compressor_params"], "model": rf.model, "tokenizer": info["tokenizer"],
-        "scope": info["scope"], "seed": int(info.get("seed") or rf.cfg.get("random_seed") or 0),
-        "train_steps": int(info.get("train_steps") or 0), "trained_on": rf.relation,
-        "input_tokens": n, "raw_tokens": n_raw, "dictionary_entries": entry["dictionary_entries"],
-        "dictionary_tokens": entry["dictionary_tokens"], "changed": entry["changed"],
-        "compressed_tokens": n, "target_tokens": entry["target_tokens"],
-        "attention_n2": n * n, "raw_attention_n2": n_raw * n_raw, "flops": flops(n), "raw_flops": flops(n_raw),
-        "codec_seconds": entry["codec_seconds"], "round_trip_ok": entry["round_trip_ok"],
-        "prediction": _prediction(sample, doc), "target": doc["target"] if ours else str(sample.get("target")),
-        "score": min(max(score, 0.0), 1.0), "correct": score == 1.0,
+        "task": doc.get("task_spec", task) if ours else task,
+        "compressor": info["compressor_label"],
+        "compressor_params": info["compressor_params"],
+        "model": rf.model,
+        "tokenizer": info["tokenizer"],
+        "scope": info["scope"],
+        "seed": int(info.get("seed") or rf.cfg.get("random_seed") or 0),
+        "train_steps": int(info.get("train_steps") or 0),
+        "trained_on": rf.relation,
+        "input_tokens": n,
+        "raw_tokens": n_raw,
+        "dictionary_entries": entry["dictionary_entries"],
+        "dictionary_tokens": entry["dictionary_tokens"],
+        "changed": entry["changed"],
+        "compressed_tokens": n,
+        "target_tokens": entry["target_tokens"],
+        "attention_n2": n * n,
+        "raw_attention_n2": n_raw * n_raw,
+        "flops": flops(n),
+        "raw_flops": flops(n_raw),
+        "codec_seconds": entry["codec_seconds"],
+        "round_trip_ok": entry["round_trip_ok"],
+        "prediction": _prediction(sample, doc),
+        "target": doc["target"] if ours else str(sample.get("target")),
+        "score": min(max(score, 0.0), 1.0),
+        "correct": score == 1.0,
         "scores": {m: float(sample[m]) for m in metric_names if m != metric and m in sample},
-        "prefill_seconds": None, "train_final_answer_loss": None, "config": shared["config"],
+        "prefill_seconds": None,
+        "train_final_answer_loss": None,
+        "config": shared["config"],
         "schema_version": SCHEMA_VERSION,
     }
 

@@ -59,14 +59,23 @@ def _docs(task, label: str, examples) -> list[dict]:
     choices = list(task.choices) if task.choices else None
     docs = []
     for ex in examples:
-        doc = {"id": ex.id, "prompt": ex.prompt, "prefix": ex.prefix, "context": ex.context, "suffix": ex.suffix,
-               "target": ex.target, "task_spec": label, "extra_scores": sorted(task.extra_scorers)}
+        doc = {
+            "id": ex.id,
+            "prompt": ex.prompt,
+            "prefix": ex.prefix,
+            "context": ex.context,
+            "suffix": ex.suffix,
+            "target": ex.target,
+            "task_spec": label,
+            "extra_scores": sorted(task.extra_scorers),
+        }
         if not standard:
             doc["scorer"] = "harness"
         if choices:
             if ex.target not in choices:
-                raise HarnessError(f"task {label}: target {ex.target!r} of example {ex.id} is not one of its "
-                                   f"choices {choices}")
+                raise HarnessError(
+                    f"task {label}: target {ex.target!r} of example {ex.id} is not one of its choices {choices}"
+                )
             doc.update(choices=choices, label=choices.index(ex.target))
         docs.append(doc)
     return docs
@@ -75,13 +84,32 @@ def _docs(task, label: str, examples) -> list[dict]:
 def _yaml(name: str, data_file: str, docs: list[dict], extra_scores: list[str], max_gen_toks: int) -> str:
     """The task YAML (written by hand: lm-eval reads ``!function`` tags; strings are JSON-quoted)."""
     q = json.dumps
-    lines = [f"task: {name}", f"tag: {TAG}", "custom_dataset: !function utils.load", "dataset_kwargs:",
-             f"  data_file: {q(data_file)}", "test_split: test", "doc_to_text: prompt"]
+    lines = [
+        f"task: {name}",
+        f"tag: {TAG}",
+        "custom_dataset: !function utils.load",
+        "dataset_kwargs:",
+        f"  data_file: {q(data_file)}",
+        "test_split: test",
+        "doc_to_text: prompt",
+    ]
     if docs and docs[0].get("choices"):
-        lines += ["output_type: multiple_choice", "doc_to_target: label", "doc_to_choice: choices", 'target_delimiter: ""']
+        lines += [
+            "output_type: multiple_choice",
+            "doc_to_target: label",
+            "doc_to_choice: choices",
+            'target_delimiter: ""',
+        ]
     else:
-        lines += ["output_type: generate_until", "doc_to_target: target", "generation_kwargs:", "  until: []",
-                  "  do_sample: false", "  temperature: 0.0", f"  max_gen_toks: {max_gen_toks}"]
+        lines += [
+            "output_type: generate_until",
+            "doc_to_target: target",
+            "generation_kwargs:",
+            "  until: []",
+            "  do_sample: false",
+            "  temperature: 0.0",
+            f"  max_gen_toks: {max_gen_toks}",
+        ]
     lines += ["process_results: !function utils.process_results", "metric_list:"]
     for metric in ["exact_match", *extra_scores]:
         lines += [f"  - metric: {metric}", "    aggregation: mean", "    higher_is_better: true"]
@@ -89,19 +117,28 @@ def _yaml(name: str, data_file: str, docs: list[dict], extra_scores: list[str], 
     return "\n".join(lines) + "\n"
 
 
-def export_tasks(directory, specs: list[str], limit: int | None = None, seed: int = 0, tokenizer: str = "cl100k_base",
-                 max_gen_toks: int | None = None, *, notify=None, progress: bool = False) -> list[dict]:
+def export_tasks(
+    directory,
+    specs: list[str],
+    limit: int | None = None,
+    seed: int = 0,
+    tokenizer: str = "cl100k_base",
+    max_gen_toks: int | None = None,
+    *,
+    notify=None,
+    progress: bool = False,
+) -> list[dict]:
     """Write the lm-eval tasks of ``specs`` into ``directory``; returns one summary per task.
 
     ``notify(line)`` hears about a ``limit`` capped at what a task supplies; ``progress`` shows progress bars
     while long splits are generated and written."""
     from ..core.progress import progress as progress_bar
     from ..core.spec import Spec
+    from ..core.validate import integer, positive_int
+    from ..data.tokenizers import get_tokenizer
     from ..engine.stats import capped_examples
     from ..tasks import build_task
     from ..tasks.base import PROGRESS_FROM
-    from ..data.tokenizers import get_tokenizer
-    from ..core.validate import integer, positive_int
 
     if limit is not None:
         positive_int("--limit", limit)
@@ -136,9 +173,15 @@ def export_tasks(directory, specs: list[str], limit: int | None = None, seed: in
             bar.close()
             gen = max_gen_toks or longest + 2
             (staging / f"{name}.yaml").write_text(_yaml(name, f"{name}.jsonl", docs, sorted(task.extra_scorers), gen))
-            summary.append({"task": name, "spec": label, "examples": len(docs),
-                            "output_type": "multiple_choice" if docs[0].get("choices") else "generate_until",
-                            "yaml": str(directory / f"{name}.yaml")})
+            summary.append(
+                {
+                    "task": name,
+                    "spec": label,
+                    "examples": len(docs),
+                    "output_type": "multiple_choice" if docs[0].get("choices") else "generate_until",
+                    "yaml": str(directory / f"{name}.yaml"),
+                }
+            )
         return summary
 
     return write_into(directory, fill)
@@ -158,7 +201,7 @@ def write_into(directory: Path, fill):
     except OSError as exc:
         raise HarnessError(f"cannot create {directory}: {exc.strerror}; pass a writable directory") from None
     for old in directory.glob(STAGING + "*"):
-        pid = old.name[len(STAGING):]
+        pid = old.name[len(STAGING) :]
         if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     staging = directory / f"{STAGING}{os.getpid()}"
@@ -178,6 +221,8 @@ def write_into(directory: Path, fill):
             except OSError:
                 break
         if isinstance(exc, OSError):
-            raise HarnessError(f"cannot write into {directory} ({exc.strerror or exc}); free space or pass a "
-                               "writable directory, then rerun") from None
+            raise HarnessError(
+                f"cannot write into {directory} ({exc.strerror or exc}); free space or pass a "
+                "writable directory, then rerun"
+            ) from None
         raise

@@ -4,7 +4,7 @@ A model entry is a factory ``f(name, **params) -> LanguageModel``; third-party m
 register through the entry-point group ``ltsc_bench.models``.
 """
 
+from . import pretrained, tiny  # noqa: F401  (register the built-in models)
 from .base import LanguageModel, build_model, models
-from . import tiny, pretrained  # noqa: F401  (register the built-in models)
 
 __all__ = ["LanguageModel", "build_model", "models"]

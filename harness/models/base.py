@@ -15,8 +15,8 @@ model validates its values in its constructor, before any weights exist.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..core.env import require_torch, resolve_device
 from ..core.registry import Registry

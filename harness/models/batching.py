@@ -6,7 +6,7 @@ generation pads on the left, so that every row's next token is in the last colum
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..core.env import require_torch
 
@@ -48,12 +48,12 @@ def bucketed_batches(lengths: Sequence[int], batch_size: int, generator, window:
     torch = require_torch()
     order = torch.randperm(len(lengths), generator=generator).tolist()
     if window <= 1:
-        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     batches: list[list[int]] = []
     span = batch_size * window
     for start in range(0, len(order), span):
-        chunk = sorted(order[start:start + span], key=lambda i: lengths[i])
-        cut = [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk = sorted(order[start : start + span], key=lambda i: lengths[i])
+        cut = [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
         batches += [cut[j] for j in torch.randperm(len(cut), generator=generator).tolist()]
     return batches
 
@@ -62,7 +62,7 @@ def sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     """Evaluation batches: indices sorted by (length, index), cut into batches. Fixed for a split, so a
     resumed run decodes every example in the same batch as an uninterrupted one."""
     order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def padding_waste(batches: Sequence[Sequence[int]], lengths: Sequence[int]) -> float:

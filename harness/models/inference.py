@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from .base import LanguageModel, require_torch
 from .batching import pad_left, pad_right
@@ -31,8 +31,9 @@ def greedy_decode(model: LanguageModel, prompts: Sequence[Sequence[int]], max_ne
                 break
             mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
             last_pos = last_pos + 1
-            logits, past = model.forward(nxt[:, None], attention_mask=mask, position_ids=last_pos[:, None], past=past,
-                                         use_cache=True)
+            logits, past = model.forward(
+                nxt[:, None], attention_mask=mask, position_ids=last_pos[:, None], past=past, use_cache=True
+            )
         return out
 
 
@@ -60,7 +61,9 @@ def _greedy_without_cache(model: LanguageModel, prompts, max_new_tokens: int) ->
     return out
 
 
-def score_choices(model: LanguageModel, prompts: Sequence[Sequence[int]], choices: Sequence[Sequence[int]]) -> list[int]:
+def score_choices(
+    model: LanguageModel, prompts: Sequence[Sequence[int]], choices: Sequence[Sequence[int]]
+) -> list[int]:
     """Index of the most likely choice (sum of its tokens' log-probabilities, end token included) per prompt."""
     torch = require_torch()
     pairs = [(p, list(c) + [model.eos]) for p in prompts for c in choices]
@@ -71,7 +74,7 @@ def score_choices(model: LanguageModel, prompts: Sequence[Sequence[int]], choice
         logp = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, ids[:, 1:, None])[..., 0]
         scores = []
         for row, (p, c) in enumerate(pairs):
-            scores.append(float(logp[row, len(p) - 1: len(p) - 1 + len(c)].sum()))
+            scores.append(float(logp[row, len(p) - 1 : len(p) - 1 + len(c)].sum()))
     per = len(choices)
     return [max(range(per), key=lambda j: scores[i * per + j]) for i in range(len(prompts))]
 

@@ -17,15 +17,16 @@ Answers never contain meta-tokens, so the output layer is left as it is.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..core.env import hf_load_error, hub_allowed, refuse_remote_code
 from ..core.errors import HarnessError, missing_package
 from ..core.validate import one_of, positive_int, text
 from .base import LanguageModel, models, require_torch
-from .meta_init import check as check_meta_init, new_rows as new_meta_rows
 from .hf_compat import cache_kwargs, dtype_kwargs, output_cache
+from .meta_init import check as check_meta_init
+from .meta_init import new_rows as new_meta_rows
 
 FINETUNE = ("lora", "full")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -69,11 +70,23 @@ class Pretrained(LanguageModel):
 
     default_lr = 5e-4
 
-    def __init__(self, name: str, finetune: str = "lora", r: int = 8, alpha: int = 16, dtype: str = "auto",
-                 target_modules: str = "all-linear", meta_init: str = "gaussian"):
-        params = dict(finetune=one_of("finetune", finetune, FINETUNE), r=positive_int("r", r),
-                      alpha=positive_int("alpha", alpha), dtype=one_of("dtype", dtype, DTYPES),
-                      target_modules=text("target_modules", target_modules))
+    def __init__(
+        self,
+        name: str,
+        finetune: str = "lora",
+        r: int = 8,
+        alpha: int = 16,
+        dtype: str = "auto",
+        target_modules: str = "all-linear",
+        meta_init: str = "gaussian",
+    ):
+        params = dict(
+            finetune=one_of("finetune", finetune, FINETUNE),
+            r=positive_int("r", r),
+            alpha=positive_int("alpha", alpha),
+            dtype=one_of("dtype", dtype, DTYPES),
+            target_modules=text("target_modules", target_modules),
+        )
         if check_meta_init(meta_init) != "gaussian":  # the default stays out of the spec (and its run hashes)
             params["meta_init"] = meta_init
         super().__init__(name, **params)
@@ -88,7 +101,7 @@ class Pretrained(LanguageModel):
 
     def locate(self) -> str:
         """The local directory (or, with LTSC_ALLOW_HUB=1, hub name) of the weights."""
-        target = self.name[len("hf:"):]
+        target = self.name[len("hf:") :]
         local = Path(target).expanduser()
         if local.is_dir():
             if not (local / "config.json").is_file():
@@ -98,7 +111,9 @@ class Pretrained(LanguageModel):
         if local.exists() or target.startswith((".", "/", "~")):
             raise HarnessError(f"model path {target!r} is not a directory; pass a Hugging Face model directory")
         if not hub_allowed():
-            raise HarnessError(f"no local model directory {target!r}; pass a path, or set LTSC_ALLOW_HUB=1 to download {target!r} from the hub")
+            raise HarnessError(
+                f"no local model directory {target!r}; pass a path, or set LTSC_ALLOW_HUB=1 to download {target!r} from the hub"
+            )
         return target
 
     # -- network -----------------------------------------------------------------
@@ -112,8 +127,9 @@ class Pretrained(LanguageModel):
         tr = _transformers()
         try:
             local_only = not hub_allowed()
-            model = tr.AutoModelForCausalLM.from_pretrained(self.source, local_files_only=local_only, trust_remote_code=False,
-                                                            **dtype_kwargs(self._dtype(device)))
+            model = tr.AutoModelForCausalLM.from_pretrained(
+                self.source, local_files_only=local_only, trust_remote_code=False, **dtype_kwargs(self._dtype(device))
+            )
             hf_tok = tr.AutoTokenizer.from_pretrained(self.source, local_files_only=local_only, trust_remote_code=False)
         except Exception as exc:  # noqa: BLE001  (transformers raises many kinds; each is one line here)
             raise hf_load_error("model", self.source, exc, Path(self.source).exists()) from None
@@ -121,15 +137,21 @@ class Pretrained(LanguageModel):
         self.eos = hf_tok.eos_token_id if hf_tok.eos_token_id is not None else 0
         self.pad = hf_tok.pad_token_id if hf_tok.pad_token_id is not None else self.eos
         self.tied = bool(getattr(model.config, "tie_word_embeddings", False))
-        self.embed = _extended_embedding(model.get_input_embeddings(), base_vocab, extra_vocab,
-                                         self.params.get("meta_init", "gaussian"))
+        self.embed = _extended_embedding(
+            model.get_input_embeddings(), base_vocab, extra_vocab, self.params.get("meta_init", "gaussian")
+        )
         if self.params["finetune"] == "lora":
             try:
                 from peft import LoraConfig, get_peft_model
             except ImportError:
                 raise missing_package("peft", "LoRA fine-tuning (or use finetune=full)") from None
-            cfg = LoraConfig(r=self.params["r"], lora_alpha=self.params["alpha"], lora_dropout=0.0,
-                             target_modules=self.params["target_modules"], task_type="CAUSAL_LM")
+            cfg = LoraConfig(
+                r=self.params["r"],
+                lora_alpha=self.params["alpha"],
+                lora_dropout=0.0,
+                target_modules=self.params["target_modules"],
+                task_type="CAUSAL_LM",
+            )
             model = get_peft_model(model, cfg)
         self.module = model.to(device)
         self.embed = self.embed.to(device)
@@ -147,8 +169,13 @@ class Pretrained(LanguageModel):
         return [i for i in ids if i < self.base_vocab]
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past=None, use_cache=False):
-        out = self.module(inputs_embeds=self.embed(input_ids), attention_mask=attention_mask, position_ids=position_ids,
-                          use_cache=use_cache, **cache_kwargs(past))
+        out = self.module(
+            inputs_embeds=self.embed(input_ids),
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            use_cache=use_cache,
+            **cache_kwargs(past),
+        )
         return out.logits, output_cache(out)
 
     def trainable_parameters(self):
@@ -162,7 +189,11 @@ class Pretrained(LanguageModel):
         cfg = self.module.config
         emb = self.embed.base.weight.numel()
         total = sum(p.numel() for n, p in self.module.named_parameters() if "lora_" not in n)
-        return {"params": total if self.tied else total - emb, "layers": cfg.num_hidden_layers, "d_model": cfg.hidden_size}
+        return {
+            "params": total if self.tied else total - emb,
+            "layers": cfg.num_hidden_layers,
+            "d_model": cfg.hidden_size,
+        }
 
     # -- checkpoints -------------------------------------------------------------
     def save(self, path: Path) -> None:
@@ -171,15 +202,23 @@ class Pretrained(LanguageModel):
         state = {n: p.detach().cpu() for n, p in self.module.named_parameters() if p.requires_grad}
         state.update({f"__extra__.{n}": p.detach().cpu() for n, p in self.embed.extra.named_parameters()})
         torch.save(state, path / "trainable.pt")
-        (path / "pretrained.json").write_text(json.dumps({"source": self.source, "params": self.params,
-                                                          "base_vocab": self.base_vocab, "extra_vocab": self.extra_vocab}))
+        (path / "pretrained.json").write_text(
+            json.dumps(
+                {
+                    "source": self.source,
+                    "params": self.params,
+                    "base_vocab": self.base_vocab,
+                    "extra_vocab": self.extra_vocab,
+                }
+            )
+        )
 
     def load(self, path: Path, device: str) -> None:
         torch = require_torch()
         meta = json.loads((path / "pretrained.json").read_text())
         self._build(device, meta["extra_vocab"], meta["base_vocab"])
         state = torch.load(path / "trainable.pt", map_location=device, weights_only=True)
-        extra = {k[len("__extra__."):]: v for k, v in state.items() if k.startswith("__extra__.")}
+        extra = {k[len("__extra__.") :]: v for k, v in state.items() if k.startswith("__extra__.")}
         self.embed.extra.load_state_dict(extra)
         own = dict(self.module.named_parameters())
         with torch.no_grad():
@@ -188,9 +227,13 @@ class Pretrained(LanguageModel):
                     own[k].copy_(v)
 
 
-models.register("hf:", Pretrained, prefix=True,
-                description="any Hugging Face causal LM: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1); "
-                            "finetune=lora|full, r, alpha, dtype, meta_init=gaussian|random|mean|orthogonal")
+models.register(
+    "hf:",
+    Pretrained,
+    prefix=True,
+    description="any Hugging Face causal LM: hf:<local path or hub name> (hub only with LTSC_ALLOW_HUB=1); "
+    "finetune=lora|full, r, alpha, dtype, meta_init=gaussian|random|mean|orthogonal",
+)
 
 
 @models.register("smollm2-135m")

@@ -18,13 +18,14 @@ The default, ``random``, leaves them as the network draws every row (``N(0, 0.02
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..core.validate import InvalidParameter, integer, positive_int
 from .base import LanguageModel, models, require_torch
 from .hf_compat import cache_kwargs, output_cache
-from .meta_init import check as check_meta_init, new_rows as new_meta_rows
+from .meta_init import check as check_meta_init
+from .meta_init import new_rows as new_meta_rows
 
 PAD, EOS, UNK = 0, 1, 2
 SPECIALS = 3
@@ -34,9 +35,17 @@ def _llama_config(vocab: int, d_model: int, layers: int, heads: int, ffn: int, m
     from transformers import LlamaConfig
 
     return LlamaConfig(
-        vocab_size=vocab, hidden_size=d_model, intermediate_size=ffn, num_hidden_layers=layers,
-        num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=max_positions,
-        tie_word_embeddings=True, pad_token_id=PAD, eos_token_id=EOS, bos_token_id=EOS,
+        vocab_size=vocab,
+        hidden_size=d_model,
+        intermediate_size=ffn,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        max_position_embeddings=max_positions,
+        tie_word_embeddings=True,
+        pad_token_id=PAD,
+        eos_token_id=EOS,
+        bos_token_id=EOS,
         attention_dropout=0.0,
     )
 
@@ -60,8 +69,13 @@ def _net(config, conv: int):
 
         def forward(self, ids, mask=None, positions=None, past=None, use_cache=False):
             if self.conv is None:
-                out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=use_cache,
-                              **cache_kwargs(past))
+                out = self.lm(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    position_ids=positions,
+                    use_cache=use_cache,
+                    **cache_kwargs(past),
+                )
                 return out.logits, output_cache(out)
             emb = self.lm.get_input_embeddings()(ids)
             if mask is not None:  # padding contributes nothing to its neighbours
@@ -75,9 +89,14 @@ def _net(config, conv: int):
 
 def _check_dims(d_model, layers, heads, ffn, conv, max_positions) -> dict:
     """The dimensions, validated (one-line :class:`InvalidParameter` naming the first bad one)."""
-    dims = dict(d_model=positive_int("d_model", d_model), layers=positive_int("layers", layers),
-                heads=positive_int("heads", heads), ffn=None if ffn is None else positive_int("ffn", ffn),
-                conv=integer("conv", conv, 0), max_positions=positive_int("max_positions", max_positions))
+    dims = dict(
+        d_model=positive_int("d_model", d_model),
+        layers=positive_int("layers", layers),
+        heads=positive_int("heads", heads),
+        ffn=None if ffn is None else positive_int("ffn", ffn),
+        conv=integer("conv", conv, 0),
+        max_positions=positive_int("max_positions", max_positions),
+    )
     if dims["d_model"] % dims["heads"]:
         raise InvalidParameter(f"d_model must be a multiple of heads, got d_model={d_model}, heads={heads}")
     if (dims["d_model"] // dims["heads"]) % 2:  # rotary position embeddings rotate pairs of dimensions
@@ -91,8 +110,17 @@ class Tiny(LanguageModel):
 
     eos, pad = EOS, PAD
 
-    def __init__(self, name: str = "tiny", d_model: int = 128, layers: int = 2, heads: int = 4, ffn: int | None = None,
-                 conv: int = 0, max_positions: int = 4096, meta_init: str = "random"):
+    def __init__(
+        self,
+        name: str = "tiny",
+        d_model: int = 128,
+        layers: int = 2,
+        heads: int = 4,
+        ffn: int | None = None,
+        conv: int = 0,
+        max_positions: int = 4096,
+        meta_init: str = "random",
+    ):
         dims = _check_dims(d_model=d_model, layers=layers, heads=heads, ffn=ffn, conv=conv, max_positions=max_positions)
         params = {k: v for k, v in dims.items() if v is not None}
         if check_meta_init(meta_init) != "random":  # the default stays out of the spec (and its run hashes)
@@ -118,8 +146,14 @@ class Tiny(LanguageModel):
 
     # -- network -----------------------------------------------------------------
     def _build(self, device: str) -> None:
-        config = _llama_config(len(self.vocab) + SPECIALS, self.dims["d_model"], self.dims["layers"], self.dims["heads"],
-                               self.dims["ffn"], self.dims["max_positions"])
+        config = _llama_config(
+            len(self.vocab) + SPECIALS,
+            self.dims["d_model"],
+            self.dims["layers"],
+            self.dims["heads"],
+            self.dims["ffn"],
+            self.dims["max_positions"],
+        )
         self.module = _net(config, self.dims.get("conv", 0)).to(device)
         self._init_meta_rows()
         self.supports_cache = not self.dims.get("conv", 0)
@@ -159,14 +193,21 @@ class Tiny(LanguageModel):
         emb = self.module.lm.get_input_embeddings().weight.numel()
         total = sum(p.numel() for p in self.module.parameters())
         # the tied output projection is a matmul (counted); the input lookup is not
-        return {"params": total, "layers": self.dims["layers"], "d_model": self.dims["d_model"], "embedding_params": emb}
+        return {
+            "params": total,
+            "layers": self.dims["layers"],
+            "d_model": self.dims["d_model"],
+            "embedding_params": emb,
+        }
 
     # -- checkpoints -------------------------------------------------------------
     def save(self, path: Path) -> None:
         torch = require_torch()
         path.mkdir(parents=True, exist_ok=True)
         torch.save(self.module.state_dict(), path / "weights.pt")
-        (path / "tiny.json").write_text(json.dumps({"dims": self.dims, "vocab": self.vocab, "text_vocab": self.text_vocab}))
+        (path / "tiny.json").write_text(
+            json.dumps({"dims": self.dims, "vocab": self.vocab, "text_vocab": self.text_vocab})
+        )
 
     def load(self, path: Path, device: str) -> None:
         torch = require_torch()

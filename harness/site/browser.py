@@ -21,9 +21,21 @@ from pathlib import Path
 from ..core.errors import HarnessError
 
 #: flags for a closed network: without them Chromium tries to reach its update and sync services
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-         "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--remote-debugging-pipe")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-pipe",
+)
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -41,14 +53,16 @@ class Browser:
     def __init__(self, executable: str | None = None, width: int = 1280, height: int = 900, timeout: float = 30):
         self.executable = executable or find_chromium()
         if not self.executable:
-            raise HarnessError("no Chromium found; run scripts/install_browser.sh (Debian: apt-get install chromium) "
-                               "or set LTSC_CHROMIUM to its path")
+            raise HarnessError(
+                "no Chromium found; run scripts/install_browser.sh (Debian: apt-get install chromium) "
+                "or set LTSC_CHROMIUM to its path"
+            )
         self.timeout, self.size = timeout, (width, height)
         self._id, self._events, self._replies = 0, [], {}
         self._inbox: queue.Queue = queue.Queue()
 
     # -- process and transport -------------------------------------------------------
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         self._profile = tempfile.mkdtemp(prefix="ltsc-chromium-")
         to_child, self._to_browser = os.pipe()
         self._from_browser, from_child = os.pipe()
@@ -58,9 +72,14 @@ class Browser:
             os.dup2(a, 3)
             os.dup2(b, 4)
 
-        self._proc = subprocess.Popen([self.executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      preexec_fn=wire, close_fds=False)
+        self._proc = subprocess.Popen(
+            [self.executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire,
+            close_fds=False,
+        )
         os.close(to_child)
         os.close(from_child)
         threading.Thread(target=self._read, daemon=True).start()
@@ -128,8 +147,14 @@ class Browser:
 
     # -- the page ----------------------------------------------------------------------
     def viewport(self, width: int, height: int, mobile: bool = False) -> None:
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
-                  deviceScaleFactor=1, mobile=mobile)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
 
     def goto(self, url: str, javascript: bool = True) -> None:
         """Open ``url`` and wait for its load event (``javascript=False``: as a browser without it)."""
@@ -147,14 +172,23 @@ class Browser:
 
     def click(self, selector: str) -> None:
         """Press and release the left mouse button at the centre of the first element matching ``selector``."""
-        box = self.eval(f"(function(){{var e=document.querySelector({json.dumps(selector)}); if(!e) return null;"
-                        "e.scrollIntoView({block:'center'}); var r=e.getBoundingClientRect();"
-                        "return [r.left + r.width / 2, r.top + r.height / 2];})()")
+        box = self.eval(
+            f"(function(){{var e=document.querySelector({json.dumps(selector)}); if(!e) return null;"
+            "e.scrollIntoView({block:'center'}); var r=e.getBoundingClientRect();"
+            "return [r.left + r.width / 2, r.top + r.height / 2];})()"
+        )
         if box is None:
             raise HarnessError(f"no element matches {selector!r} on the page")
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", session=True, type=kind, x=box[0], y=box[1], button="left",
-                      clickCount=0 if kind == "mouseMoved" else 1)
+            self.call(
+                "Input.dispatchMouseEvent",
+                session=True,
+                type=kind,
+                x=box[0],
+                y=box[1],
+                button="left",
+                clickCount=0 if kind == "mouseMoved" else 1,
+            )
 
     def screenshot(self, path, full_page: bool = True) -> Path:
         """A PNG of the page (the whole page when ``full_page``)."""
@@ -162,7 +196,12 @@ class Browser:
         if full_page:
             size = self.call("Page.getLayoutMetrics", session=True)["cssContentSize"]
             clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
-        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=full_page,
-                         **({"clip": clip} if clip else {}))["data"]
+        data = self.call(
+            "Page.captureScreenshot",
+            session=True,
+            format="png",
+            captureBeyondViewport=full_page,
+            **({"clip": clip} if clip else {}),
+        )["data"]
         Path(path).write_bytes(base64.b64decode(data))
         return Path(path)

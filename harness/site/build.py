@@ -46,9 +46,14 @@ def _is_old_marker(marker: dict, text: str) -> bool:
     """``marker`` (read from ``text``) is exactly what the previous version wrote: the same keys and layout, file
     names only (no hashes), itself listed."""
     files = marker.get("files")
-    return (list(marker) == ["generator", "command", "folders", "files"] and text == json.dumps(marker, indent=2) + "\n"
-            and isinstance(files, list) and all(isinstance(f, str) for f in files) and files == sorted(files)
-            and MARKER in files)
+    return (
+        list(marker) == ["generator", "command", "folders", "files"]
+        and text == json.dumps(marker, indent=2) + "\n"
+        and isinstance(files, list)
+        and all(isinstance(f, str) for f in files)
+        and files == sorted(files)
+        and MARKER in files
+    )
 
 
 def _listed(out: Path) -> dict[str, str | None]:
@@ -56,8 +61,10 @@ def _listed(out: Path) -> dict[str, str | None]:
     names files but has no hashes)."""
     marker = out / MARKER
     if not marker.is_file() or marker.is_symlink():
-        raise HarnessError(f"{out} is not empty and holds no site built by `ltsc-bench site` ({MARKER}); "
-                           "pick another OUT (a new folder) or move its files away")
+        raise HarnessError(
+            f"{out} is not empty and holds no site built by `ltsc-bench site` ({MARKER}); "
+            "pick another OUT (a new folder) or move its files away"
+        )
     try:
         text = marker.read_text(encoding="utf-8")
         data = json.loads(text)
@@ -96,17 +103,22 @@ def check_layout(root: Path, out: Path) -> None:
     single = is_results_folder(root, root=True)
     hint = f"{root}-site" if single else f"{root}/site"
     if o == r or o in r.parents:
-        raise HarnessError(f"OUT {out} is RESULTS or holds it, and the site replaces OUT; "
-                           f"pick another OUT (e.g. {hint})")
+        raise HarnessError(
+            f"OUT {out} is RESULTS or holds it, and the site replaces OUT; pick another OUT (e.g. {hint})"
+        )
     if r not in o.parents:
         return
     top = root if single else root / o.relative_to(r).parts[0]
     if top == root or is_results_folder(top):
-        raise HarnessError(f"OUT {out} is or lies inside the results folder {top}, which the site must not change; "
-                           f"pick another OUT (e.g. {hint})")
+        raise HarnessError(
+            f"OUT {out} is or lies inside the results folder {top}, which the site must not change; "
+            f"pick another OUT (e.g. {hint})"
+        )
     if o.parent != r:
-        raise HarnessError(f"OUT {out} lies inside RESULTS {root} but not directly in it; put the site directly in "
-                           f"the results root (e.g. {hint}) or outside it")
+        raise HarnessError(
+            f"OUT {out} lies inside RESULTS {root} but not directly in it; put the site directly in "
+            f"the results root (e.g. {hint}) or outside it"
+        )
 
 
 def _write(path: Path, text: str) -> None:
@@ -161,8 +173,10 @@ def build_site(root, out, command: str | None = None) -> list[str]:
     check_out(out)
     folders = discover(root, out)
     if not folders:
-        raise HarnessError(f"{root} holds no results folders (published runs, statistics or READMEs); "
-                           "publish a run first with `ltsc-bench publish RUN_DIR results/NAME`")
+        raise HarnessError(
+            f"{root} holds no results folders (published runs, statistics or READMEs); "
+            "publish a run first with `ltsc-bench publish RUN_DIR results/NAME`"
+        )
     command = command or f"ltsc-bench site {root} {out}"
     files = ["index.html", CSS, JS, "README.md"]
 
@@ -173,8 +187,12 @@ def build_site(root, out, command: str | None = None) -> list[str]:
         for folder in folders:
             files.extend(_folder(folder, tmp))
         _write(tmp / "README.md", README.format(command=command))
-        manifest = {"generator": GENERATOR, "command": command, "folders": {f.name: f.kind for f in folders},
-                    "files": {name: _digest(tmp / name) for name in sorted(files)}}
+        manifest = {
+            "generator": GENERATOR,
+            "command": command,
+            "folders": {f.name: f.kind for f in folders},
+            "files": {name: _digest(tmp / name) for name in sorted(files)},
+        }
         _write(tmp / MARKER, json.dumps(manifest, indent=2) + "\n")
 
     _swap_in(out, fill)

@@ -36,10 +36,23 @@ def segments_html(segments: list[list]) -> str:
         if kind == "text":
             out.append(esc(seg[1]))
         elif kind in ("open", "close"):
-            out.append(tag("span", "&lt;Dict&gt;" if kind == "open" else "&lt;/Dict&gt;", class_="delim",
-                           title="dictionary delimiter"))
+            out.append(
+                tag(
+                    "span",
+                    "&lt;Dict&gt;" if kind == "open" else "&lt;/Dict&gt;",
+                    class_="delim",
+                    title="dictionary delimiter",
+                )
+            )
         else:
-            out.append(tag("span", esc(seg[1]), class_="mt", title="meta-token" if kind == "meta" else "id above the vocabulary"))
+            out.append(
+                tag(
+                    "span",
+                    esc(seg[1]),
+                    class_="mt",
+                    title="meta-token" if kind == "meta" else "id above the vocabulary",
+                )
+            )
     return "".join(out)
 
 
@@ -49,26 +62,40 @@ def visible(text: str) -> str:
 
 
 def alignment_html(runs: list[list]) -> str:
-    marks = {"keep": lambda t: esc(t), "drop": lambda t: tag("del", esc(t), class_="drop"),
-             "insert": lambda t: tag("ins", esc(t), class_="ins")}
+    marks = {
+        "keep": lambda t: esc(t),
+        "drop": lambda t: tag("del", esc(t), class_="drop"),
+        "insert": lambda t: tag("ins", esc(t), class_="ins"),
+    }
     return "".join(marks[op](text) for op, text, _ in runs)
 
 
 def _dictionary(view: dict) -> str:
     rows = view.get("dictionary") or []
     if not rows:
-        return tag("p", "No dictionary: nothing repeats enough to pay, so the model reads the raw prompt unchanged.",
-                   class_="muted")
-    cols = [Column("meta-token", lambda r: tag("span", esc(r["label"]), class_="mt", title=f"id {r['id']}"), html=True,
-                   value=lambda r: int(r["label"][1:])),
-            Column("stands for", lambda r: tag("code", visible(r["text"]), class_="run"), html=True),
-            Column("tokens", lambda r: r["tokens"], lambda r: r["tokens"]),
-            Column("uses", lambda r: r["uses"], lambda r: r["uses"])]
+        return tag(
+            "p",
+            "No dictionary: nothing repeats enough to pay, so the model reads the raw prompt unchanged.",
+            class_="muted",
+        )
+    cols = [
+        Column(
+            "meta-token",
+            lambda r: tag("span", esc(r["label"]), class_="mt", title=f"id {r['id']}"),
+            html=True,
+            value=lambda r: int(r["label"][1:]),
+        ),
+        Column("stands for", lambda r: tag("code", visible(r["text"]), class_="run"), html=True),
+        Column("tokens", lambda r: r["tokens"], lambda r: r["tokens"]),
+        Column("uses", lambda r: r["uses"], lambda r: r["uses"]),
+    ]
     spent = sum(r.get("cost", r["tokens"] + 1) for r in rows) + 2
-    return (tag("h4", f"Dictionary: {len(rows)} entries, {spent} tokens with its delimiters") +
-            table(cols, rows, id_=None).replace('class="sortable"', 'class="sortable dictionary"', 1) +
-            tag("h4", f"What the model reads ({view['model_tokens']} tokens)") +
-            tag("pre", segments_html(view["model_input"]), class_="prompt"))
+    return (
+        tag("h4", f"Dictionary: {len(rows)} entries, {spent} tokens with its delimiters")
+        + table(cols, rows, id_=None).replace('class="sortable"', 'class="sortable dictionary"', 1)
+        + tag("h4", f"What the model reads ({view['model_tokens']} tokens)")
+        + tag("pre", segments_html(view["model_input"]), class_="prompt")
+    )
 
 
 def _lossy(view: dict) -> str:
@@ -79,8 +106,11 @@ def _lossy(view: dict) -> str:
     return tag("h4", title) + tag("pre", alignment_html(view["alignment"]), class_="prompt alignment")
 
 
-BODY = {"raw": lambda v: tag("p", "Reads the raw prompt unchanged.", class_="muted"), "lossless": _dictionary,
-        "lossy": _lossy}
+BODY = {
+    "raw": lambda v: tag("p", "Reads the raw prompt unchanged.", class_="muted"),
+    "lossless": _dictionary,
+    "lossy": _lossy,
+}
 
 
 def _answer(rec: dict | None) -> str:
@@ -88,9 +118,17 @@ def _answer(rec: dict | None) -> str:
         return tag("p", "No record for this example.", class_="muted")
     mark = tag("span", "✓ correct", class_="ok") if rec["correct"] else tag("span", "✗ wrong", class_="bad")
     score = "" if rec.get("score") in (0, 1, 0.0, 1.0, None) else f" (score {rec['score']:.3g})"
-    return tag("div", definition_list([("prediction", tag("pre", esc(rec["prediction"]), class_="prompt prediction")),
-                                       ("target", tag("pre", esc(rec["target"]), class_="prompt")),
-                                       ("result", mark + esc(score))]), class_="answer")
+    return tag(
+        "div",
+        definition_list(
+            [
+                ("prediction", tag("pre", esc(rec["prediction"]), class_="prompt prediction")),
+                ("target", tag("pre", esc(rec["target"]), class_="prompt")),
+                ("result", mark + esc(score)),
+            ]
+        ),
+        class_="answer",
+    )
 
 
 def _warnings(view: dict) -> str:
@@ -112,7 +150,11 @@ def panel(row: dict, view: dict | None, rec: dict | None) -> str:
     parts = [head, tag("p", esc(about), class_="muted mono")]
     if view is None or "error" in view:
         why = view["error"] if view else "this example was not stored for this cell"
-        return tag("section", "".join(parts) + _answer(rec) + tag("p", "No input view: " + esc(why), class_="warn"), class_="panel")
+        return tag(
+            "section",
+            "".join(parts) + _answer(rec) + tag("p", "No input view: " + esc(why), class_="warn"),
+            class_="panel",
+        )
     share = view["model_tokens"] / view["raw_tokens"] if view["raw_tokens"] else 1.0
     parts.append(tag("p", esc(f"{view['model_tokens']} tokens ({100 * share:.0f}% of raw {view['raw_tokens']})")))
     parts += [_answer(rec), _warnings(view), BODY[view["kind"]](view)]
@@ -138,16 +180,32 @@ def example_page(folder, task: str, ids: list[str], k: int, views: dict, records
     example_id, root = ids[k], "../../../"
     rows = [r for r in folder.data["rows"] if r["task"] == task]
     first = next(iter(views.values()))
-    nav = [link(f"{slug(ids[k - 1])}.html", f"← {ids[k - 1]}") if k else "<span></span>",
-           link(f"../../index.html#examples-{slug(task)}", "all examples"),
-           link(f"{slug(ids[k + 1])}.html", f"{ids[k + 1]} →") if k + 1 < len(ids) else "<span></span>"]
-    target = next((records[(r["cell"], example_id)]["target"] for r in rows if (r["cell"], example_id) in records), None)
-    facts = definition_list([("task", tag("code", esc(task))), ("example", tag("code", esc(example_id))),
-                             ("tokenizer", esc(first["tokenizer"])), ("target", tag("code", esc(target)))])
-    raw = tag("section", tag("h3", "Raw prompt " + tag("span", f"{first['raw_tokens']} tokens", class_="tag")) +
-              tag("pre", esc(first["raw_text"]), class_="prompt"), class_="panel")
+    nav = [
+        link(f"{slug(ids[k - 1])}.html", f"← {ids[k - 1]}") if k else "<span></span>",
+        link(f"../../index.html#examples-{slug(task)}", "all examples"),
+        link(f"{slug(ids[k + 1])}.html", f"{ids[k + 1]} →") if k + 1 < len(ids) else "<span></span>",
+    ]
+    target = next(
+        (records[(r["cell"], example_id)]["target"] for r in rows if (r["cell"], example_id) in records), None
+    )
+    facts = definition_list(
+        [
+            ("task", tag("code", esc(task))),
+            ("example", tag("code", esc(example_id))),
+            ("tokenizer", esc(first["tokenizer"])),
+            ("target", tag("code", esc(target))),
+        ]
+    )
+    raw = tag(
+        "section",
+        tag("h3", "Raw prompt " + tag("span", f"{first['raw_tokens']} tokens", class_="tag"))
+        + tag("pre", esc(first["raw_text"]), class_="prompt"),
+        class_="panel",
+    )
     errors = _errors(folder)
-    panels = [panel(r, views.get(r["cell"]) or errors.get(r["cell"]), records.get((r["cell"], example_id))) for r in rows]
+    panels = [
+        panel(r, views.get(r["cell"]) or errors.get(r["cell"]), records.get((r["cell"], example_id))) for r in rows
+    ]
     body = tag("div", "".join(nav), class_="pager") + facts + tag("div", raw + "".join(panels), class_="panels")
     crumbs = [("../../index.html", folder.name), (f"../../index.html#examples-{slug(task)}", task), ("", example_id)]
     return page(f"{task} · {example_id}", body, root, crumbs)
@@ -156,7 +214,9 @@ def example_page(folder, task: str, ids: list[str], k: int, views: dict, records
 def _mark(rec: dict | None) -> str:
     if rec is None:
         return ""
-    return tag("span", "✓" if rec["correct"] else "✗", class_="ok" if rec["correct"] else "bad", title=rec["prediction"])
+    return tag(
+        "span", "✓" if rec["correct"] else "✗", class_="ok" if rec["correct"] else "bad", title=rec["prediction"]
+    )
 
 
 def example_pages(folder) -> tuple[str, dict[str, str]]:
@@ -169,13 +229,22 @@ def example_pages(folder) -> tuple[str, dict[str, str]]:
             pages[example_path(task, example_id)] = example_page(folder, task, ids, k, by_id[example_id], records)
         rows = [r for r in folder.data["rows"] if r["task"] == task]
         cols = [Column("example", lambda e, t=task: link(example_path(t, e), e), html=True, value=lambda e: None)]
-        cols += [Column(row_label(r, rows), (lambda e, c=r["cell"]: _mark(records.get((c, e)))), html=True,
-                        value=lambda e: None) for r in rows]
+        cols += [
+            Column(
+                row_label(r, rows), (lambda e, c=r["cell"]: _mark(records.get((c, e)))), html=True, value=lambda e: None
+            )
+            for r in rows
+        ]
         sections.append(tag("h3", esc(task), id=f"examples-{slug(task)}") + table(cols, ids))
     if not sections:
-        why = "; ".join(sorted({v["error"] for v in _errors(folder).values()})) or \
-            "this folder has no examples.jsonl.gz (publish it again: `ltsc-bench publish DIR DIR`)"
+        why = (
+            "; ".join(sorted({v["error"] for v in _errors(folder).values()}))
+            or "this folder has no examples.jsonl.gz (publish it again: `ltsc-bench publish DIR DIR`)"
+        )
         return tag("p", "No per-example views: " + esc(why), class_="muted"), {}
-    intro = tag("p", "Stored examples of each task (those on which the compressors disagree first); ✓/✗ is each "
-                     "cell's answer, its prediction on hover. Open one to see every input side by side.")
+    intro = tag(
+        "p",
+        "Stored examples of each task (those on which the compressors disagree first); ✓/✗ is each "
+        "cell's answer, its prediction on hover. Open one to see every input side by side.",
+    )
     return intro + "\n".join(sections), pages

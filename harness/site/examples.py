@@ -46,8 +46,8 @@ class Rebuilder:
 
     def pipeline(self, rec: dict):
         from ..compressors import build_compressor
-        from ..engine.pipeline import Pipeline
         from ..data.tokenizers import get_tokenizer
+        from ..engine.pipeline import Pipeline
 
         c = rec["config"]
         key = (c["tokenizer"], c["compressor_config"], c["scope"])
@@ -80,7 +80,7 @@ def select(records: list[dict], order: dict[str, list[str]]) -> dict[str, list[s
         ordered = [i for i in order.get(task, []) if i in ids] or sorted(ids)
         disagree = [i for i in ordered if len(ids[i]) > 1][:DISAGREE]
         rest = [i for i in ordered if i not in disagree]
-        chosen = set(disagree + sorted(rest, key=lambda i: i not in packed.get(task, ()))[:LIMIT - len(disagree)])
+        chosen = set(disagree + sorted(rest, key=lambda i: i not in packed.get(task, ()))[: LIMIT - len(disagree)])
         out[task] = [i for i in ordered if i in chosen]
     return out
 
@@ -92,11 +92,21 @@ def view(prompt, rec: dict, pipe) -> dict:
     tokenizer, compressor, example = pipe.tokenizer, pipe.compressor, prompt.example
     raw_ids = [i for part in encode_parts(tokenizer, example) for i in part]
     kind = "raw" if compressor.name == "raw" else "lossless" if compressor.lossless else "lossy"
-    out = {"cell": rec["cell"], "example_id": rec["example_id"], "task": rec["task"], "compressor": rec["compressor"],
-           "compressor_config": rec["config"]["compressor_config"], "tokenizer": tokenizer.name, "kind": kind,
-           "raw_text": example.prompt, "raw_tokens": prompt.raw_tokens, "model_tokens": len(prompt.ids),
-           "matches_record": len(prompt.ids) == rec["input_tokens"] and prompt.raw_tokens == rec["raw_tokens"],
-           "answer_retained": prompt.answer_retained, "round_trip_ok": prompt.round_trip_ok}
+    out = {
+        "cell": rec["cell"],
+        "example_id": rec["example_id"],
+        "task": rec["task"],
+        "compressor": rec["compressor"],
+        "compressor_config": rec["config"]["compressor_config"],
+        "tokenizer": tokenizer.name,
+        "kind": kind,
+        "raw_text": example.prompt,
+        "raw_tokens": prompt.raw_tokens,
+        "model_tokens": len(prompt.ids),
+        "matches_record": len(prompt.ids) == rec["input_tokens"] and prompt.raw_tokens == rec["raw_tokens"],
+        "answer_retained": prompt.answer_retained,
+        "round_trip_ok": prompt.round_trip_ok,
+    }
     if kind == "lossy":
         out["alignment"] = alignment(raw_ids, prompt.ids, tokenizer)
     elif kind == "lossless":
@@ -165,7 +175,7 @@ def store(dest: Path, records: list[dict], source: Path | None = None, notify=No
 
     dest, path = Path(dest), Path(dest) / EXAMPLES_FILE
     cells = {r["cell"] for r in records}
-    for folder in ([] if refresh else [x for x in (dest, source) if x is not None]):
+    for folder in [] if refresh else [x for x in (dest, source) if x is not None]:
         if (Path(folder) / EXAMPLES_FILE).is_file() and {v["cell"] for v in read_examples(folder)} == cells:
             if Path(folder).resolve() != dest.resolve():
                 shutil.copyfile(Path(folder) / EXAMPLES_FILE, path)

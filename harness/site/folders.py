@@ -49,13 +49,19 @@ def _run(folder: Folder) -> None:
     records = read_dir(folder.path)
     extra = ("answer_retention",) if any(r.get("answer_retained") is not None for r in records) else ()
     meta, publish = (_object(folder.path / name) for name in ("run_meta.json", "publish.json"))
-    folder.data = {"records": records, "rows": compute_rows(records, extra), "meta": meta,
-                   "config": _json(folder.path / "run_config.json"), "publish": publish,
-                   "examples": read_examples(folder.path)}
+    folder.data = {
+        "records": records,
+        "rows": compute_rows(records, extra),
+        "meta": meta,
+        "config": _json(folder.path / "run_config.json"),
+        "publish": publish,
+        "examples": read_examples(folder.path),
+    }
     runs = meta.get("invocations") or []
     if runs:
-        folder.prov.update(command=runs[0].get("command"), started=runs[0].get("started_utc"),
-                           finished=runs[-1].get("finished_utc"))
+        folder.prov.update(
+            command=runs[0].get("command"), started=runs[0].get("started_utc"), finished=runs[-1].get("finished_utc")
+        )
     folder.images = [n for n in ("leaderboard.png",) if (folder.path / n).is_file()]
 
 
@@ -100,8 +106,11 @@ def discover(root: Path, out: Path | None = None) -> list[Folder]:
     if not root.is_dir():
         raise HarnessError(f"{root} is not a directory; pass a results folder such as results/")
     skip = out.resolve() if out is not None else None
-    found = [load(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))
-             and p.resolve() != skip]
+    found = [
+        load(p)
+        for p in sorted(root.iterdir())
+        if p.is_dir() and not p.name.startswith((".", "_")) and p.resolve() != skip
+    ]
     if (root / "records.jsonl.gz").is_file():  # a single published folder passed as the root
         found.insert(0, load(root))
     return [f for f in found if f is not None]

@@ -28,7 +28,10 @@ def leaderboard_columns(rows: list[dict]) -> list[Column]:
     """The site's leaderboard: task, compressor, model, configuration (where rows differ in it), then every metric
     placed on the site's leaderboard where it declared (:class:`harness.metrics.Place`)."""
     config = [CONFIG] if any(r.get("config_diff") for r in rows) else []
-    metrics = [Column(header, text, lambda r, field=field: r.get(field)) for header, field, text in metric_columns(rows, "site")]
+    metrics = [
+        Column(header, text, lambda r, field=field: r.get(field))
+        for header, field, text in metric_columns(rows, "site")
+    ]
     return LEADERBOARD + config + metrics
 
 
@@ -50,8 +53,10 @@ def partial(folder) -> bool:
     return isinstance(meta, dict) and meta.get("partial") is True
 
 
-PARTIAL = ("published from a run that was still writing (ltsc-bench publish --partial): some cells may have "
-           "fewer examples than planned, or be missing")
+PARTIAL = (
+    "published from a run that was still writing (ltsc-bench publish --partial): some cells may have "
+    "fewer examples than planned, or be missing"
+)
 
 
 def _partial_tag(folder) -> str:
@@ -68,9 +73,14 @@ def _headline(folder) -> str:
     if folder.kind == "run":
         rows = folder.data["rows"]
         cols = [Column(c.header, c.text) for c in identity_columns(rows)]
-        cols += [Column("accuracy", lambda r: format_value("percent", r["accuracy"]), lambda r: r["accuracy"]),
-                 Column("length red.", lambda r: format_value("percent", r.get("length_reduction")),
-                        lambda r: r.get("length_reduction"))]
+        cols += [
+            Column("accuracy", lambda r: format_value("percent", r["accuracy"]), lambda r: r["accuracy"]),
+            Column(
+                "length red.",
+                lambda r: format_value("percent", r.get("length_reduction")),
+                lambda r: r.get("length_reduction"),
+            ),
+        ]
         return table(cols, rows)
     if folder.kind == "stats":
         by: dict[str, list[float]] = {}
@@ -78,8 +88,11 @@ def _headline(folder) -> str:
             if r.get("length_reduction") is not None:
                 by.setdefault(r["compressor"], []).append(r["length_reduction"])
         rows = [{"compressor": c, "v": sum(v) / len(v), "tasks": len(v)} for c, v in by.items()]
-        cols = [Column("compressor", lambda r: r["compressor"]), Column("tasks", lambda r: r["tasks"], lambda r: r["tasks"]),
-                Column("mean length red.", lambda r: format_value("percent", r["v"]), lambda r: r["v"])]
+        cols = [
+            Column("compressor", lambda r: r["compressor"]),
+            Column("tasks", lambda r: r["tasks"], lambda r: r["tasks"]),
+            Column("mean length red.", lambda r: format_value("percent", r["v"]), lambda r: r["v"]),
+        ]
         return table(cols, rows)
     return tag("p", readme.inline(folder.prov.get("intro", "")[:400]))
 
@@ -87,22 +100,38 @@ def _headline(folder) -> str:
 def _card(folder) -> str:
     tasks = sorted({r["task"] for r in folder.data.get("rows", [])})
     models = sorted({r["model"] for r in folder.data.get("rows", []) if "model" in r})
-    items = [("kind", esc({"run": "published run", "stats": "compression statistics", "notes": "notes"}[folder.kind])),
-             ("date", esc(when(folder) or "not recorded")),
-             ("command", tag("code", esc(folder.prov.get("command") or "not recorded")))]
+    items = [
+        ("kind", esc({"run": "published run", "stats": "compression statistics", "notes": "notes"}[folder.kind])),
+        ("date", esc(when(folder) or "not recorded")),
+        ("command", tag("code", esc(folder.prov.get("command") or "not recorded"))),
+    ]
     items += [("model", esc(", ".join(models)))] if models else []
     items += [("tasks", esc(", ".join(tasks)))] if tasks else []
-    items.append(("page", link(f"{folder.name}/index.html", {"run": "leaderboard, plot, per-example views, provenance",
-                  "stats": "statistics table, plot, provenance", "notes": "README"}[folder.kind])))
+    items.append(
+        (
+            "page",
+            link(
+                f"{folder.name}/index.html",
+                {
+                    "run": "leaderboard, plot, per-example views, provenance",
+                    "stats": "statistics table, plot, provenance",
+                    "notes": "README",
+                }[folder.kind],
+            ),
+        )
+    )
     title = tag("h2", link(f"{folder.name}/index.html", folder.name) + _partial_tag(folder))
     body = title + definition_list(items) + _headline(folder)
     return tag("section", body, class_="card")
 
 
 def index_page(folders: list) -> str:
-    intro = tag("p", f"{len(folders)} results folders. Tables sort by a click on a column header; leaderboards "
-                     "filter by task, compressor and model; each run links to per-example views of what every "
-                     "compressor's model read.")
+    intro = tag(
+        "p",
+        f"{len(folders)} results folders. Tables sort by a click on a column header; leaderboards "
+        "filter by task, compressor and model; each run links to per-example views of what every "
+        "compressor's model read.",
+    )
     return page("Results", intro + tag("div", "\n".join(_card(f) for f in folders), class_="cards"), "")
 
 
@@ -113,34 +142,57 @@ def _provenance(folder) -> str:
     for i, run in enumerate(meta.get("invocations") or [], 1):
         mach = run.get("machine") or {}
         packages = ", ".join(f"{k} {v}" for k, v in (run.get("packages") or {}).items() if v)
-        out.append(tag("h3", f"invocation {i}") + definition_list([
-            ("command", tag("code", esc(run.get("command")))),
-            ("started", esc(run.get("started_utc"))), ("finished", esc(run.get("finished_utc"))),
-            ("wall time", esc(f"{run.get('wall_seconds')} s")), ("git commit", tag("code", esc(run.get("git_commit")))),
-            ("machine", esc(f"{mach.get('cpu')}, {mach.get('cpu_count')} CPU cores, GPU: "
-                            f"{', '.join(mach.get('gpus') or []) or 'none'}; {mach.get('platform')}")),
-            ("packages", esc(packages))]))
+        out.append(
+            tag("h3", f"invocation {i}")
+            + definition_list(
+                [
+                    ("command", tag("code", esc(run.get("command")))),
+                    ("started", esc(run.get("started_utc"))),
+                    ("finished", esc(run.get("finished_utc"))),
+                    ("wall time", esc(f"{run.get('wall_seconds')} s")),
+                    ("git commit", tag("code", esc(run.get("git_commit")))),
+                    (
+                        "machine",
+                        esc(
+                            f"{mach.get('cpu')}, {mach.get('cpu_count')} CPU cores, GPU: "
+                            f"{', '.join(mach.get('gpus') or []) or 'none'}; {mach.get('platform')}"
+                        ),
+                    ),
+                    ("packages", esc(packages)),
+                ]
+            )
+        )
     if not out:
         out.append(tag("p", "The run recorded no provenance (no run_meta.json)."))
     source = (folder.data.get("publish") or {}).get("source")
     if source:
         out.append(tag("p", "Published from " + tag("code", esc(source)) + "."))
     if folder.data.get("config"):
-        out.append(tag("details", tag("summary", "run configuration (run_config.json)") +
-                       tag("pre", esc(json.dumps(folder.data["config"], indent=2)))))
+        out.append(
+            tag(
+                "details",
+                tag("summary", "run configuration (run_config.json)")
+                + tag("pre", esc(json.dumps(folder.data["config"], indent=2))),
+            )
+        )
     return "\n".join(out)
 
 
 def run_page(folder, examples_html: str) -> str:
     rows, note = folder.data["rows"], (folder.data.get("publish") or {}).get("note")
-    parts = [tag("p", tag("span", "partial", class_="tag partial") + esc(f" This folder was {PARTIAL}."), class_="warn")
-             ] if partial(folder) else []
+    parts = (
+        [tag("p", tag("span", "partial", class_="tag partial") + esc(f" This folder was {PARTIAL}."), class_="warn")]
+        if partial(folder)
+        else []
+    )
     parts += [tag("p", readme.inline(note))] if note else []
     parts += [tag("h2", "Leaderboard"), table(leaderboard_columns(rows), rows, id_="leaderboard")]
     if "leaderboard.png" in folder.images:
-        parts += [tag("h2", "Accuracy against attention-compute reduction"),
-                  '<img class="plot" src="leaderboard.png" alt="accuracy against attention-compute reduction per task, '
-                  'with the Pareto front">']
+        parts += [
+            tag("h2", "Accuracy against attention-compute reduction"),
+            '<img class="plot" src="leaderboard.png" alt="accuracy against attention-compute reduction per task, '
+            'with the Pareto front">',
+        ]
     parts += [tag("h2", "Examples: what each model read"), examples_html, tag("h2", "Provenance"), _provenance(folder)]
     return page(folder.name, "\n".join(parts), "../", [("", folder.name)])
 
@@ -148,10 +200,26 @@ def run_page(folder, examples_html: str) -> str:
 def stats_page(folder) -> str:
     rows = folder.data["rows"]
     keys = list(dict.fromkeys(k for r in rows for k in r))
-    fmt = {k: "percent" for k in ("length_reduction", "length_reduction_pooled", "attention_reduction", "lossless_rate",
-                                  "answer_retention", "rate_adherence")}
-    cols = [Column(k, (lambda r, k=k: format_value(fmt.get(k, "number"), r.get(k))), (lambda r, k=k: r.get(k)),
-                   filter=k in ("task", "compressor")) for k in keys]
+    fmt = {
+        k: "percent"
+        for k in (
+            "length_reduction",
+            "length_reduction_pooled",
+            "attention_reduction",
+            "lossless_rate",
+            "answer_retention",
+            "rate_adherence",
+        )
+    }
+    cols = [
+        Column(
+            k,
+            (lambda r, k=k: format_value(fmt.get(k, "number"), r.get(k))),
+            (lambda r, k=k: r.get(k)),
+            filter=k in ("task", "compressor"),
+        )
+        for k in keys
+    ]
     sections = readme.sections(folder.readme)
     parts = [readme.render(sections.get("", "")), tag("h2", "Statistics"), table(cols, rows, id_="stats")]
     if "stats.png" in folder.images:

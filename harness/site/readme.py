@@ -16,7 +16,7 @@ def inline(text: str) -> str:
     """Escaped ``text`` with `code` spans marked up."""
     out, pos = [], 0
     for m in _CODE.finditer(text):
-        out.append(esc(text[pos:m.start()]) + tag("code", esc(m.group(1) or m.group(2))))
+        out.append(esc(text[pos : m.start()]) + tag("code", esc(m.group(1) or m.group(2))))
         pos = m.end()
     return "".join(out) + esc(text[pos:])
 
@@ -27,8 +27,10 @@ def _cells(line: str) -> list[str]:
 
 def _table(lines: list[str]) -> str:
     header, rows = _cells(lines[0]), [_cells(x) for x in lines[2:]]
-    columns = [Column(h, (lambda r, k=k: r[k] if k < len(r) else ""), (lambda r, k=k: _number(r[k] if k < len(r) else "")))
-               for k, h in enumerate(header)]
+    columns = [
+        Column(h, (lambda r, k=k: r[k] if k < len(r) else ""), (lambda r, k=k: _number(r[k] if k < len(r) else "")))
+        for k, h in enumerate(header)
+    ]
     return table(columns, [list(r) for r in rows])
 
 

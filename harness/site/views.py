@@ -11,7 +11,7 @@ hold there, e.g. after re-tokenizing text).
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
+from collections.abc import Sequence
 
 #: alignments larger than this (raw x output tokens) fall back from an exact LCS to a greedy subsequence match
 LCS_CELLS = 4_000_000
@@ -66,17 +66,26 @@ def dictionary_view(ids: Sequence[int], tokenizer, layout) -> tuple[list[dict], 
     start, close = ids.index(layout.dict_open), ids.index(layout.dict_close)
     entries: dict[int, list] = {}  # meta id -> [definition ids, expanded ids]
     current = None
-    for i in ids[start + 1:close]:
+    for i in ids[start + 1 : close]:
         if i >= tokenizer.vocab_size and i not in entries:
             current = entries.setdefault(i, [[], []])
         elif current is not None:
             current[0].append(i)
             current[1].extend(entries[i][1] if i in entries else [i])
     labels = {meta: f"M{k}" for k, meta in enumerate(entries, 1)}
-    body = ids[close + 1:]
-    rows = [{"label": labels[meta], "id": meta, "definition": text_segments(defn, tokenizer, layout, labels),
-             "cost": len(defn) + 1, "text": tokenizer.decode(expanded), "tokens": len(expanded), "uses": body.count(meta)}
-            for meta, (defn, expanded) in entries.items()]
+    body = ids[close + 1 :]
+    rows = [
+        {
+            "label": labels[meta],
+            "id": meta,
+            "definition": text_segments(defn, tokenizer, layout, labels),
+            "cost": len(defn) + 1,
+            "text": tokenizer.decode(expanded),
+            "tokens": len(expanded),
+            "uses": body.count(meta),
+        }
+        for meta, (defn, expanded) in entries.items()
+    ]
     return rows, labels
 
 
@@ -127,8 +136,9 @@ def align_ops(raw: Sequence[int], kept: Sequence[int]) -> list[tuple[str, int]]:
     raw, kept = [int(i) for i in raw], [int(i) for i in kept]
     ops: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, raw, kept, autojunk=False).get_opcodes():
-        ops += {"equal": ["keep"] * (i2 - i1), "delete": ["drop"] * (i2 - i1),
-                "insert": ["insert"] * (j2 - j1)}.get(tag) or _block_ops(raw[i1:i2], kept[j1:j2])
+        ops += {"equal": ["keep"] * (i2 - i1), "delete": ["drop"] * (i2 - i1), "insert": ["insert"] * (j2 - j1)}.get(
+            tag
+        ) or _block_ops(raw[i1:i2], kept[j1:j2])
     if "insert" in ops and _greedy_ops(raw, kept).count("insert") == 0:
         ops = _block_ops(raw, kept)
     out, i, j = [], 0, 0
@@ -144,4 +154,6 @@ def align_ops(raw: Sequence[int], kept: Sequence[int]) -> list[tuple[str, int]]:
 
 def alignment(raw: Sequence[int], kept: Sequence[int], tokenizer) -> list[list]:
     """``[op, text, tokens]`` runs of :func:`align_ops`, each run decoded as one piece of text."""
-    return [[op, tokenizer.decode([t for _, t in run]), len(run)] for op, run in _runs(align_ops(raw, kept), lambda x: x[0])]
+    return [
+        [op, tokenizer.decode([t for _, t in run]), len(run)] for op, run in _runs(align_ops(raw, kept), lambda x: x[0])
+    ]

@@ -15,8 +15,12 @@ from harness.core.errors import HarnessError
 
 @dataclass(frozen=True)
 class SequentialOptions:
-    order: str = field(default="grid", metadata=dict(
-        flag="--sequential-order", metavar="ORDER", help="grid (default) or reverse: the order cells run in"))
+    order: str = field(
+        default="grid",
+        metadata=dict(
+            flag="--sequential-order", metavar="ORDER", help="grid (default) or reverse: the order cells run in"
+        ),
+    )
 
     def __post_init__(self):
         if self.order not in ("grid", "reverse"):

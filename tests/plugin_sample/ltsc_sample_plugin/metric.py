@@ -8,6 +8,12 @@ def _prediction_chars(g) -> float:
     return float(g["prediction"].str.len().mean())
 
 
-PREDICTION_CHARS = Metric("prediction_chars", _prediction_chars, fmt="number", higher_is_better=None,
-                          needs=("prediction",), description="Mean characters per prediction (sample plugin)",
-                          place=Place("prediction chars", order=300))
+PREDICTION_CHARS = Metric(
+    "prediction_chars",
+    _prediction_chars,
+    fmt="number",
+    higher_is_better=None,
+    needs=("prediction",),
+    description="Mean characters per prediction (sample plugin)",
+    place=Place("prediction chars", order=300),
+)

@@ -18,7 +18,9 @@ class Bigram(LanguageModel):
         super().__init__(name, dim=validate.positive_int("dim", dim))
 
     def setup(self, tokenizer, extra_vocab, corpus, device) -> None:
-        vocab = sorted({i for seq in corpus for i in seq} | set(range(tokenizer.vocab_size, tokenizer.vocab_size + extra_vocab)))
+        vocab = sorted(
+            {i for seq in corpus for i in seq} | set(range(tokenizer.vocab_size, tokenizer.vocab_size + extra_vocab))
+        )
         self._build(vocab, tokenizer.vocab_size, device)
 
     def _build(self, vocab: list[int], text_vocab: int, device) -> None:
@@ -39,8 +41,10 @@ class Bigram(LanguageModel):
 
     def save(self, path: Path) -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
-        require_torch().save({"vocab": self.vocab, "text_vocab": self.text_vocab, "state": self.module.state_dict()},
-                             Path(path) / "bigram.pt")
+        require_torch().save(
+            {"vocab": self.vocab, "text_vocab": self.text_vocab, "state": self.module.state_dict()},
+            Path(path) / "bigram.pt",
+        )
 
     def load(self, path: Path, device) -> None:
         data = require_torch().load(Path(path) / "bigram.pt", map_location=device)
@@ -48,4 +52,8 @@ class Bigram(LanguageModel):
         self.module.load_state_dict(data["state"])
 
     def architecture(self) -> dict:
-        return {"params": sum(p.numel() for p in self.module[1].parameters()), "layers": 0, "d_model": self.params["dim"]}
+        return {
+            "params": sum(p.numel() for p in self.module[1].parameters()),
+            "layers": 0,
+            "d_model": self.params["dim"],
+        }

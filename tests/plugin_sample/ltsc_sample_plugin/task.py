@@ -21,6 +21,11 @@ def _examples(words: int, split: str, n: int, seed: int) -> list[Example]:
 def echo(words: int = 6) -> Task:
     """Repeat the last word of a list (sample plugin task)"""
     words = validate.positive_int("words", words)
-    return Task(name="echo", description="repeat the last word of a list", source="synthetic (seeded)",
-                load=lambda split, n, seed: _examples(words, split, n, seed) if split in SPLITS else [],
-                params={"words": words}, default_sizes={"train": 200, "test": 20})
+    return Task(
+        name="echo",
+        description="repeat the last word of a list",
+        source="synthetic (seeded)",
+        load=lambda split, n, seed: _examples(words, split, n, seed) if split in SPLITS else [],
+        params={"words": words},
+        default_sizes={"train": 200, "test": 20},
+    )
