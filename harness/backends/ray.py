@@ -16,12 +16,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import HarnessError, first_line
 from ..core.progress import log
 from ..core.validate import number, text
 from ..engine import checkpoints
 from .base import Backend, Phase
+
+if TYPE_CHECKING:
+    from ..engine.cells import Cell
 
 #: times Ray reruns a cell whose worker died (a process killed, a node lost) before the run fails
 MAX_RETRIES = 3
@@ -157,7 +161,8 @@ class RayBackend(Backend):
             retry_exceptions=False,
         )
         done = done_by_cell(phase.records)
-        shipped, pending = {}, {}
+        shipped: dict[str, Any] = {}  # train id -> the object-store ref of its packed checkpoint
+        pending: dict[Any, Cell] = {}  # task ref -> its cell
         for job in phase.jobs:
             cell = phase.plan(job)
             keys = [(cell.id, example) for example in done.get(cell.id, ())]
@@ -179,7 +184,8 @@ class RayBackend(Backend):
 def connect(ray, config, options: RayOptions) -> None:
     """Join ``--ray-address``, or start a local Ray instance with CPUs for ``--jobs`` cells."""
     if options.address:
-        kwargs, where = {"address": options.address}, f"the Ray cluster at {options.address}"
+        kwargs: dict[str, object] = {"address": options.address}
+        where = f"the Ray cluster at {options.address}"
     else:
         cpus = max(1, math.ceil(config.jobs * (options.cpus_per_cell or 1)))
         kwargs, where = {"num_cpus": cpus, "include_dashboard": False}, "a local Ray instance"

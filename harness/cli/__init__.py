@@ -71,7 +71,8 @@ def os_error(exc: OSError) -> str:
     """One line for an operating-system error the user can act on (which file, and why)."""
     import errno
 
-    why = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only"}.get(exc.errno)
+    reasons: dict[int | None, str] = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only"}
+    why = reasons.get(exc.errno)
     why = why or exc.strerror or str(exc) or exc.__class__.__name__
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{why}"

@@ -48,7 +48,7 @@ def run(args) -> int:
 
     rows = export_tasks(
         args.directory,
-        _names(args.tasks),
+        _names(args.tasks) or [],  # never None: --tasks takes one spec or more (default: tree)
         limit=args.limit,
         seed=args.seed,
         tokenizer=args.tokenizer,

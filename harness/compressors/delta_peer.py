@@ -134,8 +134,8 @@ class DeltaLtsc(Compressor):
         except Exception as exc:  # the peer's own failure: measured, not hidden
             result, error = None, f"{type(exc).__name__}: {exc}"
         seconds = time.perf_counter() - start
-        info = {"peer_seconds": seconds}
-        out = None
+        info: dict[str, object] = {"peer_seconds": seconds}
+        out: list[int] | None = None
         if result is not None:
             info["peer_tokens_out"] = len(result.serialized_tokens)
             try:
@@ -149,6 +149,7 @@ class DeltaLtsc(Compressor):
                 out, error = None, f"{type(exc).__name__} in decompress: {exc}"
         if error is not None and (out is None or self.params["fallback"]):
             return self.unchanged(ids, round_trip_failed=True, peer_error=error, **info)
+        assert out is not None  # no output means an error (the peer's, or the mapping's), returned just above
         if error is None and len(out) >= len(ids):
             return self.unchanged(ids, round_trip_failed=False, **info)
         info.update(round_trip_failed=error is not None, **({"peer_error": error} if error else {}))

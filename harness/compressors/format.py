@@ -160,8 +160,9 @@ def _read_dictionary(layout: Layout, entries: list[int]) -> dict[int, list[int]]
     """Meta-token -> expansion, from the ids between the delimiters (position 1 onwards)."""
     vocab, table = layout.vocab, {}
     defined_at: dict[int, int] = {}
+    # the entry being read and its meta-token: both None before the first, both set from then on
     current: list[int] | None = None
-    meta = None
+    meta: int | None = None
     for pos, i in enumerate(entries, 1):
         if i < vocab:
             if current is None:
@@ -169,6 +170,7 @@ def _read_dictionary(layout: Layout, entries: list[int]) -> dict[int, list[int]]
             current.append(i)
         elif i not in table:  # a new meta-token starts an entry
             if current is not None and not current:
+                assert meta is not None
                 raise malformed(f"empty entry for meta-token {meta} at position {defined_at[meta]}")
             meta, current = i, []
             table[i], defined_at[i] = current, pos
@@ -184,8 +186,10 @@ def _read_dictionary(layout: Layout, entries: list[int]) -> dict[int, list[int]]
                 "to entries before it"
             )
         else:  # a reference to an earlier entry
+            assert current is not None  # i is in table: an entry has started
             current.extend(table[i])
     if not current:
+        assert meta is not None  # _check_structure rejects an empty dictionary: the loop read an entry
         raise malformed(f"empty entry for meta-token {meta} at position {defined_at[meta]} (the dictionary's last)")
     return table
 

@@ -26,6 +26,7 @@ output is compared with ``ltsc``'s selection in the same way.
 from __future__ import annotations
 
 import heapq
+from typing import overload
 
 import numpy as np
 
@@ -95,7 +96,11 @@ class _Queue:
     CHUNK = 4096
 
     def __init__(self, table: np.ndarray):
-        self.table, self.row, self.rows, self.heap = table, 0, [], []
+        self.table, self.row = table, 0
+        #: the current chunk of the table, reversed (rows as :func:`ranked_candidates` makes them)
+        self.rows: list[list[int]] = []
+        #: re-pushed candidates: (-gain bound, -length, first, rank, occurrences or their stretch)
+        self.heap: list[tuple] = []
 
     def _head(self):
         if not self.rows and self.row < len(self.table):
@@ -156,6 +161,18 @@ class _Free:
         gap = int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
         shrank, self.longest_gap, self.stale = gap < self.longest_gap, gap, False
         return shrank
+
+
+@overload
+def greedy_by_savings(
+    index: RepeatIndex, max_entries: int, cleanup: bool = True, must_beat: None = None
+) -> list[Entry]: ...
+
+
+@overload
+def greedy_by_savings(
+    index: RepeatIndex, max_entries: int, cleanup: bool = True, must_beat: int | None = None
+) -> list[Entry] | None: ...
 
 
 def greedy_by_savings(

@@ -157,13 +157,13 @@ class MetaTokenCompressor(Compressor):
 
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         tokens = self.as_array(ids)
-        ids = tokens.tolist()
-        n = len(ids)
+        seq: list[int] = tokens.tolist()
+        n = len(seq)
         if n < 4:  # the smallest paying entry needs N*K >= 8 tokens
-            return self.unchanged(ids)
-        dictionary, body, entries = self.encode(ids, self.draw(tokens))
+            return self.unchanged(seq)
+        dictionary, body, entries = self.encode(seq, self.draw(tokens))
         if not entries or len(dictionary) + 2 + len(body) >= n:
-            return self.unchanged(ids, note="no dictionary shortens this input")
+            return self.unchanged(seq, note="no dictionary shortens this input")
         out = [self.dict_open, *dictionary, self.dict_close, *body]
         return Compressed(
             out,

@@ -35,7 +35,7 @@ not be told apart from a compressed one).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 import numpy as np
 
@@ -166,40 +166,40 @@ class LtscText(Compressor):
 
     def compress(self, ids: Sequence[int], *, question: str | None = None) -> Compressed:
         tokens = self.check_ids(ids)
-        ids = tokens.tolist()
-        if self.header_at(ids) is not None:
+        seq: list[int] = tokens.tolist()
+        if self.header_at(seq) is not None:
             raise HarnessError(
                 "ltsc-text cannot encode an input that begins with its own instruction line "
                 "(it could not be told apart from a compressed one)"
             )
         sym = self.free_symbol(tokens)
         if sym is None:
-            return self.unchanged(ids, note="the input holds every marker symbol")
+            return self.unchanged(seq, note="the input holds every marker symbol")
         entries = self.select(tokens)
         if not entries:
-            return self.unchanged(ids, note="no dictionary shortens this input")
+            return self.unchanged(seq, note="no dictionary shortens this input")
         dictionary = list(self.headers[sym])
         replace: dict[int, tuple[int, list[int]]] = {}
         for k, entry in enumerate(entries, 1):
-            dictionary += self.marker(sym, k) + self.eq + ids[entry.start : entry.start + entry.length] + self.nl
+            dictionary += self.marker(sym, k) + self.eq + seq[entry.start : entry.start + entry.length] + self.nl
             for p in entry.positions:
                 replace[p] = (entry.length, self.marker(sym, k))
         dictionary += [sym, sym] + self.nl
         body: list[int] = []
         i = 0
-        while i < len(ids):
+        while i < len(seq):
             if i in replace:
                 length, marker = replace[i]
                 body += marker
                 i += length
             else:
-                body.append(ids[i])
+                body.append(seq[i])
                 i += 1
-        if len(dictionary) + len(body) >= len(ids):
-            return self.unchanged(ids, note="no dictionary shortens this input")
+        if len(dictionary) + len(body) >= len(seq):
+            return self.unchanged(seq, note="no dictionary shortens this input")
         return Compressed(
             dictionary + body,
-            len(ids),
+            len(seq),
             dictionary_entries=len(entries),
             dictionary_tokens=len(dictionary),
             info={"symbol": self.tokenizer.decode([sym])},
@@ -223,7 +223,7 @@ class _Reader:
     def __init__(self, codec, seq: list[int], sym: int):
         self.codec, self.seq, self.sym, self.pos = codec, seq, sym, 0
 
-    def fail(self, where: int, what: str):
+    def fail(self, where: int, what: str) -> NoReturn:
         raise HarnessError(f"ltsc-text: malformed input at position {where}: {what}")
 
     def next_sym(self, start: int) -> int:
@@ -234,7 +234,8 @@ class _Reader:
 
     def dictionary(self, pos: int) -> list[list[int]]:
         """The runs defined from ``pos`` up to the end line; leaves ``self.pos`` after it."""
-        seq, sym, nl, runs = self.seq, self.sym, self.codec.nl, []
+        seq, sym, nl = self.seq, self.sym, self.codec.nl
+        runs: list[list[int]] = []
         while True:
             if pos >= len(seq) or seq[pos] != sym:
                 self.fail(pos, "expected a definition line or the end line of the dictionary")

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 from ..core.errors import HarnessError
 from .inputs import Case, adversarial_cases, long_case, task_cases
@@ -70,7 +71,7 @@ def rebuild(recipe: dict, tokenizer):
     if "spec" in recipe:
         return build(recipe["spec"], tokenizer, recipe.get("params"))[0]
     module, _, qualname = recipe["factory"].partition(":")
-    obj = importlib.import_module(module)
+    obj: Any = importlib.import_module(module)  # then the class (or factory) the recipe names in it
     for part in qualname.split("."):
         obj = getattr(obj, part)
     return obj(tokenizer, **recipe["params"])
@@ -113,6 +114,7 @@ def property_failures(comp, outcomes: list[Outcome], again: list[Outcome]) -> di
         if o.error is not None:
             fails["compresses valid input"].append(f"{o.case.name}: {o.error}")
             continue
+        assert o.ids is not None  # no error: run_case set the output ids
         if not _ids_ok(o.ids, limit):
             bad = next(i for i in o.ids if not _ids_ok([i], limit))
             fails["ids in range (extra_vocab)"].append(f"{o.case.name}: id {bad!r} outside 0..{limit - 1}")
@@ -232,7 +234,8 @@ def check_compressor(
     label = str(target) if isinstance(target, str) else type(comp).__name__
     ref_label = (f"{against} (reference)" if against == label else against) if ref is not None else None
     ref_outcomes = run_all(ref, [c for c in cases if c.group not in ("adversarial", "random")]) if ref else []
-    mine, theirs = stats_rows(label, outcomes), stats_rows(ref_label, ref_outcomes) if ref else []
+    # ref_label is set whenever ref is (and stats_rows of no outcomes is no rows)
+    mine, theirs = stats_rows(label, outcomes), stats_rows(ref_label, ref_outcomes) if ref_label is not None else []
     rows = [
         r for group in dict.fromkeys(r["inputs"] for r in mine + theirs) for r in mine + theirs if r["inputs"] == group
     ]

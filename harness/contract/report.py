@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .inputs import Case
+
+if TYPE_CHECKING:
+    from ..compressors.base import Compressed
 
 
 @dataclass
 class Outcome:
     case: Case
+    #: the output ids and the compressor's :class:`Compressed` (both None when ``compress`` failed: ``error``)
     ids: list | None = None
     error: str | None = None
     seconds: float = 0.0
-    compressed: object = None
+    compressed: Compressed | None = None
     #: decompress(compress(x)) == x, for lossless compressors (None: lossy, or compress failed)
     round_trip: bool | None = None
 
@@ -97,18 +102,7 @@ def stats_rows(label: str, outcomes: list[Outcome]) -> list[dict]:
         done = [o for o in outcomes if o.case.group == group and o.error is None]
         if not done:
             continue
-        recs = [
-            {
-                "raw_tokens": len(o.case.ids),
-                "input_tokens": len(o.ids),
-                "round_trip_ok": o.round_trip,
-                "codec_seconds": o.seconds,
-                "dictionary_entries": o.compressed.dictionary_entries,
-                "compressed_tokens": len(o.ids),
-                "target_tokens": o.compressed.target_tokens,
-            }
-            for o in done
-        ]
+        recs = [_stats_record(o) for o in done]
         tokens = sum(len(o.case.ids) for o in done)
         rows.append(
             {
@@ -119,6 +113,21 @@ def stats_rows(label: str, outcomes: list[Outcome]) -> list[dict]:
             }
         )
     return rows
+
+
+def _stats_record(o: Outcome) -> dict:
+    """The ``stats`` fields of an outcome without an error (:func:`~harness.contract.checks.run_case` then set
+    ``ids`` and ``compressed``)."""
+    assert o.ids is not None and o.compressed is not None
+    return {
+        "raw_tokens": len(o.case.ids),
+        "input_tokens": len(o.ids),
+        "round_trip_ok": o.round_trip,
+        "codec_seconds": o.seconds,
+        "dictionary_entries": o.compressed.dictionary_entries,
+        "compressed_tokens": len(o.ids),
+        "target_tokens": o.compressed.target_tokens,
+    }
 
 
 def _ms_per_1k(outcomes: list[Outcome], long: bool) -> str:

@@ -48,7 +48,7 @@ def random_token_classifier(path) -> str:
         num_attention_heads=2,
         intermediate_size=32,
         max_position_embeddings=512,
-        num_labels=2,
+        # two labels: PretrainedConfig's default (transformers 5 no longer declares ``num_labels`` as a parameter)
         architectures=["BertForTokenClassification"],
     )
     BertForTokenClassification(config).save_pretrained(path)

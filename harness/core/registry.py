@@ -18,10 +18,11 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from .errors import HarnessError
 
+#: what a registry holds: factories (a class, a function) or, for metrics, the objects themselves
 T = TypeVar("T")
 
 
@@ -110,8 +111,10 @@ class Registry(Generic[T]):
         named, _ = self._signature(self.get(name).factory, positional)
         return {p.name: p.default for p in named}
 
-    def build(self, spec, *args, **extra) -> T:
-        """Make the component ``spec`` names (a :class:`Spec` or ``name@key=value,...``).
+    def build(self, spec, *args, **extra) -> Any:
+        """Make the component ``spec`` names (a :class:`Spec` or ``name@key=value,...``): what its factory returns
+        (``Any``: a type variable of the factory cannot name its product; ``build_compressor`` and the other typed
+        wrappers declare it).
 
         ``args`` go to the factory first (a compressor's tokenizer); ``extra`` parameters
         override the spec's. Unknown parameter names, and any ``TypeError``/``ValueError`` or
@@ -132,8 +135,9 @@ class Registry(Generic[T]):
                 f"{', '.join(valid) or 'none'} (see `ltsc-bench list {self.kind}s`)"
             )
         head = (spec.name,) if self.pass_name else ()
+        factory = cast(Callable[..., Any], entry.factory)  # a registry that builds holds factories (_signature read it)
         try:
-            obj = entry.factory(*head, *args, **params)
+            obj = factory(*head, *args, **params)
         except HarnessError as exc:
             message = str(exc)
             if not message.startswith((f"{self.kind} {spec.name!r}", f"{spec.name}:")):

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TypeVar
 
 from .errors import HarnessError
+
+T = TypeVar("T")
 
 
 class InvalidParameter(HarnessError, ValueError):
@@ -61,7 +64,7 @@ def number(name: str, value, low: float | None = None, high: float | None = None
     return float(value) if isinstance(value, float) else value
 
 
-def one_of(name: str, value, choices: Iterable) -> object:
+def one_of(name: str, value: T, choices: Iterable) -> T:
     choices = list(choices)
     if value not in choices:
         raise InvalidParameter(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")

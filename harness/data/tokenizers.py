@@ -18,6 +18,7 @@ import importlib.util
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from ..core.env import cache_dir, hf_load_error, hub_allowed, refuse_remote_code  # noqa: F401  (cache_dir, hub_allowed: re-exported)
 from ..core.errors import HarnessError, missing_package
@@ -32,7 +33,7 @@ class Tokenizer:
     hf_source: str | None = None
 
     def __init__(
-        self, name: str, vocab_size: int, encode: Callable[[str], list[int]], decode: Callable[[Sequence[int]], str]
+        self, name: str, vocab_size: int, encode: Callable[[str], list[int]], decode: Callable[[list[int]], str]
     ):
         self.name = name
         self.vocab_size = int(vocab_size)
@@ -233,7 +234,10 @@ def _hf_tokenizer(name: str, source: str) -> Tokenizer:
         )
     except Exception as exc:
         raise hf_load_error("tokenizer", source, exc, local.exists()) from None
-    out = Tokenizer(name, len(tok), lambda t: tok.encode(t, add_special_tokens=False), lambda ids: tok.decode(ids))
+    # a flat id list decodes to one string (the stub's ``str | list[str]`` covers batches)
+    out = Tokenizer(
+        name, len(tok), lambda t: tok.encode(t, add_special_tokens=False), lambda ids: cast(str, tok.decode(ids))
+    )
     out.hf_source = str(local) if local.exists() else source  # what a Hugging Face export loads
     return out
 

@@ -11,8 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..core.spec import Spec
+
+if TYPE_CHECKING:
+    from ..compressors.base import Compressor
+    from ..data.tokenizers import Tokenizer
+    from ..models.base import LanguageModel
+    from ..tasks.base import Task
+    from .training import TrainConfig
+
+#: the type of :attr:`CellJob.config`: the run's ``RunConfig``. A type parameter, not an import: ``engine.config``
+#: imports the backends, which import this module (an import cycle, even under ``TYPE_CHECKING``)
+ConfigT = TypeVar("ConfigT")
 
 #: part of every hashed cell configuration (named ``record_version`` in it since the first schema);
 #: bump it only to make every existing checkpoint and record of a directory stale on purpose
@@ -43,11 +55,11 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class CellJob:
+class CellJob(Generic[ConfigT]):
     """One cell to run, as a backend hands it to a worker: what rebuilds and runs it anywhere (picklable)."""
 
-    #: the run's :class:`~harness.config.RunConfig`
-    config: object
+    #: the run's :class:`~harness.config.RunConfig` (the runner makes ``CellJob[RunConfig]`` s)
+    config: ConfigT
     #: the run's output directory
     output: str
     task: str
@@ -59,7 +71,16 @@ class CellJob:
 
 
 def plan_cell(
-    cfg, task_spec: str, task, model, tokenizer, compressor_spec: str, compressor, trainer_spec: str, trainer, train_cfg
+    cfg,
+    task_spec: str,
+    task: Task,
+    model: LanguageModel,
+    tokenizer: Tokenizer,
+    compressor_spec: str,
+    compressor: Compressor,
+    trainer_spec: str,
+    trainer: Compressor,
+    train_cfg: TrainConfig,
 ) -> Cell:
     """The :class:`Cell` of ``task`` x ``compressor``; ``trainer`` is the compressor the model is trained on
     (``compressor`` itself, or ``raw`` for a ``--no-finetune`` cell)."""
@@ -77,7 +98,7 @@ def plan_cell(
         "record_version": CELL_ID_VERSION,
     }
 
-    def cell_config(spec: str, comp) -> dict:
+    def cell_config(spec: str, comp: Compressor) -> dict:
         return dict(
             comparison,
             compressor=str(Spec.parse(spec)),

@@ -17,8 +17,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..core.errors import HarnessError
+
+if TYPE_CHECKING:
+    from ..compressors.base import Compressed, Compressor
+    from ..data.tokenizers import Tokenizer
+    from ..tasks.base import Example, Task
 
 SCOPES = ("prompt", "context")
 
@@ -29,12 +35,14 @@ def check_scope(scope: str) -> str:
     return scope
 
 
-def encode_parts(tokenizer, example) -> tuple[list[int], list[int], list[int]]:
+def encode_parts(tokenizer: Tokenizer, example: Example) -> tuple[list[int], list[int], list[int]]:
     """Token ids of (prefix, context, suffix), each part tokenized on its own."""
     return tokenizer.encode(example.prefix), tokenizer.encode(example.context), tokenizer.encode(example.suffix)
 
 
-def compress_prompt(compressor, parts: Sequence[list[int]], scope: str = "prompt", question: str | None = None):
+def compress_prompt(
+    compressor: Compressor, parts: Sequence[list[int]], scope: str = "prompt", question: str | None = None
+) -> tuple[list[int], Compressed, list[int]]:
     """Compress a tokenized prompt in ``scope``; returns ``(model_input_ids, Compressed, source_ids)``.
 
     ``source_ids`` is what the compressor saw (the whole prompt, or the context), i.e. what a
@@ -53,13 +61,13 @@ def compress_prompt(compressor, parts: Sequence[list[int]], scope: str = "prompt
 class Prompt:
     """One example through the pipeline."""
 
-    example: object
+    example: Example
     #: the ids the model reads (harness ids: meta-tokens and delimiters at or above the vocabulary)
     ids: list[int]
     raw_tokens: int
     answer: list[int]
     #: the compressor's output (``Compressed``): dictionary sizes, target length, info
-    compressed: object
+    compressed: Compressed
     #: ``decompress(compress(x)) == x`` for lossless compressors; None for lossy ones
     round_trip_ok: bool | None
     codec_seconds: float
@@ -82,8 +90,8 @@ class Prompt:
 class Pipeline:
     """Tokenizer + compressor + scope: turns examples into :class:`Prompt` objects."""
 
-    tokenizer: object
-    compressor: object
+    tokenizer: Tokenizer
+    compressor: Compressor
     scope: str = "prompt"
     #: check the round trip of lossless compressors (always on in the harness; benchmarks may time without it)
     check_round_trip: bool = True
@@ -91,7 +99,7 @@ class Pipeline:
     def __post_init__(self):
         check_scope(self.scope)
 
-    def prepare(self, example) -> Prompt:
+    def prepare(self, example: Example) -> Prompt:
         parts = encode_parts(self.tokenizer, example)
         start = time.perf_counter()
         ids, out, source = compress_prompt(self.compressor, parts, self.scope, question=example.question)
@@ -104,7 +112,7 @@ class Pipeline:
             example, ids, sum(map(len, parts)), self.tokenizer.encode(example.target), out, ok, seconds, retained
         )
 
-    def retained(self, example, ids: list[int], ok: bool | None) -> bool | None:
+    def retained(self, example: Example, ids: list[int], ok: bool | None) -> bool | None:
         """Answer retention: every piece of :func:`evidence` is verbatim in what the model reads (for a lossless
         compressor: in the decompressed input, i.e. whenever the round trip holds)."""
         pieces = evidence(example)
@@ -118,12 +126,12 @@ class Pipeline:
     def prepare_all(self, examples) -> list[Prompt]:
         return [self.prepare(ex) for ex in examples]
 
-    def split(self, task, split: str, n: int | None, seed: int) -> list[Prompt]:
+    def split(self, task: Task, split: str, n: int | None, seed: int) -> list[Prompt]:
         """The task's ``split`` (``n`` examples, ``seed``) through the pipeline."""
         return self.prepare_all(task.examples(split, n, seed))
 
 
-def evidence(example) -> list[str] | None:
+def evidence(example: Example) -> list[str] | None:
     """What the answer needs from the prompt: the task's declared ``meta["evidence"]`` strings, else the target
     itself when it appears in the prompt; None when neither (e.g. a yes/no answer)."""
     declared = example.meta.get("evidence") if isinstance(example.meta, dict) else None
@@ -132,7 +140,7 @@ def evidence(example) -> list[str] | None:
     return [example.target] if example.target and example.target in example.prompt else None
 
 
-def round_trip_ok(compressor, compressed_ids: Sequence[int], source: Sequence[int]) -> bool:
+def round_trip_ok(compressor: Compressor, compressed_ids: Sequence[int], source: Sequence[int]) -> bool:
     """Does ``compressed_ids`` decompress to ``source`` exactly? A decoding error counts as a failure."""
     try:
         return list(compressor.decompress(compressed_ids)) == list(source)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..backends import Phase, get_backend
 from ..core.errors import HarnessError
@@ -24,6 +25,13 @@ from .cells import Cell, CellJob, plan_cell
 from .config import RunConfig
 from .pipeline import Pipeline
 
+if TYPE_CHECKING:
+    from ..compressors.base import Compressor
+    from ..data.tokenizers import Tokenizer
+    from ..models.base import LanguageModel
+    from ..tasks.base import Task
+    from .training import TrainConfig
+
 __all__ = ["RunConfig", "Runner"]
 
 
@@ -31,12 +39,13 @@ __all__ = ["RunConfig", "Runner"]
 class Components:
     """What one cell is made of, built through the registries."""
 
-    model: object
-    tokenizer: object
-    task: object
-    compressor: object
-    trainer: object
-    train: object
+    model: LanguageModel
+    tokenizer: Tokenizer
+    task: Task
+    compressor: Compressor
+    #: the compressor the model is trained on: ``compressor`` itself, or ``raw`` for a ``--no-finetune`` cell
+    trainer: Compressor
+    train: TrainConfig
     device: str
 
 
@@ -256,7 +265,7 @@ class Runner:
         return compute_rows([r for r in self.store.records if r["cell"] in mine]), mine
 
 
-def run_cell_job(job: CellJob) -> str:
+def run_cell_job(job: CellJob[RunConfig]) -> str:
     """Run one cell into the run's own folders (in a worker process of the local backend when ``jobs`` > 1: it
     appends under its parent's :class:`~harness.records.RunLock`); returns its cell id."""
     return Runner(job.config, job.output, validate=False, retrain=job.retrain).run_cell(job.task, job.compressor)
@@ -284,7 +293,7 @@ class _DetachedRunner(Runner):
     """A :class:`Runner` whose records stay in memory and whose checkpoints stay in ``scratch``; ``fetch(path)``
     puts the run's checkpoint of the cell at ``path`` and returns the run's name for it (None: there is none)."""
 
-    def __init__(self, job: CellJob, scratch: str, done: list, fetch):
+    def __init__(self, job: CellJob[RunConfig], scratch: str, done: list, fetch):
         super().__init__(
             job.config,
             scratch,
@@ -309,7 +318,7 @@ class _DetachedRunner(Runner):
             raise HarnessError(str(exc).replace(str(path), origin)) from None
 
 
-def run_cell_detached(job: CellJob, scratch: str, done: list, fetch=None) -> dict:
+def run_cell_detached(job: CellJob[RunConfig], scratch: str, done: list, fetch=None) -> dict:
     """Run one cell in ``scratch`` for a worker that shares no filesystem with the run: skips the ``done``
     ``(cell, example)`` keys, loads the run's checkpoint through ``fetch`` when given, and returns
     ``{"cell", "records", "trained"}`` (``trained``: ``(train id, folder)`` of a checkpoint it trained, else None)."""

@@ -14,6 +14,7 @@ import math
 import time
 from dataclasses import asdict, dataclass
 
+from ..core.errors import HarnessError
 from ..models.base import LanguageModel, require_torch
 from ..models.batching import bucketed_batches, pad_right
 
@@ -90,11 +91,15 @@ def next_batch(queue: list[list[int]], lengths: list[int], cfg: TrainConfig, gen
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up, then cosine decay to 10% of the peak."""
+    """Linear warm-up, then cosine decay to 10% of the peak (``cfg.lr``, resolved: the runner sets the model's
+    ``default_lr`` when the run leaves it None)."""
+    peak = cfg.lr
+    if peak is None:
+        raise HarnessError("TrainConfig.lr is None: set the peak learning rate (e.g. the model's default_lr)")
     if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
+        return peak * (step + 1) / cfg.warmup
     frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
 
 
 def train(

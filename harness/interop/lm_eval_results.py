@@ -22,8 +22,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import HarnessError
+
+if TYPE_CHECKING:
+    from ..data.tokenizers import Tokenizer
 from .lm_eval_tasks import is_exported_doc
 
 RESULTS_GLOB = "results_*.json"
@@ -161,7 +165,7 @@ def _plain_hf_info(cfg: dict) -> dict:
     }
 
 
-def _prediction(sample: dict, doc: dict):
+def _prediction(sample: dict, doc: object):
     resps = sample.get("filtered_resps") or []
     if isinstance(doc, dict) and doc.get("choices") and resps and isinstance(resps[0], (list, tuple)):
         lls = [float(r[0]) for r in resps]
@@ -181,7 +185,8 @@ class _ResultsFile:
     log: dict
     model: str
     pretrained: str | None
-    tokenizer: object
+    #: plain Hugging Face results: the tokenizer that counts prompt lengths (None: a request log has them)
+    tokenizer: Tokenizer | None
     relation: str
 
     @property
@@ -296,7 +301,7 @@ def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list
     from ..results.records import SCHEMA_VERSION
 
     info, doc = rf.info, sample.get("doc")
-    ours, arch = is_exported_doc(doc), info["architecture"]
+    ours, arch = doc if is_exported_doc(doc) else None, info["architecture"]  # the document export-lm-eval wrote
     entry = _lengths(rf, task, sample)
     n, n_raw = entry["input_tokens"], entry["raw_tokens"]
     metric = "exact_match" if "exact_match" in sample else next((m for m in metric_names if m in sample), None)
@@ -307,8 +312,8 @@ def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list
     return {
         "cell": shared["cell"],
         "comparison": shared["comparison"],
-        "example_id": doc["id"] if ours else f"{task}-{sample.get('doc_id')}",
-        "task": doc.get("task_spec", task) if ours else task,
+        "example_id": ours["id"] if ours is not None else f"{task}-{sample.get('doc_id')}",
+        "task": ours.get("task_spec", task) if ours is not None else task,
         "compressor": info["compressor_label"],
         "compressor_params": info["compressor_params"],
         "model": rf.model,
@@ -331,7 +336,7 @@ def _sample_record(rf: _ResultsFile, task: str, sample: dict, metric_names: list
         "codec_seconds": entry["codec_seconds"],
         "round_trip_ok": entry["round_trip_ok"],
         "prediction": _prediction(sample, doc),
-        "target": doc["target"] if ours else str(sample.get("target")),
+        "target": ours["target"] if ours is not None else str(sample.get("target")),
         "score": min(max(score, 0.0), 1.0),
         "correct": score == 1.0,
         "scores": {m: float(sample[m]) for m in metric_names if m != metric and m in sample},

@@ -45,7 +45,7 @@ def levenshtein(a, b):
     m = len(b)
     if m == 0:
         return len(a)
-    peq = {}
+    peq: dict[str, int] = {}
     for i, ch in enumerate(b):
         peq[ch] = peq.get(ch, 0) | (1 << i)
     mask, last = (1 << m) - 1, 1 << (m - 1)

@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import TypeGuard
 
 from ..core.errors import HarnessError
 
@@ -42,7 +43,7 @@ UTILS = Path(__file__).with_name("lm_eval_task_utils.py")
 PARTS = ("prefix", "context", "suffix")
 
 
-def is_exported_doc(doc) -> bool:
+def is_exported_doc(doc: object) -> TypeGuard[dict]:
     """A document written by ``export-lm-eval`` (it carries the prompt's parts)."""
     return isinstance(doc, dict) and all(isinstance(doc.get(k), str) for k in PARTS)
 

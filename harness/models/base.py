@@ -17,6 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..core.env import require_torch, resolve_device
 from ..core.registry import Registry
@@ -47,7 +48,9 @@ class LanguageModel(ABC):
     def __init__(self, name: str, **params):
         self.name = name
         self.params = params
-        self.module = None
+        #: the network (a ``torch.nn.Module``), built by :meth:`setup` or :meth:`load`; None before. ``Any``: torch
+        #: is optional, and each model reaches attributes of its own network (``tiny``'s ``lm``, a Hugging Face config)
+        self.module: Any = None
         self.device = "cpu"
 
     @property

@@ -43,7 +43,8 @@ def _transformers():
 def _extended_embedding(base, base_rows: int, extra: int, how: str = "gaussian"):
     """An embedding over ``base_rows + extra`` ids: the original table plus a new trainable one
     (initialised as :func:`.meta_init.new_rows` ``how`` says)."""
-    torch = require_torch()
+    require_torch()  # the one-line error when torch is missing
+    import torch
 
     class ExtendedEmbedding(torch.nn.Module):
         def __init__(self):

@@ -89,17 +89,22 @@ def _net(config, conv: int):
 
 def _check_dims(d_model, layers, heads, ffn, conv, max_positions) -> dict:
     """The dimensions, validated (one-line :class:`InvalidParameter` naming the first bad one)."""
+    width, depth, n_heads = (
+        positive_int("d_model", d_model),
+        positive_int("layers", layers),
+        positive_int("heads", heads),
+    )
     dims = dict(
-        d_model=positive_int("d_model", d_model),
-        layers=positive_int("layers", layers),
-        heads=positive_int("heads", heads),
+        d_model=width,
+        layers=depth,
+        heads=n_heads,
         ffn=None if ffn is None else positive_int("ffn", ffn),
         conv=integer("conv", conv, 0),
         max_positions=positive_int("max_positions", max_positions),
     )
-    if dims["d_model"] % dims["heads"]:
+    if width % n_heads:
         raise InvalidParameter(f"d_model must be a multiple of heads, got d_model={d_model}, heads={heads}")
-    if (dims["d_model"] // dims["heads"]) % 2:  # rotary position embeddings rotate pairs of dimensions
+    if (width // n_heads) % 2:  # rotary position embeddings rotate pairs of dimensions
         raise InvalidParameter(f"d_model / heads (the head size) must be even, got d_model={d_model}, heads={heads}")
     return dims
 

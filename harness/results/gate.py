@@ -29,8 +29,8 @@ import statistics
 from dataclasses import dataclass
 
 from ..core.errors import HarnessError
-from .metrics import get_metric, wilson
 from ..core.validate import InvalidParameter
+from .metrics import get_metric, wilson
 
 #: what a cell is matched by (``compressor`` may be renamed by a pair)
 KEY = ("task", "model", "compressor", "trained_on", "comparison")
@@ -46,10 +46,22 @@ class Thresholds:
     alpha: float = 0.05
 
     def __post_init__(self):
-        _in_range("--max-accuracy-drop", self.max_drop, 0, 100, False,
-                  "percentage points of accuracy NEW may lose before a significant drop is a regression")
-        _in_range("--min-reduction-ratio", self.min_ratio, 0, 1, False,
-                  "the fraction of BASE's length reduction NEW must keep; 1: it must not fall, 0.9: it may lose a tenth")
+        _in_range(
+            "--max-accuracy-drop",
+            self.max_drop,
+            0,
+            100,
+            False,
+            "percentage points of accuracy NEW may lose before a significant drop is a regression",
+        )
+        _in_range(
+            "--min-reduction-ratio",
+            self.min_ratio,
+            0,
+            1,
+            False,
+            "the fraction of BASE's length reduction NEW must keep; 1: it must not fall, 0.9: it may lose a tenth",
+        )
         _in_range("--alpha", self.alpha, 0, 1, True, "the significance level of the McNemar test")
 
 
@@ -106,8 +118,10 @@ def group(records: list[dict], side: str, keep=None, rename: dict | None = None)
             cells.setdefault(_key(rec, rename), {}).setdefault(rec["cell"], []).append(rec)
     for key, by_cell in cells.items():
         if len(by_cell) > 1:
-            raise HarnessError(f"{side} holds {len(by_cell)} cells for {cell_label(key)} (cells {', '.join(sorted(by_cell))}); "
-                               "compare one configuration at a time: publish or run them into separate folders")
+            raise HarnessError(
+                f"{side} holds {len(by_cell)} cells for {cell_label(key)} (cells {', '.join(sorted(by_cell))}); "
+                "compare one configuration at a time: publish or run them into separate folders"
+            )
     return {key: next(iter(by_cell.values())) for key, by_cell in cells.items()}
 
 
@@ -117,8 +131,9 @@ def _frame(records: list[dict]):
     return pd.DataFrame(records)
 
 
-def compare_cell(key: tuple, base: list[dict], new: list[dict], th: Thresholds,
-                 allow_count_mismatch: bool = False) -> dict:
+def compare_cell(
+    key: tuple, base: list[dict], new: list[dict], th: Thresholds, allow_count_mismatch: bool = False
+) -> dict:
     """The comparison of one matched cell (see the module docstring), paired on the common example ids: its
     ``verdict`` (``ok``, ``regression`` or ``incomparable``), ``regression`` (None when not judged) and ``reasons``."""
     b_by, n_by = {r["example_id"]: r for r in base}, {r["example_id"]: r for r in new}
@@ -136,14 +151,32 @@ def compare_cell(key: tuple, base: list[dict], new: list[dict], th: Thresholds,
     new_red = reduction(_frame([n_by[e] for e in common]))
     checked = [r["round_trip_ok"] for r in new if r.get("round_trip_ok") is not None]  # lossless, schema 2
     failures = sum(v is False for v in checked) if checked else None
-    row = {"task": key[0], "model": key[1], "base_compressor": base[0]["compressor"], "compressor": new[0]["compressor"],
-           "trained_on": key[3], "comparison": key[4], "n": n, "n_base": len(b_by), "n_new": len(n_by),
-           "base_only_examples": len(b_by) - n, "new_only_examples": len(n_by) - n,
-           "count_mismatch": len(b_by) != n or len(n_by) != n,
-           "base_accuracy": (a + b) / n, "new_accuracy": (a + c) / n, "accuracy_delta": (c - b) / n,
-           "delta_ci_low": low, "delta_ci_high": high, "base_only_correct": b, "new_only_correct": c,
-           "p_value": p_value, "significant": p_value < th.alpha,
-           "base_length_reduction": base_red, "new_length_reduction": new_red, "round_trip_failures": failures}
+    row = {
+        "task": key[0],
+        "model": key[1],
+        "base_compressor": base[0]["compressor"],
+        "compressor": new[0]["compressor"],
+        "trained_on": key[3],
+        "comparison": key[4],
+        "n": n,
+        "n_base": len(b_by),
+        "n_new": len(n_by),
+        "base_only_examples": len(b_by) - n,
+        "new_only_examples": len(n_by) - n,
+        "count_mismatch": len(b_by) != n or len(n_by) != n,
+        "base_accuracy": (a + b) / n,
+        "new_accuracy": (a + c) / n,
+        "accuracy_delta": (c - b) / n,
+        "delta_ci_low": low,
+        "delta_ci_high": high,
+        "base_only_correct": b,
+        "new_only_correct": c,
+        "p_value": p_value,
+        "significant": p_value < th.alpha,
+        "base_length_reduction": base_red,
+        "new_length_reduction": new_red,
+        "round_trip_failures": failures,
+    }
     row["incomparable"] = row["count_mismatch"] and not allow_count_mismatch
     row["reasons"] = [] if row["incomparable"] else _reasons(row, th)
     row["regression"] = None if row["incomparable"] else bool(row["reasons"])
@@ -155,8 +188,9 @@ def _percents(*values: float) -> list[str]:
     """``values`` as percentages with the fewest decimals (1 to 6) that show apart the ones that differ."""
     for digits in range(1, 7):
         shown = [f"{100 * v:.{digits}f}%" for v in values]
-        if all(shown[i] != shown[j] for i in range(len(values)) for j in range(i)
-               if abs(values[i] - values[j]) > 1e-12):
+        if all(
+            shown[i] != shown[j] for i in range(len(values)) for j in range(i) if abs(values[i] - values[j]) > 1e-12
+        ):
             break
     return shown
 
@@ -165,7 +199,9 @@ def _reasons(row: dict, th: Thresholds) -> list[str]:
     reasons = []
     drop = -100 * row["accuracy_delta"]
     if drop > th.max_drop and row["significant"]:
-        reasons.append(f"accuracy fell {drop:.1f} pts (> {th.max_drop:g}, McNemar p = {row['p_value']:.3g} < {th.alpha:g})")
+        reasons.append(
+            f"accuracy fell {drop:.1f} pts (> {th.max_drop:g}, McNemar p = {row['p_value']:.3g} < {th.alpha:g})"
+        )
     if row["round_trip_failures"]:
         n = row["round_trip_failures"]
         reasons.append(f"{n} round-trip failure{'s' if n != 1 else ''} of a lossless compressor")
@@ -173,9 +209,14 @@ def _reasons(row: dict, th: Thresholds) -> list[str]:
     floor = base - (1 - th.min_ratio) * abs(base)
     if new < floor - 1e-12:
         base_pct, new_pct, floor_pct = _percents(base, new, floor)
-        reasons.append(f"length reduction fell from {base_pct} to {new_pct}" + (
-            f", below the floor of {floor_pct} allowed by --min-reduction-ratio {th.min_ratio:g}"
-            if th.min_ratio != 1 else ""))
+        reasons.append(
+            f"length reduction fell from {base_pct} to {new_pct}"
+            + (
+                f", below the floor of {floor_pct} allowed by --min-reduction-ratio {th.min_ratio:g}"
+                if th.min_ratio != 1
+                else ""
+            )
+        )
     return reasons
 
 
@@ -196,24 +237,38 @@ def _sides(base_records, new_records, pairs: dict[str, str]):
         have = sorted({r["compressor"] for r in records})
         missing = [n for n in names if n not in have]
         if missing:
-            raise HarnessError(f"--pair: {side} has no cells of compressor {missing[0]!r}; its compressors: {', '.join(have)}")
+            raise HarnessError(
+                f"--pair: {side} has no cells of compressor {missing[0]!r}; its compressors: {', '.join(have)}"
+            )
     back = {new: base for base, new in pairs.items()}
-    return (group(base_records, "BASE", keep=lambda c: c in pairs),
-            group(new_records, "NEW", keep=lambda c: c in back, rename=back))
+    return (
+        group(base_records, "BASE", keep=lambda c: c in pairs),
+        group(new_records, "NEW", keep=lambda c: c in back, rename=back),
+    )
 
 
-def compare_records(base_records: list[dict], new_records: list[dict], th: Thresholds = Thresholds(),
-                    pairs: dict[str, str] | None = None, allow_count_mismatch: bool = False) -> list[dict]:
+def compare_records(
+    base_records: list[dict],
+    new_records: list[dict],
+    th: Thresholds = Thresholds(),
+    pairs: dict[str, str] | None = None,
+    allow_count_mismatch: bool = False,
+) -> list[dict]:
     """One comparison row per matched cell; unmatched cells on either side are bad input (listed). Cells whose
     example sets differ are incomparable (not judged) unless ``allow_count_mismatch``."""
     base, new = _sides(base_records, new_records, pairs or {})
     only_base, only_new = sorted(set(base) - set(new)), sorted(set(new) - set(base))
     if only_base or only_new:
-        parts = [f"in {side} only: " + "; ".join(cell_label(k) for k in keys)
-                 for side, keys in (("BASE", only_base), ("NEW", only_new)) if keys]
-        raise HarnessError(f"{len(only_base) + len(only_new)} cells do not match ({' / '.join(parts)}); cells match by "
-                           "task, model, compressor and comparison config (--pair BASE_COMPRESSOR NEW_COMPRESSOR to "
-                           "compare two compressors)")
+        parts = [
+            f"in {side} only: " + "; ".join(cell_label(k) for k in keys)
+            for side, keys in (("BASE", only_base), ("NEW", only_new))
+            if keys
+        ]
+        raise HarnessError(
+            f"{len(only_base) + len(only_new)} cells do not match ({' / '.join(parts)}); cells match by "
+            "task, model, compressor and comparison config (--pair BASE_COMPRESSOR NEW_COMPRESSOR to "
+            "compare two compressors)"
+        )
     if not base:
         raise HarnessError("nothing to compare: BASE and NEW hold no records")
     order = sorted(base, key=lambda k: (k[0], k[1], k[2].partition("@")[0] != "raw", k[2], k[3], k[4]))
@@ -233,13 +288,18 @@ def _count(n: int, word: str) -> str:
 def verdict_text(r: dict) -> str:
     """A row's verdict as shown in the diff table: ok, REGRESSION: reasons, or INCOMPARABLE with both counts."""
     if r["incomparable"]:
-        parts = [f"{r['n']} in common"] + [f"{k} in {side} only" for side, k in
-                                            (("BASE", r["base_only_examples"]), ("NEW", r["new_only_examples"])) if k]
+        parts = [f"{r['n']} in common"] + [
+            f"{k} in {side} only"
+            for side, k in (("BASE", r["base_only_examples"]), ("NEW", r["new_only_examples"]))
+            if k
+        ]
         return f"INCOMPARABLE: BASE has {r['n_base']} examples, NEW {r['n_new']} ({', '.join(parts)}); not judged"
     text = "REGRESSION: " + "; ".join(r["reasons"]) if r["regression"] else "ok"
     if r["count_mismatch"]:
-        text += (f"{';' if r['regression'] else ','} judged on the {_count(r['n'], 'common example')} "
-                 f"(BASE {r['n_base']}, NEW {r['n_new']})")
+        text += (
+            f"{';' if r['regression'] else ','} judged on the {_count(r['n'], 'common example')} "
+            f"(BASE {r['n_base']}, NEW {r['n_new']})"
+        )
     return text
 
 
@@ -248,10 +308,12 @@ def incomparable_error(rows: list[dict]) -> str:
     bad = [r for r in rows if r["incomparable"]]
     first = bad[0]
     name = f"{first['task']} | {first['compressor']} | {first['model']}"
-    return (f"{_count(len(bad), 'cell')} {'is' if len(bad) == 1 else 'are'} incomparable: their example sets differ "
-            f"between BASE and NEW (e.g. {name}: BASE {first['n_base']}, NEW {first['n_new']}; see the n BASE and "
-            "n NEW columns); rerun the incomplete side to completion, or pass --allow-count-mismatch to judge the "
-            "common examples only")
+    return (
+        f"{_count(len(bad), 'cell')} {'is' if len(bad) == 1 else 'are'} incomparable: their example sets differ "
+        f"between BASE and NEW (e.g. {name}: BASE {first['n_base']}, NEW {first['n_new']}; see the n BASE and "
+        "n NEW columns); rerun the incomplete side to completion, or pass --allow-count-mismatch to judge the "
+        "common examples only"
+    )
 
 
 def _pct(value) -> str:
@@ -263,23 +325,30 @@ def display_rows(rows: list[dict]) -> list[dict]:
     out = []
     for r in rows:
         paired = r["base_compressor"] != r["compressor"]
-        out.append({
-            "task": r["task"], "compressor": f"{r['base_compressor']} → {r['compressor']}" if paired else r["compressor"],
-            "model": r["model"] + (" (raw-trained)" if r["trained_on"] == "raw" else ""), "n": r["n"],
-            "n BASE": r["n_base"], "n NEW": r["n_new"],
-            "BASE acc.": _pct(r["base_accuracy"]), "NEW acc.": _pct(r["new_accuracy"]),
-            "Δ pts [CI]": f"{100 * r['accuracy_delta']:+.1f} [{100 * r['delta_ci_low']:+.1f}, {100 * r['delta_ci_high']:+.1f}]",
-            "only BASE / only NEW correct": f"{r['base_only_correct']} / {r['new_only_correct']}",
-            "McNemar p": f"{r['p_value']:.3g}",
-            "length red. BASE → NEW": f"{_pct(r['base_length_reduction'])} → {_pct(r['new_length_reduction'])}",
-            "round-trip failures": "—" if r["round_trip_failures"] is None else str(r["round_trip_failures"]),
-            "verdict": verdict_text(r),
-        })
+        out.append(
+            {
+                "task": r["task"],
+                "compressor": f"{r['base_compressor']} → {r['compressor']}" if paired else r["compressor"],
+                "model": r["model"] + (" (raw-trained)" if r["trained_on"] == "raw" else ""),
+                "n": r["n"],
+                "n BASE": r["n_base"],
+                "n NEW": r["n_new"],
+                "BASE acc.": _pct(r["base_accuracy"]),
+                "NEW acc.": _pct(r["new_accuracy"]),
+                "Δ pts [CI]": f"{100 * r['accuracy_delta']:+.1f} [{100 * r['delta_ci_low']:+.1f}, {100 * r['delta_ci_high']:+.1f}]",
+                "only BASE / only NEW correct": f"{r['base_only_correct']} / {r['new_only_correct']}",
+                "McNemar p": f"{r['p_value']:.3g}",
+                "length red. BASE → NEW": f"{_pct(r['base_length_reduction'])} → {_pct(r['new_length_reduction'])}",
+                "round-trip failures": "—" if r["round_trip_failures"] is None else str(r["round_trip_failures"]),
+                "verdict": verdict_text(r),
+            }
+        )
     return out
 
 
-def render_comparison(rows: list[dict], fmt: str, th: Thresholds, notes: list[str] | tuple = (),
-                      allow_count_mismatch: bool = False) -> str:
+def render_comparison(
+    rows: list[dict], fmt: str, th: Thresholds, notes: list[str] | tuple = (), allow_count_mismatch: bool = False
+) -> str:
     """Markdown (the diff table and a summary line) or JSON (thresholds, verdict, notes and every field)."""
     from .tables import render_rows, to_json
 
@@ -288,24 +357,47 @@ def render_comparison(rows: list[dict], fmt: str, th: Thresholds, notes: list[st
     mismatched = sum(r["count_mismatch"] for r in rows)
     if fmt == "json":
         verdict = "incomparable" if incomparable else "regression" if bad else "ok"
-        return to_json({"verdict": verdict, "regression": bool(bad), "regressions": bad, "incomparable": incomparable,
-                        "count_mismatches": mismatched, "cells": len(rows), "allow_count_mismatch": allow_count_mismatch,
-                        "thresholds": {"max_accuracy_drop": th.max_drop, "min_reduction_ratio": th.min_ratio,
-                                       "alpha": th.alpha}, "notes": list(notes), "rows": rows})
+        return to_json(
+            {
+                "verdict": verdict,
+                "regression": bool(bad),
+                "regressions": bad,
+                "incomparable": incomparable,
+                "count_mismatches": mismatched,
+                "cells": len(rows),
+                "allow_count_mismatch": allow_count_mismatch,
+                "thresholds": {
+                    "max_accuracy_drop": th.max_drop,
+                    "min_reduction_ratio": th.min_ratio,
+                    "alpha": th.alpha,
+                },
+                "notes": list(notes),
+                "rows": rows,
+            }
+        )
     table = render_rows(rows, "markdown", display=display_rows)
     parts = []
     if incomparable:
-        parts.append(f"{incomparable} of {_count(len(rows), 'cell')} INCOMPARABLE (example sets differ: see the n BASE "
-                     "and n NEW columns; --allow-count-mismatch judges the common examples only)")
+        parts.append(
+            f"{incomparable} of {_count(len(rows), 'cell')} INCOMPARABLE (example sets differ: see the n BASE "
+            "and n NEW columns; --allow-count-mismatch judges the common examples only)"
+        )
     judged = len(rows) - incomparable
     if bad:
         parts.append(f"{bad} of {_count(len(rows), 'cell')} regressed")
     elif judged:
         parts.append(f"no regression in {'the other ' if incomparable else ''}{_count(judged, 'cell')}")
     if mismatched > incomparable:
-        parts.append(f"{_count(mismatched - incomparable, 'cell')} judged on their common examples only "
-                     "(example sets differ, --allow-count-mismatch)")
-    floor = ("length reduction must not fall" if th.min_ratio == 1 else
-             f"length reduction may fall by at most {100 * (1 - th.min_ratio):g}% of BASE's")
-    return (f"{table}\n\n{'; '.join(parts)} (accuracy: drop > {th.max_drop:g} pts and McNemar p < {th.alpha:g}; "
-            f"{100 * (1 - th.alpha):g}% CI of the difference; {floor}; no round-trip failure)")
+        parts.append(
+            f"{_count(mismatched - incomparable, 'cell')} judged on their common examples only "
+            "(example sets differ, --allow-count-mismatch)"
+        )
+    floor = (
+        "length reduction must not fall"
+        if th.min_ratio == 1
+        else f"length reduction may fall by at most {100 * (1 - th.min_ratio):g}% of BASE's"
+    )
+    return (
+        f"{table}\n\n{'; '.join(parts)} (accuracy: drop > {th.max_drop:g} pts and McNemar p < {th.alpha:g}; "
+        f"{100 * (1 - th.alpha):g}% CI of the difference; {floor}; no round-trip failure)"
+    )

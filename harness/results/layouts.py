@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..core.errors import HarnessError
 from .records import RECORDS_FILE, check_record, read_records, upgrade
@@ -52,8 +52,10 @@ def read_published(path: Path) -> list[dict]:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"cannot read records file {path}: {getattr(exc, 'strerror', None) or exc}; the folder is "
-                           "malformed: publish it again with `ltsc-bench publish`") from None
+        raise HarnessError(
+            f"cannot read records file {path}: {getattr(exc, 'strerror', None) or exc}; the folder is "
+            "malformed: publish it again with `ltsc-bench publish`"
+        ) from None
     out = []
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
@@ -98,13 +100,17 @@ def records_file(directory: str | Path) -> Path:
     """The records of ``directory``: ``records.jsonl`` (a run) or ``records.jsonl.gz`` (a published folder)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise HarnessError(f"{directory} is not a directory; pass the --output directory of an `ltsc-bench run` "
-                           "or a results folder written by `ltsc-bench publish`")
+        raise HarnessError(
+            f"{directory} is not a directory; pass the --output directory of an `ltsc-bench run` "
+            "or a results folder written by `ltsc-bench publish`"
+        )
     for name in (RECORDS_FILE, PUBLISHED_RECORDS):
         if (directory / name).is_file():
             return directory / name
-    raise HarnessError(f"{directory} holds neither {RECORDS_FILE} (a run directory) nor {PUBLISHED_RECORDS} "
-                       "(a published results folder); pass the --output directory of an `ltsc-bench run`")
+    raise HarnessError(
+        f"{directory} holds neither {RECORDS_FILE} (a run directory) nor {PUBLISHED_RECORDS} "
+        "(a published results folder); pass the --output directory of an `ltsc-bench run`"
+    )
 
 
 def layout_of(directory: str | Path) -> Layout:
@@ -146,10 +152,14 @@ def merge_dirs(directories, notify=None) -> list[dict]:
             seen[key] = str(directory)
             out.append(rec)
         if notify and is_partial(directory):
-            notify(f"{directory} is a partial publication (its run was still writing when it was published): "
-                   "its cells are not final")
+            notify(
+                f"{directory} is a partial publication (its run was still writing when it was published): "
+                "its cells are not final"
+            )
         for first, count in dups.items():
             if notify:
-                notify(f"{directory}: {count} duplicate records (cell and example already read from {first}) "
-                       "ignored, never counted twice")
+                notify(
+                    f"{directory}: {count} duplicate records (cell and example already read from {first}) "
+                    "ignored, never counted twice"
+                )
     return out

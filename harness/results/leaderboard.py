@@ -12,10 +12,10 @@ this input format (``self``) or trained on raw prompts (``raw``, ``--no-finetune
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from ..core.errors import HarnessError, missing_package
+from ..core.errors import missing_package
 from .layouts import PUBLISHED_RECORDS, merge_dirs, read_dir, records_file  # noqa: F401  (re-exported)
 from .metrics import Place, accuracy_ci, compute, format_value, get_metric, placed, wilson  # noqa: F401  (re-exported)
 from .tables import json_safe
@@ -33,13 +33,15 @@ def _speedup(r: dict) -> str:
 
 
 #: the two columns that compare a cell with the raw cell of its comparison, placed like metrics
-DERIVED = {"delta_vs_raw": Place("Δ vs raw", 35, always=True, optional=False, text=_delta),
-           "prefill_speedup": Place("prefill speed-up", 65, always=True, optional=False, site=False, text=_speedup)}
+DERIVED = {
+    "delta_vs_raw": Place("Δ vs raw", 35, always=True, optional=False, text=_delta),
+    "prefill_speedup": Place("prefill speed-up", 65, always=True, optional=False, site=False, text=_speedup),
+}
 
 
 def row_fields() -> list[str]:
     """The metric fields of every JSON row, in order: the metrics placed ``always`` and the derived columns."""
-    places = {m.name: m.place for m in placed(always=True)} | DERIVED
+    places = {m.name: m.place for m in placed(always=True) if m.place is not None} | DERIVED  # placed: all have one
     return sorted(places, key=lambda name: places[name].order)
 
 
@@ -85,8 +87,14 @@ def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
     row.update({name: always.get(name) for name in row_fields()})
     trained_on = first["trained_on"] if "trained_on" in g else None
     row["trained_on"] = trained_on if isinstance(trained_on, str) else "self"
-    row.update(tokenizer=first["tokenizer"], seed=int(first["seed"]), train_steps=int(first["train_steps"]),
-               comparison=first["comparison"], cell=cell, lossless=_lossless(first, g))
+    row.update(
+        tokenizer=first["tokenizer"],
+        seed=int(first["seed"]),
+        train_steps=int(first["train_steps"]),
+        comparison=first["comparison"],
+        cell=cell,
+        lossless=_lossless(first, g),
+    )
     for m in placed(always=False):
         value = m(g)
         if value is not None:
@@ -124,7 +132,9 @@ def mark_config_differences(rows: list[dict], configs: dict[str, dict]) -> None:
     diffs = {}
     for group in (g for g in groups.values() if len(g) > 1):
         flat = [configs.get(r["cell"], {}) for r in group]
-        keys = sorted({k for f in flat for k in f if len({json.dumps(c.get(k), sort_keys=True, default=str) for c in flat}) > 1})
+        keys = sorted(
+            {k for f in flat for k in f if len({json.dumps(c.get(k), sort_keys=True, default=str) for c in flat}) > 1}
+        )
         for r, f in zip(group, flat):
             diffs[r["cell"]] = ", ".join(f"{k}={f.get(k)}" for k in keys) or "(identical configuration)"
     if diffs:
@@ -165,11 +175,14 @@ def rows_from_dir(directory: str | Path, metrics: tuple[str, ...] = ()) -> list[
     return rows_from_dirs([directory], metrics)
 
 
-def metric_columns(rows: list[dict], view: str = "table", metrics: tuple[str, ...] = ()) -> list[tuple[str, str, Callable]]:
+def metric_columns(
+    rows: list[dict], view: str = "table", metrics: tuple[str, ...] = ()
+) -> list[tuple[str, str, Callable]]:
     """``(header, field, row -> text)`` of the metric columns of a leaderboard ``view`` (``table``: Markdown, LaTeX,
     HTML; ``site``): each placed metric and derived column that declares a header for that view, in order (an
     ``optional`` one only when some row has a value), then the requested ``metrics``."""
-    places = [(m.name, m.place, m.fmt) for m in placed()] + [(k, p, "number") for k, p in DERIVED.items()]
+    places = [(m.name, m.place, m.fmt) for m in placed() if m.place is not None]  # placed: all have one
+    places += [(k, p, "number") for k, p in DERIVED.items()]
     out = []
     for name, place, fmt in sorted(places, key=lambda x: x[1].order):
         if place.column is None or not getattr(place, view):
@@ -188,9 +201,11 @@ def _formatted(name: str, fmt: str) -> Callable:
 
 def display_rows(rows: list[dict], metrics: tuple[str, ...] = ()) -> list[dict]:
     """The human-readable table: one string per cell, percentages formatted (``metrics``: extra columns)."""
-    identity = [("task", lambda r: r["task"]),
-                ("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else "")),
-                ("model", lambda r: r["model"])]
+    identity = [
+        ("task", lambda r: r["task"]),
+        ("compressor", lambda r: r["compressor"] + (" (raw-trained model)" if r.get("trained_on") == "raw" else "")),
+        ("model", lambda r: r["model"]),
+    ]
     if any(r.get("config_diff") for r in rows):
         identity.append(("configuration", lambda r: r.get("config_diff") or ""))
     columns = identity + [(header, text) for header, _, text in metric_columns(rows, "table", metrics)]

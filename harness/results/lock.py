@@ -12,12 +12,13 @@ import fcntl
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from ..core.errors import HarnessError
 
 LOCK_FILE = ".lock"
 #: locks this process holds: resolved directory -> open lock file (a run takes it once, in :func:`harness.evaluate`)
-_HELD: dict[str, object] = {}
+_HELD: dict[str, TextIO] = {}
 
 
 class RunLock:
@@ -41,14 +42,18 @@ class RunLock:
 
     def acquire(self) -> None:
         if self.key in _HELD:
-            raise HarnessError(f"output directory {self.directory} is in use by this process's own run (PID "
-                               f"{os.getpid()}); pass another --output")
+            raise HarnessError(
+                f"output directory {self.directory} is in use by this process's own run (PID "
+                f"{os.getpid()}); pass another --output"
+            )
         path = self.directory / LOCK_FILE
         try:
             fh = open(path, "a+")
         except OSError as exc:
-            raise HarnessError(f"cannot write to output directory {self.directory} ({exc.strerror}); the records in it "
-                               f"stay readable with `ltsc-bench leaderboard {self.directory}`; pass a writable --output") from None
+            raise HarnessError(
+                f"cannot write to output directory {self.directory} ({exc.strerror}); the records in it "
+                f"stay readable with `ltsc-bench leaderboard {self.directory}`; pass a writable --output"
+            ) from None
         try:
             self._lock(fh)
             fh.seek(0)
@@ -68,9 +73,13 @@ class RunLock:
             pass
         holder = holder_pid(self.directory)
         if not self.wait:
-            raise HarnessError(f"output directory {self.directory} is in use by another ltsc-bench run (PID {holder}); "
-                               "wait for it to finish, pass --wait to queue behind it, or pass another --output")
-        print(f"ltsc-bench: waiting for the run in {self.directory} (PID {holder}) to finish", file=sys.stderr, flush=True)
+            raise HarnessError(
+                f"output directory {self.directory} is in use by another ltsc-bench run (PID {holder}); "
+                "wait for it to finish, pass --wait to queue behind it, or pass another --output"
+            )
+        print(
+            f"ltsc-bench: waiting for the run in {self.directory} (PID {holder}) to finish", file=sys.stderr, flush=True
+        )
         fcntl.flock(fh, fcntl.LOCK_EX)
 
     def release(self) -> None:

@@ -16,8 +16,8 @@ delimiters included; ``length_reduction`` is the mean over examples of 1 - n_c/n
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..core.registry import Registry
 
@@ -72,15 +72,23 @@ class Metric:
 metrics: Registry = Registry("metric")
 
 
-def metric(name: str, fmt: str = "number", higher_is_better: bool | None = None, needs: tuple[str, ...] = (),
-           place: Place | None = None):
+def metric(
+    name: str,
+    fmt: str = "number",
+    higher_is_better: bool | None = None,
+    needs: tuple[str, ...] = (),
+    place: Place | None = None,
+):
     """Decorator: register ``compute(g)`` as the metric ``name`` (its docstring is the description), shown on the
     leaderboard where ``place`` says."""
 
     def add(fn):
         doc = (fn.__doc__ or "").strip().splitlines()
-        metrics.register(name, Metric(name, fn, fmt, higher_is_better, needs, doc[0] if doc else "", place),
-                         description=doc[0] if doc else name)
+        metrics.register(
+            name,
+            Metric(name, fn, fmt, higher_is_better, needs, doc[0] if doc else "", place),
+            description=doc[0] if doc else name,
+        )
         return fn
 
     return add
@@ -90,8 +98,8 @@ def placed(*, always: bool | None = None) -> list[Metric]:
     """The registered metrics with a place on the leaderboard (``always``: only those in every row, or only the
     others), in their order."""
     found = [get_metric(name) for name in metrics.names()]
-    return sorted((m for m in found if m.place is not None and (always is None or m.place.always is always)),
-                  key=lambda m: (m.place.order, m.name))
+    chosen = [(m.place, m) for m in found if m.place is not None and (always is None or m.place.always is always)]
+    return [m for _, m in sorted(chosen, key=lambda pm: (pm[0].order, pm[1].name))]
 
 
 def get_metric(name: str) -> Metric:
@@ -100,8 +108,10 @@ def get_metric(name: str) -> Metric:
 
     found = metrics.get(name).factory
     if not isinstance(found, Metric):
-        raise HarnessError(f"metric {name!r} is registered as {type(found).__name__}, not a harness.metrics.Metric; "
-                           "fix the plugin's entry point")
+        raise HarnessError(
+            f"metric {name!r} is registered as {type(found).__name__}, not a harness.metrics.Metric; "
+            "fix the plugin's entry point"
+        )
     return found
 
 
@@ -136,52 +146,67 @@ def _reduction(compressed: float, raw: float) -> float:
 
 
 # -- sizes --------------------------------------------------------------------------------
-@metric("n", "count", needs=("raw_tokens",),
-        place=Place("n", 10, always=True, optional=False, text=lambda r: r["n"]))
+@metric("n", "count", needs=("raw_tokens",), place=Place("n", 10, always=True, optional=False, text=lambda r: r["n"]))
 def _n(g):
     """Number of evaluated examples"""
     return len(g)
 
 
-@metric("mean_tokens", "tokens", False, needs=("input_tokens",),
-        place=Place("mean tokens", 40, always=True, optional=False))
+@metric(
+    "mean_tokens", "tokens", False, needs=("input_tokens",), place=Place("mean tokens", 40, always=True, optional=False)
+)
 def _mean_tokens(g):
     """Mean tokens the model reads (dictionary and delimiters included)"""
     return float(g["input_tokens"].astype(float).mean())
 
 
-@metric("mean_raw_tokens", "tokens", needs=("raw_tokens",),
-        place=Place(None, 41, always=True))
+@metric("mean_raw_tokens", "tokens", needs=("raw_tokens",), place=Place(None, 41, always=True))
 def _mean_raw_tokens(g):
     """Mean tokens of the uncompressed prompt"""
     return float(g["raw_tokens"].astype(float).mean())
 
 
-@metric("length_reduction", "percent", True, needs=("input_tokens", "raw_tokens"),
-        place=Place("length red.", 50, always=True, optional=False))
+@metric(
+    "length_reduction",
+    "percent",
+    True,
+    needs=("input_tokens", "raw_tokens"),
+    place=Place("length red.", 50, always=True, optional=False),
+)
 def _length_reduction(g):
     """Mean over examples of 1 - n_c/n_raw"""
     raw, comp = g["raw_tokens"].astype(float), g["input_tokens"].astype(float)
     return float((1 - comp / raw.where(raw > 0)).fillna(0).mean())
 
 
-@metric("length_reduction_sums", "percent", True, needs=("input_tokens", "raw_tokens"),
-        place=Place(None, 51, always=True))
+@metric(
+    "length_reduction_sums", "percent", True, needs=("input_tokens", "raw_tokens"), place=Place(None, 51, always=True)
+)
 def _length_reduction_sums(g):
     """1 - Σn_c / Σn_raw (pooled)"""
     return _reduction(g["input_tokens"].astype(float).sum(), g["raw_tokens"].astype(float).sum())
 
 
-@metric("attention_reduction", "percent", True, needs=("input_tokens", "raw_tokens"),
-        place=Place("attention red. (n²)", 52, always=True, optional=False))
+@metric(
+    "attention_reduction",
+    "percent",
+    True,
+    needs=("input_tokens", "raw_tokens"),
+    place=Place("attention red. (n²)", 52, always=True, optional=False),
+)
 def _attention_reduction(g):
     """The paper's quadratic-attention proxy: 1 - Σn_c² / Σn_raw²"""
     raw, comp = g["raw_tokens"].astype(float), g["input_tokens"].astype(float)
-    return _reduction((comp ** 2).sum(), (raw ** 2).sum()) if raw.sum() else 0.0
+    return _reduction((comp**2).sum(), (raw**2).sum()) if raw.sum() else 0.0
 
 
-@metric("flops_reduction", "percent", True, needs=("flops", "raw_flops"),
-        place=Place("FLOPs red.", 53, always=True, optional=False))
+@metric(
+    "flops_reduction",
+    "percent",
+    True,
+    needs=("flops", "raw_flops"),
+    place=Place("FLOPs red.", 53, always=True, optional=False),
+)
 def _flops_reduction(g):
     """1 - ΣFLOPs_c / ΣFLOPs_raw (the model's forward FLOPs)"""
     return _reduction(g["flops"].sum(), g["raw_flops"].sum())
@@ -193,8 +218,12 @@ def _dictionary_entries(g):
     return float(g["dictionary_entries"].astype(float).mean())
 
 
-@metric("rate_adherence", "percent", needs=("target_tokens", "compressed_tokens"),
-        place=Place("rate adherence", 70, always=True, optional=False))
+@metric(
+    "rate_adherence",
+    "percent",
+    needs=("target_tokens", "compressed_tokens"),
+    place=Place("rate adherence", 70, always=True, optional=False),
+)
 def _rate_adherence(g):
     """Lossy compressors given a target length: mean achieved / requested tokens"""
     asked = g["target_tokens"].astype(float)
@@ -202,16 +231,16 @@ def _rate_adherence(g):
     return float((g["compressed_tokens"][ok].astype(float) / asked[ok]).mean()) if ok.any() else None
 
 
-@metric("round_trip_rate", "percent", True, needs=("round_trip_ok",),
-        place=Place("round trip", 201, table=False))
+@metric("round_trip_rate", "percent", True, needs=("round_trip_ok",), place=Place("round trip", 201, table=False))
 def _round_trip_rate(g):
     """Lossless compressors: fraction of examples with decompress(compress(x)) == x (None for lossy ones)"""
     checked = g["round_trip_ok"].dropna()
     return float(checked.astype(bool).mean()) if len(checked) else None
 
 
-@metric("answer_retention", "percent", True, needs=("answer_retained",),
-        place=Place("answer retention", 200, table=False))
+@metric(
+    "answer_retention", "percent", True, needs=("answer_retained",), place=Place("answer retention", 200, table=False)
+)
 def _answer_retention(g):
     """Fraction of examples whose answer evidence survives verbatim in what the model reads (model-free upper bound)"""
     checked = g["answer_retained"].dropna()
@@ -225,60 +254,69 @@ def _codec_ms(g):
 
 
 # -- accuracy -------------------------------------------------------------------------------
-@metric("accuracy", "percent", True, needs=("correct",),
-        place=Place("accuracy (95% CI)", 20, always=True, optional=False, text=accuracy_ci))
+@metric(
+    "accuracy",
+    "percent",
+    True,
+    needs=("correct",),
+    place=Place("accuracy (95% CI)", 20, always=True, optional=False, text=accuracy_ci),
+)
 def _accuracy(g):
     """Fraction of examples the scorer marks correct"""
     return int(g["correct"].sum()) / len(g)
 
 
-@metric("ci_low", "percent", needs=("correct",),
-        place=Place(None, 21, always=True))
+@metric("ci_low", "percent", needs=("correct",), place=Place(None, 21, always=True))
 def _ci_low(g):
     """Lower end of accuracy's 95% Wilson interval"""
     return wilson(int(g["correct"].sum()), len(g))[0]
 
 
-@metric("ci_high", "percent", needs=("correct",),
-        place=Place(None, 22, always=True))
+@metric("ci_high", "percent", needs=("correct",), place=Place(None, 22, always=True))
 def _ci_high(g):
     """Upper end of accuracy's 95% Wilson interval"""
     return wilson(int(g["correct"].sum()), len(g))[1]
 
 
-@metric("majority_baseline", "percent", needs=("target",),
-        place=Place("majority", 30, always=True, optional=False, site=False))
+@metric(
+    "majority_baseline",
+    "percent",
+    needs=("target",),
+    place=Place("majority", 30, always=True, optional=False, site=False),
+)
 def _majority(g):
     """Accuracy of always answering the most frequent target of these examples"""
     return float(g["target"].value_counts().iloc[0]) / len(g)
 
 
-@metric("balanced_accuracy", "percent", True, needs=("correct", "target"),
-        place=Place(None, 204))
+@metric("balanced_accuracy", "percent", True, needs=("correct", "target"), place=Place(None, 204))
 def _balanced_accuracy(g):
     """Mean over targets of the accuracy on the examples with that target"""
     return float(g.groupby("target")["correct"].mean().mean())
 
 
-@metric("mean_score", "percent", True, needs=("score",),
-        place=Place(None, 202))
+@metric("mean_score", "percent", True, needs=("score",), place=Place(None, 202))
 def _mean_score(g):
     """Mean of the task's score in [0, 1] (equals accuracy for exact-match tasks)"""
     return _float_or_none(g["score"].astype(float).mean())
 
 
-@metric("edit_similarity", "percent", True, needs=("scores",),
-        place=Place("edit similarity", 203))
+@metric("edit_similarity", "percent", True, needs=("scores",), place=Place("edit similarity", 203))
 def _edit_similarity(g):
     """Mean character edit similarity of prediction and target (tasks that declare it)"""
     values = [s.get("edit_similarity") for s in g["scores"] if isinstance(s, dict)]
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
 
 
 # -- time --------------------------------------------------------------------------------------
-@metric("prefill_ms", "ms", False, needs=("prefill_seconds",),
-        place=Place("prefill ms", 60, always=True, optional=False, site=False))
+@metric(
+    "prefill_ms",
+    "ms",
+    False,
+    needs=("prefill_seconds",),
+    place=Place("prefill ms", 60, always=True, optional=False, site=False),
+)
 def _prefill_ms(g):
     """Mean measured prefill time per example (batch 1, best of 3), milliseconds"""
     return 1000 * float(g["prefill_seconds"].mean())

@@ -58,16 +58,25 @@ def _save(plt, fig, path) -> None:
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     """Indices of the points no other point dominates (higher or equal on both axes, higher on one),
     ordered by x."""
-    front = [i for i, (x, y) in enumerate(points)
-             if not any(a >= x and b >= y and (a > x or b > y) for a, b in points)]
+    front = [i for i, (x, y) in enumerate(points) if not any(a >= x and b >= y and (a > x or b > y) for a, b in points)]
     return sorted(front, key=lambda i: points[i])
 
 
 def _colors(names) -> dict:
     """One colour per compressor family (the name before ``@``), stable across panels."""
     families = sorted({n.partition("@")[0] for n in names} - {"raw"})
-    palette = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
-               "#bcbd22", "#7f7f7f"]
+    palette = [
+        "#1f77b4",
+        "#2ca02c",
+        "#d62728",
+        "#9467bd",
+        "#ff7f0e",
+        "#8c564b",
+        "#e377c2",
+        "#17becf",
+        "#bcbd22",
+        "#7f7f7f",
+    ]
     return {"raw": "#222222", **{f: palette[i % len(palette)] for i, f in enumerate(families)}}
 
 
@@ -85,13 +94,14 @@ def _label_offsets(ax, points: list[tuple], labels: list[str], size: float = 7) 
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     sx = box.width * fig.get_figwidth() * 72 / (x1 - x0)  # points per data unit
     sy = box.height * fig.get_figheight() * 72 / (y1 - y0)
-    placed, out = [], [0.0] * len(points)
+    placed: list[tuple[float, float, float, float]] = []  # (left, right, bottom, top) of each label placed
+    out = [0.0] * len(points)
     for i in sorted(range(len(points)), key=lambda i: (-points[i][1], points[i][0])):
         left = points[i][0] * sx + 6
         right = left + 0.6 * size * len(labels[i])
         for dy in (4, -10, 14, -20, 24, -30, 34, -40, 44, -50):
             bottom = points[i][1] * sy + dy
-            if not any(left < r and l < right and bottom < t and b < bottom + size + 2 for l, r, b, t in placed):
+            if not any(left < r and lo < right and bottom < t and b < bottom + size + 2 for lo, r, b, t in placed):
                 break
         placed.append((left, right, bottom, bottom + size + 2))
         out[i] = dy
@@ -110,8 +120,18 @@ def _panel(ax, rows: list[dict], colors: dict) -> None:
         low, high = r.get("ci_low"), r.get("ci_high")
         err = [[max(0.0, y - 100 * low)], [max(0.0, 100 * high - y)]] if low is not None and high is not None else None
         lossless = r.get("lossless") is not False
-        ax.errorbar([x], [y], yerr=err, fmt="o" if lossless else "^", color=color, markersize=7, capsize=3,
-                    markerfacecolor=color if lossless else "white", markeredgewidth=1.5, zorder=3)
+        ax.errorbar(
+            [x],
+            [y],
+            yerr=err,
+            fmt="o" if lossless else "^",
+            color=color,
+            markersize=7,
+            capsize=3,
+            markerfacecolor=color if lossless else "white",
+            markeredgewidth=1.5,
+            zorder=3,
+        )
         ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, dy), fontsize=7)
     front = pareto_front(points)
     ax.plot([points[i][0] for i in front], [points[i][1] for i in front], "--", color="#888888", zorder=2)
@@ -124,10 +144,12 @@ def _panel(ax, rows: list[dict], colors: dict) -> None:
 def _legend_handles():
     from matplotlib.lines import Line2D
 
-    return [Line2D([], [], marker="o", color="#444444", linestyle="", label="lossless"),
-            Line2D([], [], marker="^", color="#444444", markerfacecolor="white", linestyle="", label="lossy"),
-            Line2D([], [], linestyle="--", color="#888888", label="Pareto front"),
-            Line2D([], [], linestyle=":", color="#888888", label="majority class")]
+    return [
+        Line2D([], [], marker="o", color="#444444", linestyle="", label="lossless"),
+        Line2D([], [], marker="^", color="#444444", markerfacecolor="white", linestyle="", label="lossy"),
+        Line2D([], [], linestyle="--", color="#888888", label="Pareto front"),
+        Line2D([], [], linestyle=":", color="#888888", label="majority class"),
+    ]
 
 
 def leaderboard_plot(rows: list[dict], path) -> Path:
@@ -146,7 +168,7 @@ def leaderboard_plot(rows: list[dict], path) -> Path:
         ax.set_title(task, fontsize=10)
         ax.set_xlabel("attention-compute reduction, 1 − Σn_c²/Σn_raw² (%)", fontsize=8)
         ax.set_ylabel("accuracy (%), 95% CI", fontsize=8)
-    for ax in list(axes.flat)[len(tasks):]:
+    for ax in list(axes.flat)[len(tasks) :]:
         ax.set_visible(False)
     fig.legend(handles=_legend_handles(), fontsize=8, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
@@ -167,9 +189,16 @@ def stats_plot(rows: list[dict], path) -> Path:
         mine = sorted((r for r in rows if r["compressor"] == comp), key=lambda r: r["mean_tokens_raw"])
         lossless = mine[0].get("lossless_rate") is not None
         color = colors[comp.partition("@")[0]]
-        ax.plot([r["mean_tokens_raw"] for r in mine], [100 * r["length_reduction"] for r in mine],
-                marker=markers[i % len(markers)] if lossless else "^", color=color, label=comp, linewidth=1.2,
-                linestyle="-" if lossless else "--", markerfacecolor=color if lossless else "white")
+        ax.plot(
+            [r["mean_tokens_raw"] for r in mine],
+            [100 * r["length_reduction"] for r in mine],
+            marker=markers[i % len(markers)] if lossless else "^",
+            color=color,
+            label=comp,
+            linewidth=1.2,
+            linestyle="-" if lossless else "--",
+            markerfacecolor=color if lossless else "white",
+        )
     lengths = {}  # a task's label sits at the length its largest sample measured
     for r in sorted(rows, key=lambda r: r.get("examples") or 0):
         lengths[r["task"]] = r["mean_tokens_raw"]
@@ -182,12 +211,17 @@ def stats_plot(rows: list[dict], path) -> Path:
         ax.tick_params(axis="x", which="minor", labelsize=7)
     for task, x in lengths.items():
         ax.text(x, 1.01, task, transform=ax.get_xaxis_transform(), rotation=40, fontsize=7, ha="left", va="bottom")
-    ax.set_xlabel("context length: mean raw prompt tokens of the task" + (" (log scale)" if ax.get_xscale() == "log" else ""))
+    ax.set_xlabel(
+        "context length: mean raw prompt tokens of the task" + (" (log scale)" if ax.get_xscale() == "log" else "")
+    )
     ax.set_ylabel("length reduction, mean of 1 − n_c/n_raw (%)")
     mixed = len({r.get("examples") for r in rows}) > 1
-    ax.set_title(f"tokenizer {', '.join(sorted({str(r.get('tokenizer')) for r in rows}))}: solid = lossless, dashed = "
-                 "lossy" + ("\nrows measured on fewer examples sit at their own sample's mean length" if mixed else ""),
-                 fontsize=9, pad=40)
+    ax.set_title(
+        f"tokenizer {', '.join(sorted({str(r.get('tokenizer')) for r in rows}))}: solid = lossless, dashed = "
+        "lossy" + ("\nrows measured on fewer examples sit at their own sample's mean length" if mixed else ""),
+        fontsize=9,
+        pad=40,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     _save(plt, fig, path)

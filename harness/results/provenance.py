@@ -22,13 +22,28 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import overload
 
 RUN_META = "run_meta.json"
 #: how ``run_meta.json`` records a run started from Python: ``python: harness.evaluate(...)``
 PYTHON_CALL = "python: "
 #: the packages whose versions decide the numbers (plus every installed ltsc-bench plugin)
-PACKAGES = ("ltsc-bench", "numpy", "pandas", "torch", "transformers", "peft", "accelerate", "tiktoken", "quicktok-v1",
-            "llmlingua", "delta-ltsc", "duckdb", "tabulate", "matplotlib")
+PACKAGES = (
+    "ltsc-bench",
+    "numpy",
+    "pandas",
+    "torch",
+    "transformers",
+    "peft",
+    "accelerate",
+    "tiktoken",
+    "quicktok-v1",
+    "llmlingua",
+    "delta-ltsc",
+    "duckdb",
+    "tabulate",
+    "matplotlib",
+)
 
 
 def git_commit() -> str | None:
@@ -38,8 +53,13 @@ def git_commit() -> str | None:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("+dirty" if dirty else "")
@@ -55,7 +75,7 @@ def _plugins() -> list[str]:
 
 
 def package_versions() -> dict:
-    out = {"python": platform.python_version()}
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for name in (*PACKAGES, *_plugins()):
         try:
             out[name] = metadata.version(name)
@@ -118,13 +138,22 @@ def portable_path(path: str, cwd: str | None = None) -> str:
     return "<abs>/" + (os.path.basename(path) or "")
 
 
+@overload
+def portable_command(command: str, cwd: str | None = None) -> str: ...
+
+
+@overload
+def portable_command(command: str | None, cwd: str | None = None) -> str | None: ...
+
+
 def portable_command(command: str | None, cwd: str | None = None) -> str | None:
     """A shell command with every absolute path in it (an argument, or an ``--opt=PATH`` value) made portable."""
     if not command:
         return command
     if command.startswith(PYTHON_CALL):  # a Python call (``evaluate(...)``): its quoted absolute paths only
-        return re.sub(r"(['\"])(hf:)?(/[^'\"]*)\1",
-                      lambda m: m[1] + (m[2] or "") + portable_path(m[3], cwd) + m[1], command)
+        return re.sub(
+            r"(['\"])(hf:)?(/[^'\"]*)\1", lambda m: m[1] + (m[2] or "") + portable_path(m[3], cwd) + m[1], command
+        )
     try:
         words = shlex.split(command)
     except ValueError:
@@ -136,7 +165,7 @@ def portable_command(command: str | None, cwd: str | None = None) -> str | None:
             out.append(word)
             continue
         scheme = "hf:" if value.startswith("hf:") else ""  # a model or tokenizer named by its directory
-        out.append(f"{opt}{eq}{scheme}{portable_path(value[len(scheme):], cwd)}")
+        out.append(f"{opt}{eq}{scheme}{portable_path(value[len(scheme) :], cwd)}")
     return shlex.join(out)
 
 
@@ -166,9 +195,13 @@ def invocation(command: str | None, started: float) -> dict:
     ``time.perf_counter()`` value) and the environment."""
     wall = time.perf_counter() - started
     finished = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    return {"command": portable_command(command),
-            "started_utc": (finished - datetime.timedelta(seconds=round(wall))).isoformat(),
-            "finished_utc": finished.isoformat(), "wall_seconds": round(wall, 1), **environment()}
+    return {
+        "command": portable_command(command),
+        "started_utc": (finished - datetime.timedelta(seconds=round(wall))).isoformat(),
+        "finished_utc": finished.isoformat(),
+        "wall_seconds": round(wall, 1),
+        **environment(),
+    }
 
 
 def record_run(output, started: float, command: str | None = None) -> dict:
@@ -180,6 +213,7 @@ def record_run(output, started: float, command: str | None = None) -> dict:
         meta = json.loads(path.read_text()) if path.exists() else {}
     except (OSError, ValueError):
         meta = {}
-    invocations = meta.get("invocations") if isinstance(meta, dict) and isinstance(meta.get("invocations"), list) else []
+    found = meta.get("invocations") if isinstance(meta, dict) else None
+    invocations = found if isinstance(found, list) else []
     path.write_text(json.dumps({"invocations": [*invocations, entry]}, indent=2) + "\n")
     return entry

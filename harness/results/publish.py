@@ -39,7 +39,16 @@ from pathlib import Path
 from ..core.errors import HarnessError
 from .layouts import PUBLISH_META, PUBLISHED_RECORDS, merge_dirs, write_records_gz  # noqa: F401  (write_records_gz: re-exported)
 from .leaderboard import compute_rows, render
-from .provenance import RUN_META, command_line, environment, portable_command, portable_json, portable_meta, portable_path, utc_now
+from .provenance import (
+    RUN_META,
+    command_line,
+    environment,
+    portable_command,
+    portable_json,
+    portable_meta,
+    portable_path,
+    utc_now,
+)
 from .records import writer_pid
 
 #: leaderboard files: extension -> format
@@ -47,8 +56,10 @@ TABLES = {"md": "markdown", "csv": "csv", "tex": "latex", "json": "json"}
 PLOT = "leaderboard.png"
 COPIED = ("run_config.json", RUN_META, "stats.md", "stats.json")
 #: the first paragraph of a partial folder's README (``publish --partial`` of a run still being written)
-PARTIAL_NOTICE = ("**Partial:** the run was still writing when this folder was published; the tables cover only the "
-                  "records written by then and are not final.")
+PARTIAL_NOTICE = (
+    "**Partial:** the run was still writing when this folder was published; the tables cover only the "
+    "records written by then and are not final."
+)
 
 
 def _check_dest(dest: Path, source: Path) -> None:
@@ -57,8 +68,9 @@ def _check_dest(dest: Path, source: Path) -> None:
     if dest.exists() and not dest.is_dir():
         raise HarnessError(f"{dest} exists and is not a directory; pass a new folder, e.g. results/NAME")
     if dest.is_dir() and any(dest.iterdir()) and not (dest / PUBLISHED_RECORDS).is_file():
-        raise HarnessError(f"{dest} exists, is not empty and is not a published results folder; "
-                           "pass a new folder or delete it")
+        raise HarnessError(
+            f"{dest} exists, is not empty and is not a published results folder; pass a new folder or delete it"
+        )
 
 
 def _same_place(a: str, b: str) -> bool:
@@ -75,16 +87,20 @@ def _check_origin(dest: Path, source: str, force: bool) -> None:
         return
     theirs = earlier.get("source")
     if isinstance(theirs, str) and not _same_place(theirs, source):
-        raise HarnessError(f"{dest} was published from {theirs}, not {source}; publishing would replace its records "
-                           "and tables: pass --force to replace them, or publish into a new folder")
+        raise HarnessError(
+            f"{dest} was published from {theirs}, not {source}; publishing would replace its records "
+            "and tables: pass --force to replace them, or publish into a new folder"
+        )
 
 
 def _check_writer(run_dir: Path, partial: bool) -> bool:
     """Whether ``run_dir`` is still being written by a run; refused unless ``partial``."""
     pid = writer_pid(run_dir)
     if pid is not None and not partial:
-        raise HarnessError(f"{run_dir} is still being written by a run (PID {pid}); publish it when the run has "
-                           "finished, or pass --partial to publish the records written so far, marked partial")
+        raise HarnessError(
+            f"{run_dir} is still being written by a run (PID {pid}); publish it when the run has "
+            "finished, or pass --partial to publish the records written so far, marked partial"
+        )
     return pid is not None
 
 
@@ -100,15 +116,19 @@ def provenance_lines(meta: dict | None, published_env: dict | None = None) -> li
         what = f"run {i} of {len(runs)}: " if len(runs) > 1 else ""
         command = portable_command(run.get("command"), run.get("cwd"))  # older run_meta.json held the cwd
         lines.append(f"- {what}command: {_fence(command or '(not started from the shell)')}")
-        lines.append(f"  - started {run.get('started_utc')}, finished {run.get('finished_utc')}, "
-                     f"wall time {run.get('wall_seconds')} s")
+        lines.append(
+            f"  - started {run.get('started_utc')}, finished {run.get('finished_utc')}, "
+            f"wall time {run.get('wall_seconds')} s"
+        )
     env = runs[-1] if runs else (published_env or environment())
     if not runs:
         lines.append("- the run did not record its command (no run_meta.json); environment below is the publisher's")
     mach = env.get("machine") or {}
     lines.append(f"- git commit: `{env.get('git_commit')}`")
-    lines.append(f"- machine: {mach.get('cpu')}, {mach.get('cpu_count')} CPU cores, GPU: "
-                 f"{', '.join(mach.get('gpus') or []) or 'none'}; {mach.get('platform')}")
+    lines.append(
+        f"- machine: {mach.get('cpu')}, {mach.get('cpu_count')} CPU cores, GPU: "
+        f"{', '.join(mach.get('gpus') or []) or 'none'}; {mach.get('platform')}"
+    )
     packages = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items() if v)
     lines.append(f"- packages: {packages}")
     return lines
@@ -122,22 +142,40 @@ def _readme(dest: Path, rows: list[dict], n_records: int, meta: dict | None, inf
         parts += [PARTIAL_NOTICE, ""]
     if info.get("note"):
         parts += [info["note"].strip(), ""]
-    made = f"Published {info['published_utc']} with {_fence(info['command'])}" if info.get("command") else \
-        f"Published from `{info['source']}`"
+    made = (
+        f"Published {info['published_utc']} with {_fence(info['command'])}"
+        if info.get("command")
+        else f"Published from `{info['source']}`"
+    )
     if info.get("rendered_utc"):
         made += f"; re-rendered {info['rendered_utc']} with {_fence(info['rendered_command'])}"
-    parts += [f"{len(rows)} cells ({', '.join(tasks)}), {n_records} evaluated examples. {made}.", "",
-              "## How it was produced", ""]
-    parts += provenance_lines(meta) + ["", "## Leaderboard", "", render(rows, "markdown"), "", f"![accuracy against "
-              f"attention-compute reduction]({PLOT})", ""]
+    parts += [
+        f"{len(rows)} cells ({', '.join(tasks)}), {n_records} evaluated examples. {made}.",
+        "",
+        "## How it was produced",
+        "",
+    ]
+    parts += provenance_lines(meta) + [
+        "",
+        "## Leaderboard",
+        "",
+        render(rows, "markdown"),
+        "",
+        f"![accuracy against attention-compute reduction]({PLOT})",
+        "",
+    ]
     if stats:
         parts += ["## Model-free compression statistics", "", stats.strip(), ""]
-    parts += ["## Files", "",
-              f"`leaderboard.md`, `.csv`, `.tex` (booktabs), `.json`; `{PLOT}`; `{PUBLISHED_RECORDS}` (every record, one "
-              "JSON object a line); `examples.jsonl.gz` (what each model read on a few examples per task, for the "
-              "site's drill-down); the run's `run_config.json` and `run_meta.json`. The tables are re-rendered from "
-              f"the records by {_fence(f'ltsc-bench leaderboard {name}')} (a test checks they are identical), "
-              f"and {_fence(f'ltsc-bench compare {name} NEW_RUN')} gates a new run against them.", ""]
+    parts += [
+        "## Files",
+        "",
+        f"`leaderboard.md`, `.csv`, `.tex` (booktabs), `.json`; `{PLOT}`; `{PUBLISHED_RECORDS}` (every record, one "
+        "JSON object a line); `examples.jsonl.gz` (what each model read on a few examples per task, for the "
+        "site's drill-down); the run's `run_config.json` and `run_meta.json`. The tables are re-rendered from "
+        f"the records by {_fence(f'ltsc-bench leaderboard {name}')} (a test checks they are identical), "
+        f"and {_fence(f'ltsc-bench compare {name} NEW_RUN')} gates a new run against them.",
+        "",
+    ]
     return "\n".join(parts)
 
 
@@ -158,8 +196,13 @@ def _publication(dest: Path, run_dir: Path, source: str, partial: bool) -> dict:
     command = command_line("publish") or shlex.join(["ltsc-bench", "publish", str(run_dir), str(dest)])
     command, now = portable_command(command), utc_now()
     earlier = _read_json(run_dir / PUBLISH_META) or {}
-    info = {"source": source, "note": earlier.get("note"), "partial": partial or bool(earlier.get("partial")),
-            "published_utc": now, "command": command}
+    info = {
+        "source": source,
+        "note": earlier.get("note"),
+        "partial": partial or bool(earlier.get("partial")),
+        "published_utc": now,
+        "command": command,
+    }
     if dest.resolve() == run_dir.resolve():  # re-rendered in place: the publication it re-renders is kept
         first = earlier.get("command"), earlier.get("published_utc")
         if not all(first):  # written before publish.json recorded them: its README said
@@ -223,7 +266,8 @@ def publish(run_dir, dest, note: str | None = None, notify=None, *, force: bool 
         info["note"] = note
     rows = compute_rows(records)
     stats = (run_dir / "stats.md").read_text() if (run_dir / "stats.md").is_file() else None
-    out, moved = _staging(dest), []
+    out = _staging(dest)
+    moved: list[str] = []
     try:
         _write_folder(out, run_dir, records, rows)
         (out / PUBLISH_META).write_text(json.dumps(info, indent=2) + "\n")
@@ -239,8 +283,10 @@ def publish(run_dir, dest, note: str | None = None, notify=None, *, force: bool 
     except OSError as exc:
         why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         state = f"only {', '.join(moved)} in {dest} were replaced" if moved else f"nothing in {dest} was changed"
-        raise HarnessError(f"cannot write {dest}: {why} (writing {Path(exc.filename or '').name or 'a file'}); "
-                           f"{state}: free space, or pass a writable folder") from None
+        raise HarnessError(
+            f"cannot write {dest}: {why} (writing {Path(exc.filename or '').name or 'a file'}); "
+            f"{state}: free space, or pass a writable folder"
+        ) from None
     finally:
         shutil.rmtree(out, ignore_errors=True)
     if writing and notify:

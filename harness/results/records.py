@@ -21,8 +21,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..data.assets import logical_tokenizer
 from ..core.errors import HarnessError
+from ..data.assets import logical_tokenizer
 from .lock import LOCK_FILE, RunLock, holder_pid, writer_pid  # noqa: F401  (re-exported: the lock lives in lock.py)
 
 RECORDS_FILE = "records.jsonl"
@@ -84,8 +84,16 @@ class Record:
 
 
 #: field -> accepted types; a record missing one, or with another type, is rejected by :func:`check_record`
-REQUIRED = {"cell": str, "example_id": str, "task": str, "compressor": str, "model": str, "correct": bool,
-            "input_tokens": int, "raw_tokens": int}
+REQUIRED = {
+    "cell": str,
+    "example_id": str,
+    "task": str,
+    "compressor": str,
+    "model": str,
+    "correct": bool,
+    "input_tokens": int,
+    "raw_tokens": int,
+}
 
 
 #: what the store itself needs of a record (resume bookkeeping)
@@ -100,8 +108,10 @@ def check_record(rec: dict, where: str, required: dict = REQUIRED) -> None:
             raise HarnessError(f"{where}: corrupt record: it has no {key!r} field; fix or delete that line")
         value = rec[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise HarnessError(f"{where}: corrupt record: field {key!r} must be {kind.__name__}, got {value!r}; "
-                              "fix or delete that line")
+            raise HarnessError(
+                f"{where}: corrupt record: field {key!r} must be {kind.__name__}, got {value!r}; "
+                "fix or delete that line"
+            )
     problem = _impossible(rec) if "input_tokens" in required else None
     if problem:
         raise HarnessError(f"{where}: corrupt record: {problem}; fix or delete that line")
@@ -141,7 +151,8 @@ def _impossible(rec: dict) -> str | None:
 def upgrade(rec: dict) -> dict:
     """A record as this version writes it: a legacy machine-specific tokenizer name (a converted model's cache
     path) becomes its logical name, in the record and its configuration. Cell ids stay as they were written."""
-    for holder in (rec, rec.get("config") if isinstance(rec.get("config"), dict) else {}):
+    config = rec.get("config")
+    for holder in (rec, config if isinstance(config, dict) else {}):
         name = holder.get("tokenizer")
         if isinstance(name, str) and logical_tokenizer(name) != name:
             holder["tokenizer"] = logical_tokenizer(name)
@@ -178,8 +189,11 @@ def read_records(path: Path, repair: bool = False, required: dict = REQUIRED) ->
         out.append(rec)
     if duplicates and (str(path), duplicates) not in _WARNED:  # once per process, however often it is read
         _WARNED.add((str(path), duplicates))
-        print(f"ltsc-bench: warning: {path}: {duplicates} duplicate record(s) of the same cell and example ignored "
-              "(each counted once)", file=sys.stderr)
+        print(
+            f"ltsc-bench: warning: {path}: {duplicates} duplicate record(s) of the same cell and example ignored "
+            "(each counted once)",
+            file=sys.stderr,
+        )
     return out
 
 
@@ -206,8 +220,10 @@ def _truncate(path: Path, end: int) -> None:
 
 def _write_error(path: Path, exc: OSError) -> HarnessError:
     why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return HarnessError(f"cannot write {path}: {why}; the records written so far are kept, and rerunning the same "
-                        "command resumes after freeing space (or pass another --output)")
+    return HarnessError(
+        f"cannot write {path}: {why}; the records written so far are kept, and rerunning the same "
+        "command resumes after freeing space (or pass another --output)"
+    )
 
 
 class RecordStore:

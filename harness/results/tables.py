@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.errors import HarnessError, missing_package
 
@@ -74,8 +74,14 @@ def _escape_markdown(rows: list[dict]) -> list[dict]:
     return [{k: v.replace("|", "\\|") if isinstance(v, str) else v for k, v in r.items()} for r in rows]
 
 
-def render_rows(rows: list[dict], fmt: str = "markdown", *, display: Callable[[list[dict]], list[dict]] | None = None,
-                empty: str = "(no rows)", floatfmt: str = ".4g") -> str:
+def render_rows(
+    rows: list[dict],
+    fmt: str = "markdown",
+    *,
+    display: Callable[[list[dict]], list[dict]] | None = None,
+    empty: str = "(no rows)",
+    floatfmt: str = ".4g",
+) -> str:
     """Render ``rows`` in ``fmt``; ``display(rows)`` gives the human-readable version for drawn tables."""
     if fmt == "json":
         return to_json(rows)
@@ -92,7 +98,9 @@ def render_rows(rows: list[dict], fmt: str = "markdown", *, display: Callable[[l
         return empty
     if fmt == "markdown":
         shown = _escape_markdown(shown)
-    table = tabulate(shown, headers="keys", tablefmt=_TABULATE[fmt], floatfmt=floatfmt, disable_numparse=display is not None)
+    table = tabulate(
+        shown, headers="keys", tablefmt=_TABULATE[fmt], floatfmt=floatfmt, disable_numparse=display is not None
+    )
     if fmt == "latex":
         for char, latex in _LATEX.items():
             table = table.replace(char, latex)

@@ -51,14 +51,17 @@ class Browser:
     """One headless Chromium with one page target; use as a context manager."""
 
     def __init__(self, executable: str | None = None, width: int = 1280, height: int = 900, timeout: float = 30):
-        self.executable = executable or find_chromium()
-        if not self.executable:
+        found = executable or find_chromium()
+        if not found:
             raise HarnessError(
                 "no Chromium found; run scripts/install_browser.sh (Debian: apt-get install chromium) "
                 "or set LTSC_CHROMIUM to its path"
             )
+        self.executable: str = found
         self.timeout, self.size = timeout, (width, height)
-        self._id, self._events, self._replies = 0, [], {}
+        self._id = 0
+        self._events: list[dict] = []
+        self._replies: dict[int, dict] = {}
         self._inbox: queue.Queue = queue.Queue()
 
     # -- process and transport -------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import partial
 
 from .html import Column, definition_list, esc, link, page, table, tag
 from .pages import row_label
@@ -211,6 +212,15 @@ def example_page(folder, task: str, ids: list[str], k: int, views: dict, records
     return page(f"{task} · {example_id}", body, root, crumbs)
 
 
+def _example_link(task: str, example_id: str) -> str:
+    return link(example_path(task, example_id), example_id)
+
+
+def _example_mark(records: dict, cell: str, example_id: str) -> str:
+    """The mark of ``example_id`` in ``cell`` (empty when the cell has no record of it)."""
+    return _mark(records.get((cell, example_id)))
+
+
 def _mark(rec: dict | None) -> str:
     if rec is None:
         return ""
@@ -228,11 +238,9 @@ def example_pages(folder) -> tuple[str, dict[str, str]]:
         for k, example_id in enumerate(ids):
             pages[example_path(task, example_id)] = example_page(folder, task, ids, k, by_id[example_id], records)
         rows = [r for r in folder.data["rows"] if r["task"] == task]
-        cols = [Column("example", lambda e, t=task: link(example_path(t, e), e), html=True, value=lambda e: None)]
+        cols = [Column("example", partial(_example_link, task), html=True, value=lambda e: None)]
         cols += [
-            Column(
-                row_label(r, rows), (lambda e, c=r["cell"]: _mark(records.get((c, e)))), html=True, value=lambda e: None
-            )
+            Column(row_label(r, rows), partial(_example_mark, records, r["cell"]), html=True, value=lambda e: None)
             for r in rows
         ]
         sections.append(tag("h3", esc(task), id=f"examples-{slug(task)}") + table(cols, ids))

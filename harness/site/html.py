@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 CSS, JS = "style.css", "site.js"
 
@@ -27,7 +28,7 @@ def link(href: str, text: str, **attrs) -> str:
     return tag("a", esc(text), href=href, **attrs)
 
 
-def page(title: str, body: str, root: str, crumbs: list[tuple[str, str]] = ()) -> str:
+def page(title: str, body: str, root: str, crumbs: Sequence[tuple[str, str]] = ()) -> str:
     """A whole page: ``root`` is the relative path to the site's top folder ("" or "../" ...); ``crumbs``
     are (href, text) pairs for the breadcrumb trail after the index."""
     trail = " / ".join([link(f"{root}index.html", "results")] + [link(h, t) if h else esc(t) for h, t in crumbs])
@@ -64,8 +65,9 @@ class Column:
     ``filter``: the column gets a filter menu (with JavaScript)."""
 
     header: str
-    text: Callable[[dict], object]
-    value: Callable[[dict], object] | None = None
+    #: functions of one row: a dict (leaderboard, statistics), a list of cells (a README table), an example id
+    text: Callable[[Any], object]
+    value: Callable[[Any], object] | None = None
     filter: bool = False
     html: bool = False  # ``text`` returns markup (already escaped)
 
@@ -78,7 +80,7 @@ def _sort_key(value) -> str | None:
     return None
 
 
-def table(columns: list[Column], rows: list[dict], caption: str = "", id_: str | None = None) -> str:
+def table(columns: list[Column], rows: Sequence[Any], caption: str = "", id_: str | None = None) -> str:
     """A sortable (and, where columns ask, filterable) table: plain HTML that reads without JavaScript."""
     head = "".join(tag("th", esc(c.header), scope="col", data_filter="1" if c.filter else None) for c in columns)
     body = []
@@ -87,7 +89,7 @@ def table(columns: list[Column], rows: list[dict], caption: str = "", id_: str |
         for c in columns:
             shown = c.text(r)
             key = _sort_key(c.value(r) if c.value else shown)
-            cells.append(tag("td", shown if c.html else esc(shown), data_v=key))
+            cells.append(tag("td", str(shown) if c.html else esc(shown), data_v=key))
         body.append(tag("tr", "".join(cells)))
     cap = tag("caption", esc(caption)) if caption else ""
     inner = cap + tag("thead", tag("tr", head)) + tag("tbody", "\n".join(body))

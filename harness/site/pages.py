@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from ..results.leaderboard import metric_columns
@@ -14,6 +15,15 @@ def _compressor(r: dict) -> str:
     """The compressor, with the model's training input when it is not the compressor's own output."""
     trained = r.get("trained_on") or "self"
     return r["compressor"] + {"self": "", "raw": " (raw-trained model)"}.get(trained, f" (trained on {trained})")
+
+
+def _field(name: str, r: dict) -> object:
+    return r.get(name)
+
+
+def _formatted_field(fmt: dict[str, str], name: str, r: dict) -> str:
+    """The field ``name`` of ``r`` in its display format (``fmt``, by field name; default ``number``)."""
+    return format_value(fmt.get(name, "number"), r.get(name))
 
 
 LEADERBOARD = [
@@ -29,8 +39,7 @@ def leaderboard_columns(rows: list[dict]) -> list[Column]:
     placed on the site's leaderboard where it declared (:class:`harness.metrics.Place`)."""
     config = [CONFIG] if any(r.get("config_diff") for r in rows) else []
     metrics = [
-        Column(header, text, lambda r, field=field: r.get(field))
-        for header, field, text in metric_columns(rows, "site")
+        Column(header, text, functools.partial(_field, field)) for header, field, text in metric_columns(rows, "site")
     ]
     return LEADERBOARD + config + metrics
 
@@ -214,8 +223,8 @@ def stats_page(folder) -> str:
     cols = [
         Column(
             k,
-            (lambda r, k=k: format_value(fmt.get(k, "number"), r.get(k))),
-            (lambda r, k=k: r.get(k)),
+            functools.partial(_formatted_field, fmt, k),
+            functools.partial(_field, k),
             filter=k in ("task", "compressor"),
         )
         for k in keys

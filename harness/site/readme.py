@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from .html import Column, esc, table, tag
 
@@ -27,14 +28,19 @@ def _cells(line: str) -> list[str]:
 
 def _table(lines: list[str]) -> str:
     header, rows = _cells(lines[0]), [_cells(x) for x in lines[2:]]
-    columns = [
-        Column(h, (lambda r, k=k: r[k] if k < len(r) else ""), (lambda r, k=k: _number(r[k] if k < len(r) else "")))
-        for k, h in enumerate(header)
-    ]
+    columns = [Column(h, partial(_cell, k), partial(_cell_number, k)) for k, h in enumerate(header)]
     return table(columns, [list(r) for r in rows])
 
 
-def _number(text: str):
+def _cell(k: int, row: list[str]) -> str:
+    return row[k] if k < len(row) else ""
+
+
+def _cell_number(k: int, row: list[str]) -> float | None:
+    return _number(_cell(k, row))
+
+
+def _number(text: str) -> float | None:
     """A cell's sort value: the leading number of ``1,049,966``, ``12.5%``, ``0.80x`` (None for text)."""
     m = re.match(r"^[+-]?\d[\d,]*(\.\d+)?", text.strip())
     return float(m.group(0).replace(",", "")) if m else None
@@ -44,7 +50,8 @@ def _block(lines: list[str]) -> str:
     if len(lines) > 1 and lines[0].lstrip().startswith("|") and set(lines[1].replace("|", "").strip()) <= set("-: "):
         return _table(lines)
     if all(x.lstrip().startswith("- ") or x.startswith("  ") for x in lines) and lines[0].startswith("- "):
-        items, current = [], []
+        items: list[list[str]] = []
+        current: list[str] = []
         for x in lines:
             if x.startswith("- ") and current:
                 items.append(current)
@@ -65,7 +72,8 @@ def render(text: str, skip_title: bool = True) -> str:
     lines = [x for x in text.splitlines() if not x.startswith("![")]
     if skip_title and lines and lines[0].startswith("# "):
         lines = lines[1:]
-    blocks, current = [], []
+    blocks: list[list[str]] = []
+    current: list[str] = []
     for line in lines + [""]:
         if not line.strip() or (line.startswith("#") and not current):
             if current:
@@ -81,7 +89,8 @@ def render(text: str, skip_title: bool = True) -> str:
 
 def sections(text: str) -> dict[str, str]:
     """``## heading`` -> its text; "" -> the text before the first one (the ``# title`` line left out)."""
-    out, current = {}, ""
+    out: dict[str, str] = {}
+    current = ""
     for line in text.splitlines():
         if line.startswith("## "):
             current = line[3:].strip()

@@ -11,15 +11,19 @@ hold there, e.g. after re-tokenizing text).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 #: alignments larger than this (raw x output tokens) fall back from an exact LCS to a greedy subsequence match
 LCS_CELLS = 4_000_000
 
+T = TypeVar("T")
+K = TypeVar("K")
 
-def _runs(items: Sequence, key) -> list[tuple[object, list]]:
+
+def _runs(items: Sequence[T], key: Callable[[T], K]) -> list[tuple[K, list[T]]]:
     """Consecutive items with the same ``key(item)``, as (key, items)."""
-    out: list[tuple[object, list]] = []
+    out: list[tuple[K, list[T]]] = []
     for item in items:
         k = key(item)
         if out and out[-1][0] == k:
