@@ -1,8 +1,9 @@
 # Quick start: `make bench` runs the default benchmark suite, `make test` the tests.
-# Both create .venv on first use (scripts/bootstrap.sh).
+# Both create .venv on first use (scripts/bootstrap.sh). `make lint`: ruff (lint, format) and mypy, as CI runs them.
 VENV ?= .venv
+LINTED = harness tasks baselines tests benchmarks results/regenerate.py examples
 
-.PHONY: setup bench test
+.PHONY: setup bench test lint
 setup:
 	@./scripts/bootstrap.sh
 
@@ -11,3 +12,8 @@ bench: setup
 
 test: setup
 	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
