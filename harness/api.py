@@ -116,7 +116,7 @@ def default_output(cfg: RunConfig, suite: bool) -> Path:
 def check_tasks(cfg: RunConfig, notify: Callable[[str], None]) -> None:
     """Before any output: every task's data is present (its first test example loads), and a count the user set
     above what a task supplies gets one note; the task then supplies what it has (:meth:`Task.examples` caps it)."""
-    from .core.spec import Spec
+    from .engine.stats import task_label
     from .tasks import build_task
     from .tasks.base import size_note
 
@@ -131,9 +131,7 @@ def check_tasks(cfg: RunConfig, notify: Callable[[str], None]) -> None:
         for split, n, flag, unset in asked:
             supply = task.supply(split) if n != unset else None  # a default larger than a small pool: no note
             if supply is not None and n > supply:
-                notify(
-                    size_note(str(Spec(task.name, task.params)), split, n, supply, flag, task.cap(split) is not None)
-                )
+                notify(size_note(task_label(task), split, n, supply, flag, task.cap(split) is not None))
 
 
 def _stderr(message: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core.errors import missing_package
 from .layouts import PUBLISHED_RECORDS, merge_dirs, read_dir, records_file  # noqa: F401  (re-exported)
-from .metrics import Place, accuracy_ci, compute, format_value, get_metric, placed, wilson  # noqa: F401  (re-exported)
+from .metrics import Metric, Place, accuracy_ci, compute, format_value, get_metric, placed, wilson  # noqa: F401  (re-exported)
 from .tables import json_safe
 
 #: rows with the same values here are told apart by the configuration fields in which they differ
@@ -39,9 +39,10 @@ DERIVED = {
 }
 
 
-def row_fields() -> list[str]:
+def row_fields(always: list[Metric] | None = None) -> list[str]:
     """The metric fields of every JSON row, in order: the metrics placed ``always`` and the derived columns."""
-    places = {m.name: m.place for m in placed(always=True) if m.place is not None} | DERIVED  # placed: all have one
+    always = placed(always=True) if always is None else always
+    places = {m.name: m.place for m in always if m.place is not None} | DERIVED  # placed: all have one
     return sorted(places, key=lambda name: places[name].order)
 
 
@@ -77,14 +78,16 @@ def _lossless(first, g) -> bool | None:
     return None
 
 
-def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
+def cell_row(cell: str, g, extra: tuple[str, ...] = (), layout: tuple | None = None) -> dict:
     """The leaderboard row of one cell's records: every metric placed on the leaderboard where it declared
     (:class:`~harness.metrics.Place`), the derived columns empty until :func:`compute_rows` fills them, and the
-    cell's identity (``extra``: further metric names, always included)."""
+    cell's identity (``extra``: further metric names, always included; ``layout``: :func:`_row_layout`, computed
+    once per leaderboard)."""
+    always, fields, sometimes = layout or _row_layout()
     first = g.iloc[0]
-    always = compute([m.name for m in placed(always=True)], g)
+    values = compute([m.name for m in always], g)
     row = {"task": first["task"], "compressor": first["compressor"], "model": first["model"]}
-    row.update({name: always.get(name) for name in row_fields()})
+    row.update({name: values.get(name) for name in fields})
     trained_on = first["trained_on"] if "trained_on" in g else None
     row["trained_on"] = trained_on if isinstance(trained_on, str) else "self"
     row.update(
@@ -95,12 +98,18 @@ def cell_row(cell: str, g, extra: tuple[str, ...] = ()) -> dict:
         cell=cell,
         lossless=_lossless(first, g),
     )
-    for m in placed(always=False):
+    for m in sometimes:
         value = m(g)
         if value is not None:
             row[m.name] = value
     row.update(compute(extra, g))
     return row
+
+
+def _row_layout() -> tuple[list[Metric], list[str], list[Metric]]:
+    """The metrics in every row, the row's metric fields in order, the metrics in rows where they have a value."""
+    always = placed(always=True)
+    return always, row_fields(always), placed(always=False)
 
 
 def _flat(config: dict, prefix: str = "") -> dict:
@@ -153,7 +162,8 @@ def compute_rows(records: list[dict], metrics: tuple[str, ...] = ()) -> list[dic
         get_metric(name)  # an unknown name fails before any work
     df = _pandas().DataFrame(records)
     cells = list(df.groupby("cell", sort=False))
-    rows = [cell_row(cell, g, tuple(metrics)) for cell, g in cells]
+    layout = _row_layout()
+    rows = [cell_row(cell, g, tuple(metrics), layout) for cell, g in cells]
     rows.sort(key=lambda r: (r["task"], r["model"], not is_raw(r["compressor"]), r["compressor"]))
     raw = {r["comparison"]: r for r in rows if is_raw(r["compressor"])}
     for r in rows:

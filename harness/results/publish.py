@@ -275,7 +275,6 @@ def publish(run_dir, dest, note: str | None = None, notify=None, *, force: bool 
         if (dest / EXAMPLES_FILE).is_file():  # kept when it covers the same cells
             shutil.copyfile(dest / EXAMPLES_FILE, out / EXAMPLES_FILE)
         store(out, records, run_dir, notify)
-        moved = []
         dest.mkdir(exist_ok=True)
         for path in sorted(out.iterdir()):
             os.replace(path, dest / path.name)
