@@ -87,6 +87,8 @@ def configure(
             if suite
             else RunConfig(tasks=list(default_suite.TASKS), compressors=list(default_suite.COMPRESSORS))
         )
+    if train is not None and not isinstance(train, (dict, TrainConfig)):
+        raise HarnessError(f"train must be a TrainConfig or a dict of its fields (e.g. dict(steps=20)), got {train!r}")
     if isinstance(train, dict):
         unknown = sorted(set(train) - {f.name for f in fields(TrainConfig)})
         if unknown:

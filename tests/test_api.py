@@ -53,6 +53,8 @@ def test_evaluate_refuses_bad_options_before_any_output(tmp_path):
 
     with pytest.raises(HarnessError, match="evaluate\\(\\) has no option 'stepz'"):
         evaluate(**SMALL, output=tmp_path / "a", stepz=3)
+    with pytest.raises(HarnessError, match="train must be a TrainConfig or a dict of its fields"):
+        evaluate(**{**SMALL, "train": 5}, output=tmp_path / "t")
     with pytest.raises(HarnessError, match="train has no field 'step'"):
         evaluate(**{**SMALL, "train": {"step": 3}}, output=tmp_path / "b")
     with pytest.raises(HarnessError, match="unknown compressor 'nope'"):
